@@ -1,0 +1,119 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { createdAt, id, ref, updatedAt } from "./common.ts";
+
+export const brands = pgTable(
+  "brands",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    domain: text("domain"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("brands_slug_key").on(t.slug)],
+);
+
+export const themes = pgTable(
+  "themes",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("themes_slug_key").on(t.slug)],
+);
+
+export const postbackMethod = pgEnum("postback_method", ["redirect", "get", "post"]);
+
+export const partners = pgTable(
+  "partners",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    /** Query parameter that carries this network's click id on the landing URL (e.g. `aff_click_id`). */
+    clickIdParam: text("click_id_param").notNull().default("click_id"),
+    /** Query parameter that carries the network's transaction id, when it sends one. */
+    transactionIdParam: text("transaction_id_param").notNull().default("transaction_id"),
+    /** Postback URL template; `null` means the partner gets no postbacks. */
+    postbackUrl: text("postback_url"),
+    postbackMethod: postbackMethod("postback_method").notNull().default("get"),
+    /** Events that fire the postback: lead_accepted, lead_restored, sale, refund. */
+    postbackEvents: text("postback_events").array().notNull().default(sql`ARRAY['lead_accepted']::text[]`),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("partners_slug_key").on(t.slug)],
+);
+
+export const products = pgTable(
+  "products",
+  {
+    id: id(),
+    brandId: ref("brand_id")
+      .notNull()
+      .references(() => brands.id),
+    name: text("name").notNull(),
+    sku: text("sku").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("products_brand_sku_key").on(t.brandId, t.sku)],
+);
+
+export const landings = pgTable(
+  "landings",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    brandId: ref("brand_id")
+      .notNull()
+      .references(() => brands.id),
+    themeId: ref("theme_id")
+      .notNull()
+      .references(() => themes.id),
+    partnerId: ref("partner_id")
+      .notNull()
+      .references(() => partners.id),
+    productId: ref("product_id")
+      .notNull()
+      .references(() => products.id),
+    /** Where the visitor goes when no rule matches or anything fails. */
+    fallbackUrl: text("fallback_url").notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("landings_brand_idx").on(t.brandId)],
+);
+
+/**
+ * Knowledge a rule asks for. `any` matches every visitor; the levels nest:
+ * known_active_same_brand ⊂ known_active ⊂ known, and `unknown` is disjoint.
+ */
+export const ruleKnowledge = pgEnum("rule_knowledge", [
+  "any",
+  "unknown",
+  "known",
+  "known_active",
+  "known_active_same_brand",
+]);
+
+/** Redirect rules. A null dimension is the wildcard `*`. */
+export const redirectRules = pgTable(
+  "redirect_rules",
+  {
+    id: id(),
+    brandId: ref("brand_id").references(() => brands.id),
+    themeId: ref("theme_id").references(() => themes.id),
+    partnerId: ref("partner_id").references(() => partners.id),
+    productId: ref("product_id").references(() => products.id),
+    knowledge: ruleKnowledge("knowledge").notNull().default("any"),
+    priority: integer("priority").notNull().default(0),
+    targetUrl: text("target_url").notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check("redirect_rules_target_url_http", sql`${t.targetUrl} ~ '^https?://'`)],
+);

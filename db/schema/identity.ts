@@ -1,0 +1,95 @@
+import { sql } from "drizzle-orm";
+import { char, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { brands } from "./catalog.ts";
+import { createdAt, id, ref, updatedAt } from "./common.ts";
+
+/** Every email address once, globally, normalised; hashes are what leaves the database. */
+export const emails = pgTable(
+  "emails",
+  {
+    id: id(),
+    /** Normalised address (lower-case, trimmed, provider rules applied). */
+    address: text("address").notNull(),
+    domain: text("domain").notNull(),
+    sha256: char("sha256", { length: 64 }).notNull(),
+    md5: char("md5", { length: 32 }).notNull(),
+    hardBouncedAt: timestamp("hard_bounced_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("emails_sha256_key").on(t.sha256),
+    uniqueIndex("emails_address_key").on(t.address),
+    index("emails_md5_idx").on(t.md5),
+  ],
+);
+
+/** One person across brands, identified by their global email. */
+export const contacts = pgTable(
+  "contacts",
+  {
+    id: id(),
+    emailId: ref("email_id")
+      .notNull()
+      .references(() => emails.id),
+    firstCaptureId: uuid("first_capture_id"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("contacts_email_key").on(t.emailId)],
+);
+
+/** `restored` is active again after an unsubscribe; `unsubscribed` is soft-deleted (deleted_at set). */
+export const relationshipState = pgEnum("relationship_state", ["active", "unsubscribed", "restored"]);
+
+/** A contact's relationship with one brand. */
+export const contactBrands = pgTable(
+  "contact_brands",
+  {
+    id: id(),
+    contactId: ref("contact_id")
+      .notNull()
+      .references(() => contacts.id),
+    brandId: ref("brand_id")
+      .notNull()
+      .references(() => brands.id),
+    state: relationshipState("state").notNull().default("active"),
+    firstCaptureId: uuid("first_capture_id"),
+    lastCaptureId: uuid("last_capture_id"),
+    captureCount: integer("capture_count").notNull().default(1),
+    duplicateCount: integer("duplicate_count").notNull().default(0),
+    unsubscribedAt: timestamp("unsubscribed_at", { withTimezone: true }),
+    unsubscribeSource: text("unsubscribe_source"),
+    restoredAt: timestamp("restored_at", { withTimezone: true }),
+    restoreCount: integer("restore_count").notNull().default(0),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("contact_brands_contact_brand_key").on(t.contactId, t.brandId), index("contact_brands_brand_idx").on(t.brandId)],
+);
+
+export const contactEventType = pgEnum("contact_event_type", [
+  "created",
+  "captured",
+  "duplicate",
+  "unsubscribed",
+  "restored",
+]);
+
+/** Full history of a contact: every capture and every state change, per brand. */
+export const contactEvents = pgTable(
+  "contact_events",
+  {
+    id: id(),
+    contactId: ref("contact_id")
+      .notNull()
+      .references(() => contacts.id),
+    brandId: ref("brand_id").references(() => brands.id),
+    type: contactEventType("type").notNull(),
+    captureId: uuid("capture_id"),
+    source: text("source").notNull(),
+    detail: jsonb("detail").notNull().default(sql`'{}'::jsonb`),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("contact_events_contact_idx").on(t.contactId, t.occurredAt)],
+);

@@ -1,0 +1,5 @@
+export * from "./capture.ts";
+export * from "./catalog.ts";
+export * from "./identity.ts";
+export * from "./ops.ts";
+export * from "./relay.ts";

@@ -1,0 +1,45 @@
+import type { KnowledgeLevel } from "./knowledge.ts";
+
+/**
+ * What the API publishes to the EDGE_CONFIG KV namespace and the edge reads.
+ * Postgres is the source of truth; these documents are rebuilt from it on every change.
+ */
+
+/** Key `landing:<landing id>`. */
+export interface LandingDoc {
+  v: 1;
+  id: number;
+  brandId: number;
+  themeId: number;
+  partnerId: number;
+  productId: number;
+  fallbackUrl: string;
+  active: boolean;
+  /** Query parameter names that carry the partner's click and transaction ids. */
+  clickIdParam: string;
+  transactionIdParam: string;
+}
+
+export type RuleKnowledge = "any" | KnowledgeLevel;
+
+/** One redirect rule; a `null` dimension is the wildcard `*`. */
+export interface RuleDoc {
+  id: number;
+  brandId: number | null;
+  themeId: number | null;
+  partnerId: number | null;
+  productId: number | null;
+  knowledge: RuleKnowledge;
+  priority: number;
+  targetUrl: string;
+}
+
+/** Key `rules`: every active rule, in one document. */
+export interface RulesDoc {
+  v: 1;
+  publishedAt: string;
+  rules: RuleDoc[];
+}
+
+export const landingKey = (landingId: number): string => `landing:${landingId}`;
+export const rulesKey = "rules";

@@ -1,0 +1,52 @@
+import type { TestProject } from "vitest/node";
+import {
+  applyMigrations,
+  createScratchDatabase,
+  type RunningDatabase,
+  startEmbeddedPostgres,
+} from "../scripts/lib/database.ts";
+import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    wsProxy: string;
+    databaseKind: string;
+  }
+}
+
+/**
+ * One database per test run: a fresh scratch database on the server named by
+ * DATABASE_URL, or an in-memory embedded Postgres when it is unset. The Worker
+ * under test reaches it through the WebSocket bridge, as in `npm start`.
+ */
+export default async function setup(project: TestProject) {
+  const serverUrl = process.env.DATABASE_URL;
+  let database: RunningDatabase;
+  let drop = async () => {};
+  if (serverUrl) {
+    const scratch = await createScratchDatabase(serverUrl, `leadrail_test_${process.pid}_${Date.now()}`);
+    drop = scratch.drop;
+    const url = new URL(scratch.url);
+    database = {
+      url: scratch.url,
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      kind: "external",
+      stop: async () => {},
+    };
+  } else {
+    database = await startEmbeddedPostgres();
+  }
+  await applyMigrations(database.url);
+  const bridge = await startWsBridge({ host: database.host, port: database.port });
+  project.provide("databaseUrl", database.url);
+  project.provide("wsProxy", `127.0.0.1:${bridge.port}`);
+  project.provide("databaseKind", database.kind);
+  process.env.LEADRAIL_TEST_DATABASE_URL = database.url;
+  return async () => {
+    await bridge.close();
+    await database.stop();
+    await drop();
+  };
+}

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/** Bindings the Worker receives; names match wrangler.toml. */
+export interface Env {
+  EDGE_CONFIG: KVNamespace;
+  KNOWLEDGE: KVNamespace;
+  CAPTURES_QUEUE: Queue<unknown>;
+  RELAYS_QUEUE: Queue<unknown>;
+  DATABASE_URL?: string;
+  DB_WS_PROXY?: string;
+  SQIDS_ALPHABET?: string;
+  GLOBAL_FALLBACK_URL?: string;
+  EDGE_CACHE_TTL_MS?: string;
+}
+
+const alphabet = z
+  .string()
+  .min(16)
+  .refine((value) => new Set(value).size === value.length, "SQIDS_ALPHABET must not repeat characters");
+
+/** Settings the edge needs: no database. */
+export const edgeConfigSchema = z.object({
+  SQIDS_ALPHABET: alphabet,
+  GLOBAL_FALLBACK_URL: z.url({ protocol: /^https?$/ }),
+  EDGE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+});
+export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
+
+/** Settings of everything that talks to Postgres. */
+export const dbConfigSchema = edgeConfigSchema.extend({
+  DATABASE_URL: z.string().min(1, "DATABASE_URL is not set"),
+  DB_WS_PROXY: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
+});
+export type DbConfig = z.infer<typeof dbConfigSchema>;
+
+const parsed = new WeakMap<object, unknown>();
+
+function parseOnce<T>(env: Env, schema: z.ZodType<T>, tag: string): T {
+  const cached = parsed.get(env) as Record<string, T> | undefined;
+  if (cached?.[tag]) return cached[tag];
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`invalid Worker configuration: ${fields}`);
+  }
+  parsed.set(env, { ...(cached ?? {}), [tag]: result.data });
+  return result.data;
+}
+
+export const edgeConfig = (env: Env): EdgeConfig => parseOnce(env, edgeConfigSchema, "edge");
+export const dbConfig = (env: Env): DbConfig => parseOnce(env, dbConfigSchema, "db");
