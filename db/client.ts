@@ -30,7 +30,10 @@ function configureDriver(wsProxy: string | undefined): void {
 }
 
 /** A pool for one request or one queue batch; never cache it across requests. */
-export function openDb(config: { DATABASE_URL: string; DB_WS_PROXY?: string | undefined }, max = 4): DbHandle {
+export function openDb(
+  config: { DATABASE_URL: string; DB_WS_PROXY?: string | undefined },
+  max = 4,
+): DbHandle {
   configureDriver(config.DB_WS_PROXY);
   const pool = new Pool({ connectionString: config.DATABASE_URL, max, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its socket must not crash the isolate; the next query reconnects.

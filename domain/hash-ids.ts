@@ -40,7 +40,8 @@ export function hashIds(alphabet: string): HashIds {
         return null;
       }
       const [decodedKind, id] = numbers;
-      if (numbers.length !== 2 || decodedKind !== entityKinds[kind] || id === undefined || id < 1) return null;
+      if (numbers.length !== 2 || decodedKind !== entityKinds[kind] || id === undefined || id < 1)
+        return null;
       // sqids decodes many strings to the same numbers; only the canonical spelling is an id.
       return sqids.encode(numbers) === value ? id : null;
     },

@@ -21,7 +21,10 @@ export interface KnowledgeFlags {
   knownActiveSameBrand: boolean;
 }
 
-export function knowledgeFlags(entry: Pick<KnowledgeEntry, "activeBrands"> | null, brandId: number | null): KnowledgeFlags {
+export function knowledgeFlags(
+  entry: Pick<KnowledgeEntry, "activeBrands"> | null,
+  brandId: number | null,
+): KnowledgeFlags {
   if (!entry) return { known: false, knownActive: false, knownActiveSameBrand: false };
   const knownActive = entry.activeBrands.length > 0;
   return {

@@ -1,17 +1,7 @@
 import { z } from "zod";
 
-/** Bindings the Worker receives; names match wrangler.toml. */
-export interface Env {
-  EDGE_CONFIG: KVNamespace;
-  KNOWLEDGE: KVNamespace;
-  CAPTURES_QUEUE: Queue<unknown>;
-  RELAYS_QUEUE: Queue<unknown>;
-  DATABASE_URL?: string;
-  DB_WS_PROXY?: string;
-  SQIDS_ALPHABET?: string;
-  GLOBAL_FALLBACK_URL?: string;
-  EDGE_CACHE_TTL_MS?: string;
-}
+/** Bindings the Worker receives, as `npm run cf-typegen` generates them from wrangler.toml. */
+export type Env = Cloudflare.Env;
 
 const alphabet = z
   .string()

@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { char, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  char,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { brands } from "./catalog.ts";
 import { createdAt, id, ref, updatedAt } from "./common.ts";
 
@@ -65,7 +76,10 @@ export const contactBrands = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("contact_brands_contact_brand_key").on(t.contactId, t.brandId), index("contact_brands_brand_idx").on(t.brandId)],
+  (t) => [
+    uniqueIndex("contact_brands_contact_brand_key").on(t.contactId, t.brandId),
+    index("contact_brands_brand_idx").on(t.brandId),
+  ],
 );
 
 export const contactEventType = pgEnum("contact_event_type", [

@@ -38,7 +38,9 @@ export async function freePort(): Promise<number> {
  * An embedded Postgres (PGlite) served over TCP, so the same wire protocol reaches it
  * as reaches a real server. `dataDir` persists it; omit it for an in-memory database.
  */
-export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<RunningDatabase> {
+export async function startEmbeddedPostgres(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<RunningDatabase> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir ?? "memory://");
   const port = options.port ?? (await freePort());
@@ -67,7 +69,10 @@ export function externalDatabase(url: string): RunningDatabase {
 }
 
 /** Creates a fresh database on a real server (for an isolated test or bench run) and returns its URL. */
-export async function createScratchDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  serverUrl: string,
+  name: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}"`);

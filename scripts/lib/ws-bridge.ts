@@ -13,7 +13,10 @@ export interface BridgeHandle {
   close(): Promise<void>;
 }
 
-export async function startWsBridge(target: { host: string; port: number }, listenPort = 0): Promise<BridgeHandle> {
+export async function startWsBridge(
+  target: { host: string; port: number },
+  listenPort = 0,
+): Promise<BridgeHandle> {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: listenPort, perMessageDeflate: false });
   wss.on("connection", (ws) => {
     const tcp = net.connect(target.port, target.host);
