@@ -1,14 +1,32 @@
-import { openDb } from "../db/client.ts";
-import { dbConfig, type Env } from "./env.ts";
+import { handleCaptureBatch } from "../queues/capture/handler.ts";
+import { handleDeadLetterBatch } from "../queues/dead-letter/handler.ts";
+import { handleEdgeRequest, isEdgePath } from "./edge/router.ts";
+import type { Env } from "./env.ts";
+import { queueNames } from "./queue-names.ts";
 
+/**
+ * The one Worker. Edge paths are answered by the itty-router hot path, which never
+ * builds the API app or opens a database connection; everything else goes to Hono,
+ * loaded on first use.
+ */
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const handle = openDb(dbConfig(env));
-    try {
-      const result = await handle.pool.query("select count(*)::int as n from brands");
-      return Response.json({ path: new URL(request.url).pathname, brands: result.rows[0] });
-    } finally {
-      await handle.close();
+  async fetch(request, env, ctx): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (isEdgePath(pathname)) return handleEdgeRequest(request, env, ctx);
+    const { apiApp } = await import("../api/app.ts");
+    return apiApp().fetch(request, env, ctx);
+  },
+
+  async queue(batch, env, ctx): Promise<void> {
+    switch (batch.queue) {
+      case queueNames.captures:
+        return handleCaptureBatch(batch, env, ctx);
+      case queueNames.capturesDeadLetter:
+        return handleDeadLetterBatch(batch, env, ctx);
+      default:
+        // A queue this Worker does not consume: leave the messages for their own consumer.
+        console.error(JSON.stringify({ event: "queue.unknown", queue: batch.queue }));
+        batch.retryAll({ delaySeconds: 60 });
     }
   },
 } satisfies ExportedHandler<Env>;

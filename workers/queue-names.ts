@@ -1,0 +1,6 @@
+/** Queue names as in wrangler.toml; `batch.queue` carries them. */
+export const queueNames = {
+  captures: "leadrail-captures",
+  capturesDeadLetter: "leadrail-captures-dlq",
+  relays: "leadrail-relays",
+} as const;
