@@ -5,7 +5,8 @@ import { type KnowledgeEntry, knowledgeKey } from "./knowledge.ts";
 
 /**
  * Reads the current knowledge of the given emails from Postgres (the source of truth):
- * sha256 → brand ids with an active or restored relationship. One query, whatever the count.
+ * sha256 → brand ids with an active or restored relationship. An email is known once it has a
+ * contact (an address seen only in invalid captures is not). One query, whatever the count.
  */
 export async function loadKnowledge(
   db: Executor,
@@ -18,7 +19,7 @@ export async function loadKnowledge(
            array_agg(cb.brand_id ORDER BY cb.brand_id)
              FILTER (WHERE cb.state IN ('active', 'restored')) AS active_brands
       FROM emails e
-      LEFT JOIN contacts c ON c.email_id = e.id
+      JOIN contacts c ON c.email_id = e.id
       LEFT JOIN contact_brands cb ON cb.contact_id = c.id
      WHERE e.id = ANY(${pgArray(emailIds)}::bigint[])
      GROUP BY e.sha256`);
