@@ -14,6 +14,8 @@ export const entityKinds = {
   rule: 7,
   relayTarget: 8,
   apiKey: 9,
+  relayJob: 10,
+  failedEvent: 11,
 } as const;
 export type EntityKind = keyof typeof entityKinds;
 
