@@ -1,0 +1,129 @@
+/**
+ * `npm start`: the whole system on this machine. Embedded Postgres (PGlite, persisted under
+ * .data/pglite) unless DATABASE_URL is set, the WebSocket bridge, migrations, the demo seed,
+ * `wrangler dev` (edge, API and every consumer) on http://127.0.0.1:8787, then the edge
+ * configuration is published to KV. Ctrl-C stops all of it.
+ */
+import path from "node:path";
+import { repoRoot } from "./lib/database.ts";
+import { adminKeyFromEnv } from "./lib/seed.ts";
+import { redact, type Stack, startStack } from "./lib/stack.ts";
+
+const noisy = [/Unable to fetch the `Request\.cf` object/, /^\s+at /, /getaddrinfo ENOTFOUND/];
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`);
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const adminKey = adminKeyFromEnv();
+  const port = portFromEnv("LEADRAIL_PORT", 8787);
+  const bridgePort = portFromEnv("LEADRAIL_BRIDGE_PORT", 8790);
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  const sqidsAlphabet = process.env.SQIDS_ALPHABET || undefined;
+
+  let stack: Stack | null = null;
+  let stopping = false;
+  const starting = new AbortController();
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nstopping leadrail…");
+    if (!stack) {
+      // Still starting: startStack stops what it started and rejects; main's catch exits.
+      starting.abort();
+      return;
+    }
+    await stack.stop();
+    console.log("stopped.");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+
+  try {
+    stack = await startStack({
+      databaseUrl,
+      pgliteDir: databaseUrl ? undefined : path.join(repoRoot, ".data/pglite"),
+      bridgePort,
+      port,
+      persistTo: path.join(repoRoot, ".data/wrangler"),
+      adminKey,
+      ...(sqidsAlphabet ? { vars: { SQIDS_ALPHABET: sqidsAlphabet } } : {}),
+      log: (message) => console.log(`[leadrail] ${message}`),
+      onWranglerLine: (line) => {
+        if (line.trim() === "" || noisy.some((pattern) => pattern.test(line))) return;
+        console.log(`[wrangler] ${line}`);
+      },
+      signal: starting.signal,
+    });
+  } catch (error) {
+    if (starting.signal.aborted) {
+      console.log("stopped.");
+      process.exit(0);
+    }
+    throw error;
+  }
+
+  void stack.wrangler.exited.then((code) => {
+    if (stopping) return;
+    console.error(`[leadrail] wrangler dev exited unexpectedly (${code}); stopping.`);
+    void shutdown(1);
+  });
+
+  printBanner(stack);
+}
+
+function printBanner(stack: Stack): void {
+  const lines: string[] = [];
+  const base = stack.baseUrl;
+  lines.push("", "leadrail is running", "");
+  lines.push(`  Worker (edge, API, consumers)  ${base}`);
+  lines.push(`  API reference                  ${base}/docs   (OpenAPI: ${base}/openapi.json)`);
+  lines.push(`  Postgres                       ${redact(stack.database.url)} (${stack.database.kind})`);
+  lines.push(`  WebSocket bridge               ${stack.bridge.address}`);
+  lines.push(`  Admin API key                  ${stack.adminKey}`);
+  if (stack.publish && !stack.publish.ok) {
+    lines.push("", `  warning: the edge configuration was not published to KV: ${stack.publish.error}`);
+    lines.push("  visitors get the fallback URL until it is (POST /api/v1/admin/publish).");
+  }
+  const landings = Object.values(stack.seed?.landings ?? {});
+  if (landings.length > 0) {
+    lines.push("", "Demo landings:");
+    for (const landing of landings) {
+      lines.push(`  ${base}/l/${stack.landingHashId(landing.id)}   ${landing.name}`);
+    }
+    const first = landings[0];
+    if (first) {
+      const url = `${base}/l/${stack.landingHashId(first.id)}`;
+      lines.push("", "Try it:");
+      lines.push(`  # a form post: 303 to the rule's target, with the capture id in X-Capture-Id`);
+      lines.push(
+        `  curl -si -X POST ${url}?aff_click_id=abc123 -d email=jane.doe@example.com -d first_name=Jane`,
+      );
+      lines.push(`  # the same email again routes as known_active_same_brand`);
+      lines.push(`  curl -si -X POST ${url} -d email=jane.doe@example.com`);
+      lines.push(`  # the capture as stored (use the X-Capture-Id of a response)`);
+      lines.push(
+        `  curl -s -H "authorization: Bearer ${stack.adminKey}" ${base}/api/v1/captures/<capture id>`,
+      );
+      lines.push(`  # the contact and its brand relationships`);
+      lines.push(
+        `  curl -s -H "authorization: Bearer ${stack.adminKey}" "${base}/api/v1/contacts?email=jane.doe@example.com"`,
+      );
+    }
+  }
+  lines.push("", "Ctrl-C stops everything.", "");
+  console.log(lines.join("\n"));
+}
+
+main().catch((error) => {
+  console.error(`[leadrail] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
