@@ -37,13 +37,16 @@ export type EmailProblem = "missing" | "too_long" | "malformed";
  */
 export function normaliseEmail(raw: string | null | undefined): NormalisedEmail | EmailProblem {
   if (raw === null || raw === undefined) return "missing";
-  const trimmed = raw.trim().toLowerCase();
+  // NFKC folds full-width forms ("ｊｏｈｎ＠ｇｍａｉｌ．ｃｏｍ", common with CJK input methods) into ASCII.
+  const trimmed = raw.normalize("NFKC").trim().toLowerCase();
   if (trimmed.length === 0) return "missing";
   if (trimmed.length > maxLength) return "too_long";
   const at = trimmed.lastIndexOf("@");
   if (at <= 0 || at === trimmed.length - 1) return "malformed";
   let local = trimmed.slice(0, at);
-  let domain = trimmed.slice(at + 1);
+  let domain = toAsciiDomain(trimmed.slice(at + 1));
+  // Punycode is longer than the Unicode it encodes.
+  if (at + 1 + domain.length > maxLength) return "too_long";
   if (local.length > 64 || !localPattern.test(local)) return "malformed";
   const labels = domain.split(".");
   if (labels.length < 2 || !labels.every((label) => labelPattern.test(label))) return "malformed";
@@ -57,6 +60,19 @@ export function normaliseEmail(raw: string | null | undefined): NormalisedEmail 
   }
   if (local.length === 0) return "malformed";
   return { address: `${local}@${domain}`, local, domain };
+}
+
+const nonAscii = /[^\x20-\x7e]/;
+const domainSyntax = /[\s/?#@:[\]\\%]/;
+
+/** An internationalised domain in its ASCII (punycode) form, which is how mail is routed and how dedup must see it. */
+function toAsciiDomain(domain: string): string {
+  if (!nonAscii.test(domain) || domainSyntax.test(domain)) return domain;
+  try {
+    return new URL(`http://${domain}`).hostname;
+  } catch {
+    return domain;
+  }
 }
 
 function stripTag(local: string): string {

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { entityKinds, hashIds } from "../../domain/hash-ids.ts";
+
+const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
+const codec = hashIds(alphabet);
+
+describe("hash ids", () => {
+  it("round-trips ids of every kind", () => {
+    for (const kind of Object.keys(entityKinds) as (keyof typeof entityKinds)[]) {
+      for (const id of [1, 2, 42, 1000, 2 ** 31, Number.MAX_SAFE_INTEGER]) {
+        const value = codec.encode(kind, id);
+        expect(value).toMatch(/^[0-9A-Za-z]{8,}$/);
+        expect(codec.decode(kind, value)).toBe(id);
+      }
+    }
+  });
+
+  it("is deterministic per alphabet and differs between alphabets", () => {
+    expect(codec.encode("landing", 7)).toBe(hashIds(alphabet).encode("landing", 7));
+    expect(hashIds(alphabet)).toBe(codec);
+    const other = hashIds("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+    expect(other.encode("landing", 7)).not.toBe(codec.encode("landing", 7));
+    expect(other.decode("landing", codec.encode("landing", 7))).not.toBe(7);
+  });
+
+  it("refuses a hash id of another kind", () => {
+    const brand = codec.encode("brand", 42);
+    expect(codec.decode("brand", brand)).toBe(42);
+    expect(codec.decode("product", brand)).toBeNull();
+    expect(codec.decode("landing", brand)).toBeNull();
+    expect(codec.decode("brand", codec.encode("landing", 42))).toBeNull();
+  });
+
+  it("refuses non-canonical spellings of the same numbers", () => {
+    const value = codec.encode("landing", 5);
+    const sqidsNumbers = [entityKinds.landing, 5];
+    expect(sqidsNumbers).toEqual([5, 5]);
+    // Changing the case or appending characters yields other (or no) numbers; never the same id.
+    for (const variant of [
+      value.toUpperCase(),
+      value.toLowerCase(),
+      `${value}a`,
+      value.slice(1),
+      ` ${value}`,
+    ]) {
+      if (variant === value) continue;
+      expect(codec.decode("landing", variant)).toBeNull();
+    }
+  });
+
+  it("refuses garbage", () => {
+    for (const garbage of ["", "!", "abc", "not-a-hash", "%41%42", "x".repeat(33), "0", "🙂🙂🙂🙂🙂🙂🙂🙂"]) {
+      expect(codec.decode("landing", garbage)).toBeNull();
+    }
+  });
+
+  it("refuses ids below 1 and lists of another length", () => {
+    expect(codec.decode("landing", codec.encode("landing", 0))).toBeNull();
+  });
+});
