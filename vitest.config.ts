@@ -33,6 +33,21 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Through `wrangler dev`, as `npm start` runs it: its own global setup starts the whole stack.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["./test/e2e/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // One stack is shared (and its database bridge is stopped by one test): files run one at a time,
+          // after the unit and workers projects so the two cores are not shared with them.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

@@ -4,7 +4,8 @@ import { adminKeyFromEnv } from "./seed.ts";
 
 /** Which failed events to replay; every field narrows the selection. */
 export interface ReplaySelection {
-  ids?: number[];
+  /** Failed event ids as the API shows them (hash ids). */
+  ids?: string[];
   queue?: string;
   since?: string;
   until?: string;
@@ -35,7 +36,7 @@ Re-enqueues messages that landed in failed_events (their queue's dead-letter que
 With no selection, every failed event not yet replayed is replayed (up to the API's limit).
 
 Options:
-  --id N           a failed event id (repeat for several)
+  --id ID          a failed event id as GET /api/v1/failed-events lists it (repeat for several)
   --queue NAME     only events of this queue (e.g. leadrail-captures)
   --since ISO      only events that failed at or after this time (e.g. 2026-11-22T10:00:00Z)
   --until ISO      only events that failed before this time
@@ -56,7 +57,7 @@ export function parseReplayArgs(argv: string[]): ReplayOptions | "help" {
   if (values.help) return "help";
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(" ")}`);
 
-  const ids = (values.id ?? []).map((raw) => positiveInt("--id", raw));
+  const ids = (values.id ?? []).map((raw) => failedEventId(raw));
   const limit = values.limit === undefined ? undefined : positiveInt("--limit", values.limit);
   const since = values.since === undefined ? undefined : isoTime("--since", values.since);
   const until = values.until === undefined ? undefined : isoTime("--until", values.until);
@@ -111,6 +112,14 @@ function positiveInt(flag: string, raw: string): number {
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`${flag}: expected a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function failedEventId(raw: string): string {
+  const value = raw.trim();
+  if (!/^[A-Za-z0-9]{1,32}$/.test(value)) {
+    throw new UsageError(`--id: not a failed event id: ${JSON.stringify(raw)}`);
   }
   return value;
 }

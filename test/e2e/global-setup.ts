@@ -1,0 +1,119 @@
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { hashIds } from "../../domain/hash-ids.ts";
+import type { DemoSeed } from "../../scripts/lib/seed.ts";
+import { startStack } from "../../scripts/lib/stack.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    e2e: E2eContext;
+  }
+}
+
+/** What the e2e tests receive: where the stack answers and what the demo seed created. */
+export interface E2eContext {
+  baseUrl: string;
+  /** Node-side connection string of the stack's database (for checks the API does not expose). */
+  databaseUrl: string;
+  databaseKind: string;
+  adminKey: string;
+  seed: DemoSeed;
+  /** Public hash id of each seeded landing, by the seed's landing key. */
+  landingRefs: Record<string, string>;
+  /** Public hash id of each seeded brand, by slug. */
+  brandRefs: Record<string, string>;
+  /** Everything `wrangler dev` printed, appended as it runs. */
+  wranglerLog: string;
+  /** Small HTTP server in this process that stops and starts the database bridge. */
+  controlUrl: string;
+}
+
+const adminKey = "lr_e2e_admin_4f1c9a7d2b6e8035c1a9";
+
+/**
+ * One stack for the whole e2e run, as `npm start` runs it: `wrangler dev` (edge, API, consumers)
+ * on a free port over an in-memory PGlite, or a scratch database on the server DATABASE_URL
+ * names. Retries are made quick so the dead-letter path finishes in seconds.
+ */
+export default async function setup(project: TestProject) {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), "leadrail-e2e-"));
+  const wranglerLog = path.join(workDir, "wrangler.log");
+  const logFd = openSync(wranglerLog, "a");
+  const serverUrl = process.env.DATABASE_URL || undefined;
+  const stack = await startStack({
+    databaseUrl: serverUrl,
+    scratchDatabase: true,
+    persistTo: path.join(workDir, "wrangler-state"),
+    adminKey,
+    vars: {
+      CAPTURE_RETRY_BASE_SECONDS: "0",
+      EDGE_CACHE_TTL_MS: "0",
+      GLOBAL_FALLBACK_URL: "https://fallback.leadrail.test/",
+    },
+    requirePublish: true,
+    onWranglerLine: (line) => {
+      writeSync(logFd, `${line}\n`);
+    },
+    log: (message) => writeSync(logFd, `[stack] ${message}\n`),
+  }).catch((error: unknown) => {
+    closeSync(logFd);
+    throw new Error(`e2e stack did not start (wrangler log: ${wranglerLog}): ${String(error)}`);
+  });
+  const seed = stack.seed;
+  if (!seed) throw new Error("the e2e stack was started without its demo seed");
+
+  const control = await startControlServer({
+    "/bridge/stop": () => stack.bridge.stop(),
+    "/bridge/start": () => stack.bridge.start(),
+  });
+
+  const landingRefs: Record<string, string> = {};
+  for (const [key, landing] of Object.entries(seed.landings))
+    landingRefs[key] = stack.landingHashId(landing.id);
+  const codec = hashIds(stack.alphabet);
+  const brandRefs: Record<string, string> = {};
+  for (const [slug, id] of Object.entries(seed.brands)) brandRefs[slug] = codec.encode("brand", id);
+
+  const context: E2eContext = {
+    baseUrl: stack.baseUrl,
+    databaseUrl: stack.database.url,
+    databaseKind: serverUrl ? "postgres server (scratch database)" : "embedded PGlite",
+    adminKey,
+    seed,
+    landingRefs,
+    brandRefs,
+    wranglerLog,
+    controlUrl: control.url,
+  };
+  project.provide("e2e", context);
+
+  return async () => {
+    await new Promise<void>((resolve) => control.server.close(() => resolve()));
+    await stack.stop();
+    closeSync(logFd);
+    rmSync(workDir, { recursive: true, force: true });
+  };
+}
+
+async function startControlServer(
+  routes: Record<string, () => Promise<void>>,
+): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    const route = request.method === "POST" && request.url ? routes[request.url] : undefined;
+    if (!route) {
+      response.writeHead(404).end();
+      return;
+    }
+    route().then(
+      () => response.writeHead(204).end(),
+      (error: unknown) => response.writeHead(500).end(String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, server };
+}
