@@ -1,0 +1,162 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { type LandingDoc, landingKey, type RuleDoc, type RulesDoc } from "../../domain/edge-config.ts";
+import { sha256Hex } from "../../domain/email.ts";
+import { hashIds } from "../../domain/hash-ids.ts";
+import { type KnowledgeEntry, knowledgeKey } from "../../domain/knowledge.ts";
+import { type CaptureMessage, captureMessageSchema } from "../../queues/capture/message.ts";
+import { handleEdgeRequest } from "../../workers/edge/router.ts";
+import type { Env } from "../../workers/env.ts";
+
+/** Shared helpers of the edge's workers tests: fresh random ids in the real local KV, a recording queue. */
+
+export const codec = hashIds(env.SQIDS_ALPHABET);
+export const globalFallback = env.GLOBAL_FALLBACK_URL;
+
+let counter = 0;
+/** A fresh id, unlikely to collide with other tests or other runs sharing the local KV. */
+export function freshId(): number {
+  counter += 1;
+  return 100_000_000 + Math.floor(Math.random() * 1_000_000_000) * 100 + (counter % 100);
+}
+
+export const freshEmail = (): string => `visitor-${crypto.randomUUID()}@example.com`;
+
+export interface SeededLanding {
+  doc: LandingDoc;
+  ref: string;
+}
+
+export async function seedLanding(fields: Partial<LandingDoc> = {}): Promise<SeededLanding> {
+  const id = freshId();
+  const doc: LandingDoc = {
+    v: 1,
+    id,
+    brandId: freshId(),
+    themeId: freshId(),
+    partnerId: freshId(),
+    productId: freshId(),
+    fallbackUrl: `https://fallback-${id}.landing.test/`,
+    active: true,
+    clickIdParam: "clickid",
+    transactionIdParam: "txid",
+    ...fields,
+  };
+  await env.EDGE_CONFIG.put(landingKey(id), JSON.stringify(doc));
+  return { doc, ref: codec.encode("landing", id) };
+}
+
+export async function seedKnowledge(email: string, activeBrands: number[]): Promise<string> {
+  const sha256 = sha256Hex(email);
+  const entry: KnowledgeEntry = { v: 1, activeBrands, at: new Date().toISOString() };
+  await env.KNOWLEDGE.put(knowledgeKey(sha256), JSON.stringify(entry));
+  return sha256;
+}
+
+export function rule(fields: Partial<RuleDoc> & { targetUrl: string }): RuleDoc {
+  return {
+    id: freshId(),
+    brandId: null,
+    themeId: null,
+    partnerId: null,
+    productId: null,
+    knowledge: "any",
+    priority: 0,
+    ...fields,
+  };
+}
+
+export interface SentMessage {
+  body: unknown;
+  options: QueueSendOptions | undefined;
+}
+
+export interface Harness {
+  env: Env;
+  sent: SentMessage[];
+  /** Keys the edge asked the EDGE_CONFIG namespace for, as it asked. */
+  configReads: string[];
+}
+
+export interface HarnessOptions {
+  /** The rules document this test's edge reads, `null` for none published. */
+  rules?: RuleDoc[] | null;
+  /** Raw value stored as the rules document (overrides `rules`). */
+  rawRules?: string;
+  failConfig?: "all" | "rules" | "landing";
+  failKnowledge?: boolean;
+  failSend?: boolean;
+  vars?: Partial<Record<"EDGE_CACHE_TTL_MS" | "GLOBAL_FALLBACK_URL" | "SQIDS_ALPHABET", string>>;
+}
+
+/**
+ * An env over the real local KV namespaces, except that the single global `rules` key is read from a
+ * key of this test's own (other test files publish rules concurrently), KV reads can be made to
+ * throw, and queue sends are recorded instead of delivered to the consumer.
+ */
+export async function harness(options: HarnessOptions = {}): Promise<Harness> {
+  const rulesKey = `rules:test:${crypto.randomUUID()}`;
+  if (options.rawRules !== undefined) {
+    await env.EDGE_CONFIG.put(rulesKey, options.rawRules);
+  } else if (options.rules) {
+    const doc: RulesDoc = { v: 1, publishedAt: new Date().toISOString(), rules: options.rules };
+    await env.EDGE_CONFIG.put(rulesKey, JSON.stringify(doc));
+  }
+  const configReads: string[] = [];
+  const realConfig = env.EDGE_CONFIG;
+  const edgeConfig = {
+    get(key: string, type?: unknown) {
+      configReads.push(key);
+      const failing =
+        options.failConfig === "all" ||
+        (options.failConfig === "rules" && key === "rules") ||
+        (options.failConfig === "landing" && key.startsWith("landing:"));
+      if (failing) return Promise.reject(new Error("KV is down"));
+      return realConfig.get(key === "rules" ? rulesKey : key, type as "json");
+    },
+  } as unknown as KVNamespace;
+  const realKnowledge = env.KNOWLEDGE;
+  const knowledge = {
+    get(key: string, type?: unknown) {
+      if (options.failKnowledge) return Promise.reject(new Error("KV is down"));
+      return realKnowledge.get(key, type as "json");
+    },
+  } as unknown as KVNamespace;
+  const sent: SentMessage[] = [];
+  const queue = {
+    async send(body: unknown, sendOptions?: QueueSendOptions) {
+      if (options.failSend) throw new Error("queue unavailable");
+      // What the consumer receives is the JSON form of the message.
+      sent.push({ body: JSON.parse(JSON.stringify(body)), options: sendOptions });
+    },
+    async sendBatch() {
+      throw new Error("the edge sends one message per capture");
+    },
+  } as unknown as Queue;
+  return {
+    env: { ...env, ...options.vars, EDGE_CONFIG: edgeConfig, KNOWLEDGE: knowledge, CAPTURES_QUEUE: queue },
+    sent,
+    configReads,
+  };
+}
+
+export interface EdgeCall {
+  response: Response;
+  message: CaptureMessage;
+  raw: unknown;
+}
+
+/** Calls the edge handler, waits for its `waitUntil` work, and returns the one message it sent, parsed with the consumer's schema. */
+export async function call(h: Harness, request: Request): Promise<EdgeCall> {
+  const ctx = createExecutionContext();
+  const before = h.sent.length;
+  const response = await handleEdgeRequest(request, h.env, ctx);
+  await waitOnExecutionContext(ctx);
+  const sent = h.sent.slice(before);
+  if (sent.length !== 1) throw new Error(`expected one queue message, got ${sent.length}`);
+  const raw = sent[0]?.body;
+  return { response, message: captureMessageSchema.parse(raw), raw };
+}
+
+export const landingUrl = (ref: string, query = ""): string =>
+  `https://edge.leadrail.test/l/${ref}${query ? `?${query}` : ""}`;

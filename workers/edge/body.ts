@@ -1,0 +1,123 @@
+import { bodyFormat, type FieldPairs, jsonFields } from "../../domain/request-fields.ts";
+
+/** The most body the edge reads; anything larger is refused as `too_large` without being buffered. */
+export const maxBodyBytes = 64 * 1024;
+
+export type BodyError =
+  | "too_large"
+  | "malformed_json"
+  | "malformed_multipart"
+  | "unsupported_media_type"
+  | "read_error";
+
+export interface ReadBody {
+  /** The body as UTF-8 text, at most {@link maxBodyBytes} bytes of it; `null` when there is none. */
+  text: string | null;
+  /** Bytes the body has: those read, or the declared `Content-Length` when the body was too large to read. */
+  bytes: number;
+  truncated: boolean;
+  error: BodyError | null;
+  /** Field pairs of a readable body, `null` when it has none or could not be read. */
+  pairs: FieldPairs | null;
+}
+
+const noBody: ReadBody = { text: null, bytes: 0, truncated: false, error: null, pairs: null };
+const decoder = new TextDecoder();
+
+/** Reads a landing request's body, never more than {@link maxBodyBytes}, and parses it into field pairs. */
+export async function readLandingBody(request: Request): Promise<ReadBody> {
+  if (request.body === null) return noBody;
+  const declared = declaredLength(request.headers.get("content-length"));
+  let bytes: Uint8Array;
+  let total: number;
+  let tooLarge: boolean;
+  try {
+    if (declared !== null && declared <= maxBodyBytes) {
+      // The runtime enforces Content-Length, so a declared small body can be read in one go.
+      bytes = new Uint8Array(await request.arrayBuffer());
+      total = bytes.byteLength;
+      tooLarge = total > maxBodyBytes;
+      if (tooLarge) bytes = bytes.subarray(0, maxBodyBytes);
+    } else {
+      ({ bytes, total, tooLarge } = await readCapped(request.body, maxBodyBytes));
+      if (declared !== null && declared > total) total = declared;
+    }
+  } catch {
+    return { text: null, bytes: declared ?? 0, truncated: false, error: "read_error", pairs: null };
+  }
+  if (total === 0) return noBody;
+  const text = decoder.decode(bytes);
+  if (tooLarge) return { text, bytes: total, truncated: true, error: "too_large", pairs: null };
+
+  const contentType = request.headers.get("content-type");
+  const read = { text, bytes: total, truncated: false };
+  switch (bodyFormat(contentType)) {
+    case "form":
+      return { ...read, error: null, pairs: new URLSearchParams(text) };
+    case "json": {
+      const parsed = jsonFields(text);
+      return parsed.ok
+        ? { ...read, error: null, pairs: parsed.pairs }
+        : { ...read, error: parsed.error, pairs: null };
+    }
+    case "multipart":
+      return readMultipart(bytes, contentType ?? "", read);
+    case "unsupported":
+      return { ...read, error: "unsupported_media_type", pairs: null };
+  }
+}
+
+async function readMultipart(
+  bytes: Uint8Array,
+  contentType: string,
+  read: Pick<ReadBody, "text" | "bytes" | "truncated">,
+): Promise<ReadBody> {
+  try {
+    const form = await new Response(bytes, { headers: { "content-type": contentType } }).formData();
+    const pairs: [string, string][] = [];
+    for (const [name, value] of form) {
+      // Uploaded files are not fields; their bytes stay in the raw body.
+      if (typeof value === "string") pairs.push([name, value]);
+    }
+    return { ...read, error: null, pairs };
+  } catch {
+    return { ...read, error: "malformed_multipart", pairs: null };
+  }
+}
+
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  cap: number,
+): Promise<{ bytes: Uint8Array; total: number; tooLarge: boolean }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let tooLarge = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    chunks.push(value);
+    if (total > cap) {
+      tooLarge = true;
+      // Stop reading: the rest of an oversized body is never buffered.
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  const kept = Math.min(total, cap);
+  const bytes = new Uint8Array(kept);
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (offset >= kept) break;
+    const slice = chunk.subarray(0, kept - offset);
+    bytes.set(slice, offset);
+    offset += slice.byteLength;
+  }
+  return { bytes, total, tooLarge };
+}
+
+function declaredLength(header: string | null): number | null {
+  if (header === null || !/^\d{1,15}$/.test(header)) return null;
+  return Number(header);
+}

@@ -1,0 +1,71 @@
+import type { CaptureMessage } from "../../queues/capture/message.ts";
+
+/**
+ * Cloudflare refuses queue messages over 128 KB. The edge keeps its message under this many bytes
+ * of JSON, cutting the raw body first and then the largest fields, so a capture is never lost to size.
+ */
+export const messageBudgetBytes = 100_000;
+
+const maxHeaderCount = 100;
+const maxHeaderValueLength = 2048;
+const maxUrlLength = 16_384;
+const redactedHeaders: ReadonlySet<string> = new Set(["cookie", "authorization", "proxy-authorization"]);
+
+/** Request headers as the capture log keeps them: credentials redacted, values capped. */
+export function recordHeaders(headers: Headers): Record<string, string> {
+  const recorded: Record<string, string> = {};
+  let count = 0;
+  for (const [name, value] of headers) {
+    if (count >= maxHeaderCount) break;
+    count += 1;
+    recorded[name] = redactedHeaders.has(name)
+      ? "[redacted]"
+      : value.length > maxHeaderValueLength
+        ? value.slice(0, maxHeaderValueLength)
+        : value;
+  }
+  return recorded;
+}
+
+export function recordUrl(url: string): string {
+  return url.length > maxUrlLength ? url.slice(0, maxUrlLength) : url;
+}
+
+const encoder = new TextEncoder();
+const jsonBytes = (value: unknown): number => encoder.encode(JSON.stringify(value)).byteLength;
+
+/**
+ * Shrinks a message that would exceed {@link messageBudgetBytes}: first the raw body (marking it
+ * truncated), then the largest field values (recording their original length), then the largest header values.
+ * Modifies and returns it.
+ */
+export function fitMessage(message: CaptureMessage): { message: CaptureMessage; bytes: number } {
+  let bytes = jsonBytes(message);
+  const request = message.request;
+  while (bytes > messageBudgetBytes && request.body !== null && request.body.length > 0) {
+    // Each UTF-16 unit removed shrinks the JSON by at least one byte, so this converges in a pass or two.
+    request.body = request.body.slice(0, Math.max(0, request.body.length - (bytes - messageBudgetBytes)));
+    request.bodyTruncated = true;
+    bytes = jsonBytes(message);
+  }
+  if (bytes > messageBudgetBytes) {
+    const bySize = Object.entries(request.fields).sort(([, a], [, b]) => b.length - a.length);
+    for (const [name, value] of bySize) {
+      if (bytes <= messageBudgetBytes) break;
+      if (value.length === 0) continue;
+      request.truncatedFields[name] = request.truncatedFields[name] ?? value.length;
+      const keep = Math.max(0, value.length - (bytes - messageBudgetBytes));
+      request.fields[name] = value.slice(0, keep);
+      bytes = jsonBytes(message);
+    }
+  }
+  if (bytes > messageBudgetBytes) {
+    const bySize = Object.entries(request.headers).sort(([, a], [, b]) => b.length - a.length);
+    for (const [name, value] of bySize) {
+      if (bytes <= messageBudgetBytes) break;
+      request.headers[name] = value.slice(0, Math.max(0, value.length - (bytes - messageBudgetBytes)));
+      bytes = jsonBytes(message);
+    }
+  }
+  return { message, bytes };
+}

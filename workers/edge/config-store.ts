@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { type LandingDoc, landingKey, type RuleDoc, rulesKey } from "../../domain/edge-config.ts";
+import { type KnowledgeEntry, knowledgeKey, knowledgeLevels } from "../../domain/knowledge.ts";
+import { type CompiledRules, compileRules } from "../../domain/rules.ts";
+import { type CompiledTargetTemplate, validateTargetTemplate } from "../../domain/target-url.ts";
+import { TtlCache } from "./ttl-cache.ts";
+
+const id = z.number().int().positive();
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const landingDocSchema = z.object({
+  v: z.literal(1),
+  id,
+  brandId: id,
+  themeId: id,
+  partnerId: id,
+  productId: id,
+  fallbackUrl: httpUrl,
+  active: z.boolean(),
+  clickIdParam: z.string(),
+  transactionIdParam: z.string(),
+}) satisfies z.ZodType<LandingDoc>;
+
+const ruleDocSchema = z.object({
+  id,
+  brandId: id.nullable(),
+  themeId: id.nullable(),
+  partnerId: id.nullable(),
+  productId: id.nullable(),
+  knowledge: z.enum(["any", ...knowledgeLevels]),
+  priority: z.number().int(),
+  targetUrl: z.string(),
+}) satisfies z.ZodType<RuleDoc>;
+
+const rulesDocSchema = z.object({ v: z.literal(1), publishedAt: z.string(), rules: z.array(ruleDocSchema) });
+
+const knowledgeEntrySchema = z.object({
+  v: z.literal(1),
+  activeBrands: z.array(z.number().int()),
+  at: z.string(),
+}) satisfies z.ZodType<KnowledgeEntry>;
+
+/** A published rule with its target template compiled once; `target` is `null` when the template is invalid. */
+export interface EdgeRule extends RuleDoc {
+  target: CompiledTargetTemplate | null;
+}
+
+export type LandingLookup =
+  | { status: "found"; landing: LandingDoc }
+  | { status: "missing" }
+  | { status: "invalid" };
+
+export type RulesLookup = { status: "found"; rules: CompiledRules<EdgeRule> } | { status: "invalid" };
+
+const landings = new TtlCache<LandingLookup>(2_000);
+const rulesDocs = new TtlCache<RulesLookup>(4);
+const knowledgeEntries = new TtlCache<KnowledgeEntry | null>(20_000);
+
+const noRules: RulesLookup = { status: "found", rules: compileRules<EdgeRule>([]) };
+
+/** The landing document, parsed and checked once per cache period. Rejects when KV fails. */
+export function readLanding(
+  kv: KVNamespace,
+  landingId: number,
+  ttlMs: number,
+  now: number,
+): Promise<LandingLookup> {
+  const key = landingKey(landingId);
+  return landings.get(key, ttlMs, now, async () => {
+    const raw = await kv.get(key, "json");
+    if (raw === null) return { status: "missing" };
+    const parsed = landingDocSchema.safeParse(raw);
+    if (!parsed.success || parsed.data.id !== landingId) {
+      logInvalid(key);
+      return { status: "invalid" };
+    }
+    return { status: "found", landing: parsed.data };
+  });
+}
+
+/**
+ * Every published rule, sorted by precedence and with compiled templates, once per cache period.
+ * No rules document yet means no rules. Rejects when KV fails.
+ */
+export function readRules(kv: KVNamespace, ttlMs: number, now: number): Promise<RulesLookup> {
+  return rulesDocs.get(rulesKey, ttlMs, now, async () => {
+    const raw = await kv.get(rulesKey, "json");
+    if (raw === null) return noRules;
+    const parsed = rulesDocSchema.safeParse(raw);
+    if (!parsed.success) {
+      logInvalid(rulesKey);
+      return { status: "invalid" };
+    }
+    const rules = parsed.data.rules.map((rule): EdgeRule => {
+      const validation = validateTargetTemplate(rule.targetUrl);
+      return { ...rule, target: validation.ok ? validation.compiled : null };
+    });
+    return { status: "found", rules: compileRules(rules) };
+  });
+}
+
+/** The knowledge index entry of an email hash, `null` for an unknown email. Rejects when KV fails or the entry is unreadable. */
+export function readKnowledge(
+  kv: KVNamespace,
+  emailSha256: string,
+  ttlMs: number,
+  now: number,
+): Promise<KnowledgeEntry | null> {
+  const key = knowledgeKey(emailSha256);
+  return knowledgeEntries.get(key, ttlMs, now, async () => {
+    const raw = await kv.get(key, "json");
+    if (raw === null) return null;
+    return knowledgeEntrySchema.parse(raw);
+  });
+}
+
+/** Forgets every cached document (tests and benchmarks that change KV under a running isolate). */
+export function clearEdgeCaches(): void {
+  landings.clear();
+  rulesDocs.clear();
+  knowledgeEntries.clear();
+}
+
+function logInvalid(key: string): void {
+  console.error(JSON.stringify({ event: "edge.config_invalid", key }));
+}
