@@ -1,7 +1,113 @@
-// PLACEHOLDER owned by the API work: replaced with the Hono app factory.
-import { Hono } from "hono";
-import type { Env } from "../workers/env.ts";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { ApiApp, HonoEnv } from "./hono-env.ts";
+import { auth } from "./middleware/auth.ts";
+import { database } from "./middleware/db.ts";
+import { onError, onNotFound } from "./middleware/errors.ts";
+import { services } from "./middleware/services.ts";
+import { registerPublish } from "./routes/admin.publish.ts";
+import { registerCreateApiKey } from "./routes/api-keys.create.ts";
+import { registerListApiKeys } from "./routes/api-keys.list.ts";
+import { registerRevokeApiKey } from "./routes/api-keys.revoke.ts";
+import { registerCreateBrand } from "./routes/brands.create.ts";
+import { registerGetBrand } from "./routes/brands.get.ts";
+import { registerListBrands } from "./routes/brands.list.ts";
+import { registerGetCapture } from "./routes/captures.get.ts";
+import { registerLookupContact } from "./routes/contacts.lookup.ts";
+import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
+import { registerHealth } from "./routes/health.get.ts";
+import { registerCreateLanding } from "./routes/landings.create.ts";
+import { registerGetLanding } from "./routes/landings.get.ts";
+import { registerListLandings } from "./routes/landings.list.ts";
+import { registerUpdateLanding } from "./routes/landings.update.ts";
+import { registerCreatePartner } from "./routes/partners.create.ts";
+import { registerGetPartner } from "./routes/partners.get.ts";
+import { registerListPartners } from "./routes/partners.list.ts";
+import { registerCreateProduct } from "./routes/products.create.ts";
+import { registerGetProduct } from "./routes/products.get.ts";
+import { registerListProducts } from "./routes/products.list.ts";
+import { registerCreateRule } from "./routes/rules.create.ts";
+import { registerDeleteRule } from "./routes/rules.delete.ts";
+import { registerGetRule } from "./routes/rules.get.ts";
+import { registerListRules } from "./routes/rules.list.ts";
+import { registerUpdateRule } from "./routes/rules.update.ts";
+import { registerCreateTheme } from "./routes/themes.create.ts";
+import { registerGetTheme } from "./routes/themes.get.ts";
+import { registerListThemes } from "./routes/themes.list.ts";
+import { validationHook } from "./validation.ts";
 
-export function apiApp() {
-  return new Hono<{ Bindings: Env }>();
+const routes: ((app: ApiApp) => void)[] = [
+  registerHealth,
+  registerCreateBrand,
+  registerListBrands,
+  registerGetBrand,
+  registerCreateTheme,
+  registerListThemes,
+  registerGetTheme,
+  registerCreatePartner,
+  registerListPartners,
+  registerGetPartner,
+  registerCreateProduct,
+  registerListProducts,
+  registerGetProduct,
+  registerCreateLanding,
+  registerListLandings,
+  registerGetLanding,
+  registerUpdateLanding,
+  registerCreateRule,
+  registerListRules,
+  registerGetRule,
+  registerUpdateRule,
+  registerDeleteRule,
+  registerGetCapture,
+  registerLookupContact,
+  registerUnsubscribeContact,
+  registerCreateApiKey,
+  registerListApiKeys,
+  registerRevokeApiKey,
+  registerPublish,
+];
+
+const documentConfig = {
+  openapi: "3.1.0",
+  info: {
+    title: "leadrail API",
+    version: "1",
+    description:
+      "Catalog (brands, themes, partners, products, landings), redirect rules, captures and contacts. Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem+json; public ids are hash ids.",
+  },
+};
+
+/** Builds the API: middleware, every route, the OpenAPI document and its reference page. */
+export function buildApiApp(): ApiApp {
+  const app: ApiApp = new OpenAPIHono<HonoEnv>({ defaultHook: validationHook });
+  app.onError(onError);
+  app.notFound(onNotFound);
+  app.use("*", services);
+  app.use("/healthz", database);
+  app.use("/api/v1/*", database, auth);
+
+  for (const register of routes) register(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key: `lr_` and 32 characters.",
+  });
+  let document: unknown;
+  app.get("/openapi.json", (c) => {
+    // Generated once per isolate: the schemas do not change at run time.
+    document ??= app.getOpenAPI31Document(documentConfig);
+    return c.json(document);
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "leadrail API" }));
+  return app;
+}
+
+let cached: ApiApp | undefined;
+
+/** The API app, built once per isolate (route registration and schema compilation are not free). */
+export function apiApp(): ApiApp {
+  cached ??= buildApiApp();
+  return cached;
 }

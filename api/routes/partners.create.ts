@@ -1,0 +1,42 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { createPartner } from "../../domain/catalog.ts";
+import { type ApiApp, verbContext } from "../hono-env.ts";
+import { problemResponses } from "../problem.ts";
+import { createPartnerBody, partnerSchema, presentPartner } from "../schemas/catalog.ts";
+import { security } from "../schemas/common.ts";
+
+export const createPartnerRoute = createRoute({
+  method: "post",
+  path: "/api/v1/partners",
+  tags: ["Partners"],
+  summary: "Create a partner",
+  security,
+  request: { body: { required: true, content: { "application/json": { schema: createPartnerBody } } } },
+  responses: {
+    201: { description: "The new partner.", content: { "application/json": { schema: partnerSchema } } },
+    ...problemResponses(400, 401, 403, 409, 415, 422),
+  },
+});
+
+export type CreatePartnerRequest = z.input<typeof createPartnerBody>;
+export type CreatePartnerResponse = z.infer<typeof partnerSchema>;
+
+export function registerCreatePartner(app: ApiApp): void {
+  app.openapi(createPartnerRoute, async (c) => {
+    const body = c.req.valid("json");
+    const partner = await createPartner({
+      ctx: verbContext(c),
+      input: {
+        name: body.name,
+        slug: body.slug,
+        clickIdParam: body.click_id_param,
+        transactionIdParam: body.transaction_id_param,
+        postbackUrl: body.postback_url,
+        postbackMethod: body.postback_method,
+        postbackEvents: body.postback_events,
+      },
+    });
+    const json = presentPartner(c.var.ids, partner);
+    return c.json(json, 201, { location: `/api/v1/partners/${json.id}` });
+  });
+}

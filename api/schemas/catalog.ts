@@ -1,0 +1,149 @@
+import { z } from "@hono/zod-openapi";
+import { postbackMethod } from "../../db/schema/catalog.ts";
+import { relayEvent } from "../../db/schema/relay.ts";
+import type { Brand, Partner, Product, Theme } from "../../domain/catalog.ts";
+import type { HashIds } from "../../domain/hash-ids.ts";
+import { postbackTemplateProblem } from "../../domain/postback-template.ts";
+import { hashId, iso, name, slug, timestamp } from "./common.ts";
+
+export const brandSchema = z
+  .object({
+    id: hashId("Brand id."),
+    name: z.string(),
+    slug: z.string(),
+    domain: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .openapi("Brand");
+export type BrandJson = z.infer<typeof brandSchema>;
+
+export const presentBrand = (_ids: HashIds, brand: Brand): BrandJson => ({
+  id: _ids.encode("brand", brand.id),
+  name: brand.name,
+  slug: brand.slug,
+  domain: brand.domain,
+  created_at: iso(brand.createdAt),
+});
+
+export const createBrandBody = z
+  .strictObject({
+    name,
+    slug,
+    domain: z
+      .string()
+      .max(253)
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "A lower-case host name.")
+      .nullable()
+      .optional()
+      .openapi({ example: "acme.example" }),
+  })
+  .openapi("CreateBrand");
+
+export const themeSchema = z
+  .object({ id: hashId("Theme id."), name: z.string(), slug: z.string(), created_at: timestamp })
+  .openapi("Theme");
+export type ThemeJson = z.infer<typeof themeSchema>;
+
+export const presentTheme = (ids: HashIds, theme: Theme): ThemeJson => ({
+  id: ids.encode("theme", theme.id),
+  name: theme.name,
+  slug: theme.slug,
+  created_at: iso(theme.createdAt),
+});
+
+export const createThemeBody = z.strictObject({ name, slug }).openapi("CreateTheme");
+
+const queryParamName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.-]+$/, "Letters, digits, `_`, `.` and `-` only.");
+
+export const partnerSchema = z
+  .object({
+    id: hashId("Partner id."),
+    name: z.string(),
+    slug: z.string(),
+    click_id_param: z.string().openapi({ description: "Landing URL query parameter carrying the click id." }),
+    transaction_id_param: z.string(),
+    postback_url: z.string().nullable(),
+    postback_method: z.enum(postbackMethod.enumValues),
+    postback_events: z.array(z.enum(relayEvent.enumValues)),
+    created_at: timestamp,
+  })
+  .openapi("Partner");
+export type PartnerJson = z.infer<typeof partnerSchema>;
+
+export const presentPartner = (ids: HashIds, partner: Partner): PartnerJson => ({
+  id: ids.encode("partner", partner.id),
+  name: partner.name,
+  slug: partner.slug,
+  click_id_param: partner.clickIdParam,
+  transaction_id_param: partner.transactionIdParam,
+  postback_url: partner.postbackUrl,
+  postback_method: partner.postbackMethod,
+  postback_events: partner.postbackEvents.filter((event): event is PartnerJson["postback_events"][number] =>
+    (relayEvent.enumValues as readonly string[]).includes(event),
+  ),
+  created_at: iso(partner.createdAt),
+});
+
+export const createPartnerBody = z
+  .strictObject({
+    name,
+    slug,
+    click_id_param: queryParamName.default("click_id"),
+    transaction_id_param: queryParamName.default("transaction_id"),
+    postback_url: z
+      .string()
+      .max(2048)
+      .superRefine((value, ctx) => {
+        const problem = postbackTemplateProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem, params: { category: "malformed" } });
+      })
+      .nullable()
+      .default(null)
+      .openapi({
+        description:
+          "Postback URL template; macros {click_id} {transaction_id} {payout} {currency} {event} {capture_id} {sub1}..{sub5}.",
+        example: "https://postback.affnet.example/c?click_id={click_id}&event={event}",
+      }),
+    postback_method: z.enum(postbackMethod.enumValues).default("get"),
+    postback_events: z
+      .array(z.enum(relayEvent.enumValues))
+      .min(1)
+      .max(relayEvent.enumValues.length)
+      .refine((events) => new Set(events).size === events.length, {
+        message: "Each event at most once.",
+        params: { category: "not_allowed" },
+      })
+      .default(["lead_accepted"]),
+  })
+  .openapi("CreatePartner");
+
+export const productSchema = z
+  .object({
+    id: hashId("Product id."),
+    brand: hashId("Brand id."),
+    name: z.string(),
+    sku: z.string(),
+    created_at: timestamp,
+  })
+  .openapi("Product");
+export type ProductJson = z.infer<typeof productSchema>;
+
+export const presentProduct = (ids: HashIds, product: Product): ProductJson => ({
+  id: ids.encode("product", product.id),
+  brand: ids.encode("brand", product.brandId),
+  name: product.name,
+  sku: product.sku,
+  created_at: iso(product.createdAt),
+});
+
+export const createProductBody = z
+  .strictObject({
+    brand: hashId("Brand id."),
+    name,
+    sku: z.string().trim().min(1).max(64),
+  })
+  .openapi("CreateProduct");

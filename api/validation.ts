@@ -1,0 +1,96 @@
+import type { Hook, z } from "@hono/zod-openapi";
+import type { FieldError, FieldErrorCategory } from "../domain/errors.ts";
+import { ValidationFailed } from "../domain/errors.ts";
+import type { HonoEnv } from "./hono-env.ts";
+
+const categories = new Set<string>([
+  "missing",
+  "malformed",
+  "too_short",
+  "too_long",
+  "out_of_range",
+  "not_allowed",
+  "disposable",
+  "suspicious",
+  "not_found",
+  "conflict",
+]);
+
+/** Where a field with an empty path lives, by validation target. */
+const rootNames: Record<string, string> = { json: "body", query: "query", param: "path", header: "headers" };
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+const fieldName = (path: readonly PropertyKey[], root: string): string =>
+  path.length === 0 ? root : path.map(String).join(".");
+
+function categoryOf(issue: z.core.$ZodIssue, input: unknown): FieldErrorCategory {
+  switch (issue.code) {
+    case "invalid_type": {
+      const value = valueAt(input, issue.path);
+      return value === undefined || value === null ? "missing" : "malformed";
+    }
+    case "too_small":
+      return issue.origin === "string" || issue.origin === "array" || issue.origin === "set"
+        ? "too_short"
+        : "out_of_range";
+    case "too_big":
+      return issue.origin === "string" || issue.origin === "array" || issue.origin === "set"
+        ? "too_long"
+        : "out_of_range";
+    case "not_multiple_of":
+      return "out_of_range";
+    case "invalid_value":
+    case "unrecognized_keys":
+      return "not_allowed";
+    case "custom": {
+      const category = issue.params?.category;
+      return typeof category === "string" && categories.has(category)
+        ? (category as FieldErrorCategory)
+        : "malformed";
+    }
+    default:
+      return "malformed";
+  }
+}
+
+/**
+ * Zod issues as field errors: one per bad field (one per unknown key), with the category a
+ * client can act on. `input` is the raw value, to tell a missing field from a malformed one.
+ */
+export function fieldErrorsFromZod(error: z.ZodError, input: unknown, target: string): FieldError[] {
+  const root = rootNames[target] ?? target;
+  const errors: FieldError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys)
+        errors.push({
+          field: fieldName([...issue.path, key], root),
+          category: "not_allowed",
+          message: "Unknown field.",
+        });
+      continue;
+    }
+    const category = categoryOf(issue, input);
+    errors.push({
+      field: fieldName(issue.path, root),
+      category,
+      message: category === "missing" ? "Required." : issue.message,
+    });
+  }
+  return errors;
+}
+
+/** Every route's validation hook: a failed parse becomes a 422 naming each bad field; nothing runs after it. */
+export const validationHook: Hook<unknown, HonoEnv, string, undefined> = (result) => {
+  if (result.success) return;
+  const input = "data" in result ? (result as { data: unknown }).data : undefined;
+  throw new ValidationFailed(fieldErrorsFromZod(result.error, input, result.target));
+};
