@@ -1,0 +1,113 @@
+import type { CaptureOutcome } from "./outcome.ts";
+
+/** Events a capture can fire; sales and refunds come from the order side. */
+export type LeadRelayEvent = "lead_accepted" | "lead_restored";
+
+/** A new lead is accepted; a restored one comes back after unsubscribing. Nothing else is relayed. */
+export function relayEventFor(outcome: CaptureOutcome): LeadRelayEvent | null {
+  if (outcome === "new") return "lead_accepted";
+  if (outcome === "restored") return "lead_restored";
+  return null;
+}
+
+export interface PartnerPostback {
+  id: number;
+  postbackUrl: string | null;
+  postbackMethod: "redirect" | "get" | "post";
+  postbackEvents: readonly string[];
+}
+
+export interface RelayTargetConfig {
+  id: number;
+  url: string;
+  method: string;
+  /** Outgoing field name → lead value name (`email`, `first_name`, `utm_source`, `click_id`, …). */
+  fieldMapping: Record<string, unknown>;
+}
+
+export interface PlannedRelayJob {
+  kind: "postback" | "lead_relay";
+  event: LeadRelayEvent;
+  partnerId: number | null;
+  relayTargetId: number | null;
+  payload: Record<string, unknown>;
+}
+
+/** The postback macros of SPEC §4 that a lead knows when it is accepted. */
+export const postbackMacroNames = [
+  "click_id",
+  "transaction_id",
+  "payout",
+  "currency",
+  "event",
+  "capture_id",
+  "sub1",
+  "sub2",
+  "sub3",
+  "sub4",
+  "sub5",
+] as const;
+
+/** Replaces `{macro}` with its URL-encoded value; unknown macros stay as written so a typo is visible. */
+export function expandPostbackUrl(template: string, macros: Record<string, string>): string {
+  return template.replace(/\{([a-z0-9_]+)\}/gi, (whole, name: string) =>
+    name in macros ? encodeURIComponent(macros[name] ?? "") : whole,
+  );
+}
+
+export interface RelayPlanInput {
+  outcome: CaptureOutcome;
+  captureId: string;
+  partner: PartnerPostback | null;
+  targets: readonly RelayTargetConfig[];
+  /** Everything a mapping or macro can name, already resolved for this capture. */
+  values: Record<string, string | null>;
+}
+
+/**
+ * Relay dispatch (pipeline stage 10), the plan: a postback when the partner has a URL and
+ * listens to this event, and one lead relay per active buyer of the brand, each with its
+ * payload resolved now. Redirect postbacks ride on the visitor's redirect at the edge,
+ * so they get no server-side job.
+ */
+export function planRelayJobs(input: RelayPlanInput): PlannedRelayJob[] {
+  const event = relayEventFor(input.outcome);
+  if (event === null) return [];
+  const jobs: PlannedRelayJob[] = [];
+  const { partner } = input;
+  if (
+    partner?.postbackUrl &&
+    partner.postbackMethod !== "redirect" &&
+    partner.postbackEvents.includes(event)
+  ) {
+    const macros: Record<string, string> = {};
+    for (const name of postbackMacroNames) macros[name] = input.values[name] ?? "";
+    macros.event = event;
+    macros.capture_id = input.captureId;
+    jobs.push({
+      kind: "postback",
+      event,
+      partnerId: partner.id,
+      relayTargetId: null,
+      payload: {
+        method: partner.postbackMethod,
+        url: expandPostbackUrl(partner.postbackUrl, macros),
+        macros,
+      },
+    });
+  }
+  for (const target of input.targets) {
+    const body: Record<string, string | null> = {};
+    for (const [outgoing, source] of Object.entries(target.fieldMapping)) {
+      body[outgoing] = typeof source === "string" ? (input.values[source] ?? null) : null;
+    }
+    jobs.push({
+      kind: "lead_relay",
+      event,
+      partnerId: null,
+      relayTargetId: target.id,
+      payload: { method: target.method, url: target.url, body },
+    });
+  }
+  return jobs;
+}
