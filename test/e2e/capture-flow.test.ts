@@ -12,8 +12,14 @@ import {
 
 const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-interface ContactList {
-  data: { id: string; relationships?: { brand_id: string; state: string }[] }[];
+interface Contact {
+  id: string;
+  brands: { brand: string; state: string }[];
+}
+
+interface Relationship {
+  brand: string;
+  state: string;
 }
 
 describe(`capture rail through wrangler dev (${e2e.databaseKind})`, () => {
@@ -54,17 +60,24 @@ describe(`capture rail through wrangler dev (${e2e.databaseKind})`, () => {
     expect(first.location).toBe(expectedTarget("acmeUnknown", { capture_id: first.captureId }));
     expect((await waitForCapture(first.captureId)).outcome).toBe("new");
 
-    const contacts = await api<ContactList>("GET", `/api/v1/contacts?email=${encodeURIComponent(email)}`);
-    expect(contacts.data).toHaveLength(1);
-    const contact = contacts.data[0];
-    if (!contact) throw new Error("no contact");
     const acme = e2e.brandRefs["acme-skincare"];
-    await api("POST", `/api/v1/contacts/${contact.id}/unsubscribe`, { brand_id: acme });
+    const contact = await api<Contact>("GET", `/api/v1/contacts?email=${encodeURIComponent(email)}`);
+    expect(contact.brands.map(({ brand, state }) => ({ brand, state }))).toEqual([
+      { brand: acme, state: "active" },
+    ]);
+    const unsubscribed = await api<Relationship>("POST", `/api/v1/contacts/${contact.id}/unsubscribe`, {
+      brand: acme,
+    });
+    expect(unsubscribed.state).toBe("unsubscribed");
 
     // A GET with the email in the query string: known (the contact exists) but active nowhere.
     const back = await visit("acmeSampleDirect", { email });
     expect(back.status).toBe(302);
     expect(back.location).toBe(expectedTarget("acmeKnown", { capture_id: back.captureId }));
     expect((await waitForCapture(back.captureId)).outcome).toBe("restored");
+    const after = await api<Contact>("GET", `/api/v1/contacts?email=${encodeURIComponent(email)}`);
+    expect(after.brands.map(({ brand, state }) => ({ brand, state }))).toEqual([
+      { brand: acme, state: "restored" },
+    ]);
   });
 });

@@ -1,9 +1,10 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { hashIds } from "../../domain/hash-ids.ts";
+import { repoRoot } from "../../scripts/lib/database.ts";
 import type { DemoSeed } from "../../scripts/lib/seed.ts";
 import { startStack } from "../../scripts/lib/stack.ts";
 
@@ -40,8 +41,14 @@ const adminKey = "lr_e2e_admin_4f1c9a7d2b6e8035c1a9";
  */
 export default async function setup(project: TestProject) {
   const workDir = mkdtempSync(path.join(os.tmpdir(), "leadrail-e2e-"));
-  const wranglerLog = path.join(workDir, "wrangler.log");
-  const logFd = openSync(wranglerLog, "a");
+  // Kept after the run (overwritten by the next one) so a failure can be read in full.
+  mkdirSync(path.join(repoRoot, ".data"), { recursive: true });
+  const wranglerLog = path.join(
+    repoRoot,
+    ".data",
+    `e2e-wrangler${process.env.DATABASE_URL ? "-postgres" : ""}.log`,
+  );
+  const logFd = openSync(wranglerLog, "w");
   const serverUrl = process.env.DATABASE_URL || undefined;
   const stack = await startStack({
     databaseUrl: serverUrl,
@@ -60,6 +67,7 @@ export default async function setup(project: TestProject) {
     log: (message) => writeSync(logFd, `[stack] ${message}\n`),
   }).catch((error: unknown) => {
     closeSync(logFd);
+    rmSync(workDir, { recursive: true, force: true });
     throw new Error(`e2e stack did not start (wrangler log: ${wranglerLog}): ${String(error)}`);
   });
   const seed = stack.seed;
