@@ -1,10 +1,231 @@
-// PLACEHOLDER owned by the capture consumer work.
-import type { Env } from "../../workers/env.ts";
+import type { PoolClient } from "@neondatabase/serverless";
+import { drizzle } from "drizzle-orm/neon-serverless";
+import { type Database, type DbHandle, openDb, schema } from "../../db/client.ts";
+import type { CaptureOutcome } from "../../domain/outcome.ts";
+import { dbConfig, type Env } from "../../workers/env.ts";
+import { queueNames } from "../../workers/queue-names.ts";
+import type { FailedEventRecord } from "../dead-letter/store.ts";
+import { consumerConfig, describeError, isConnectionFailure, retryDelaySeconds } from "./failure.ts";
+import { type CaptureMessage, captureMessageSchema } from "./message.ts";
+import { type PipelineResult, runCapturePipeline } from "./pipeline.ts";
+import { publishBatchKnowledge } from "./stages/08-knowledge.ts";
+import { enqueueRelayJobs } from "./stages/10-relay-dispatch.ts";
 
+/**
+ * One unit of work: a capture (every delivery of it in this batch, acked together) or a
+ * message that failed schema parsing.
+ */
+type Unit =
+  | { kind: "capture"; capture: CaptureMessage; messages: Message<unknown>[] }
+  | { kind: "poison"; record: FailedEventRecord; messages: Message<unknown>[] };
+
+/** What one batch did; returned for tests and the benchmark, logged as one JSON line. */
+export interface CaptureBatchReport {
+  messages: number;
+  /** Captures stored by this batch. */
+  stored: number;
+  /** Captures a previous delivery already stored. */
+  redelivered: number;
+  /** Messages that failed schema parsing, kept in failed_events. */
+  poison: number;
+  acked: number;
+  retried: number;
+  outcomes: Record<CaptureOutcome, number>;
+  /** Statements sent to Postgres (BEGIN and COMMIT included). */
+  statements: number;
+  /** True when the whole-batch transaction failed and messages ran one by one. */
+  fallback: boolean;
+  relayJobsEnqueued: number;
+  knowledgePublished: number;
+}
+
+function units(batch: MessageBatch<unknown>): Unit[] {
+  const byCapture = new Map<string, Unit & { kind: "capture" }>();
+  const result: Unit[] = [];
+  for (const message of batch.messages) {
+    const parsed = captureMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      result.push({
+        kind: "poison",
+        messages: [message],
+        record: {
+          queue: queueNames.captures,
+          messageId: message.id,
+          body: message.body,
+          attempts: message.attempts,
+          error: "invalid_message",
+          // Paths and codes only: the issue messages can quote submitted values.
+          meta: {
+            issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), code: i.code })),
+          },
+        },
+      });
+      continue;
+    }
+    const existing = byCapture.get(parsed.data.captureId);
+    if (existing) {
+      existing.messages.push(message);
+      continue;
+    }
+    const unit = { kind: "capture" as const, capture: parsed.data, messages: [message] };
+    byCapture.set(parsed.data.captureId, unit);
+    result.push(unit);
+  }
+  return result;
+}
+
+function log(event: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ event, ...fields }));
+}
+
+/**
+ * The capture queue consumer. The whole batch runs as one transaction; messages are acked
+ * only after COMMIT and after the knowledge index and relay queue got their updates. A
+ * database that cannot be reached retries every message with exponential back-off; any
+ * other failure re-runs the messages one by one, so one bad message cannot hold the rest.
+ */
 export async function handleCaptureBatch(
   batch: MessageBatch<unknown>,
-  _env: Env,
+  env: Env,
   _ctx: ExecutionContext,
 ): Promise<void> {
-  batch.retryAll();
+  await processCaptureBatch(batch, env);
+}
+
+export async function processCaptureBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+): Promise<CaptureBatchReport> {
+  const started = Date.now();
+  const config = consumerConfig(env);
+  const work = units(batch);
+  const report: CaptureBatchReport = {
+    messages: batch.messages.length,
+    stored: 0,
+    redelivered: 0,
+    poison: 0,
+    acked: 0,
+    retried: 0,
+    outcomes: { new: 0, duplicate: 0, restored: 0, invalid: 0, bot: 0 },
+    statements: 0,
+    fallback: false,
+    relayJobsEnqueued: 0,
+    knowledgePublished: 0,
+  };
+  const retry = (list: readonly Unit[]) => {
+    for (const unit of list) {
+      for (const message of unit.messages) {
+        message.retry({
+          delaySeconds: retryDelaySeconds(message.attempts, config.CAPTURE_RETRY_BASE_SECONDS),
+        });
+        report.retried += 1;
+      }
+    }
+  };
+  let handle: DbHandle | undefined;
+  let client: PoolClient | undefined;
+  try {
+    handle = openDb(dbConfig(env), 1);
+    client = await handle.pool.connect();
+  } catch (error) {
+    retry(work);
+    log("capture.batch_failed", { stage: "connect", error: describeError(error), retried: report.retried });
+    await handle?.close().catch(() => {});
+    return report;
+  }
+  let broken = false;
+  try {
+    const db: Database = drizzle({
+      client,
+      schema,
+      logger: {
+        logQuery: () => {
+          report.statements += 1;
+        },
+      },
+    });
+    try {
+      await runUnits(db, work, env, report);
+    } catch (error) {
+      if (error instanceof AfterCommitError || isConnectionFailure(error)) {
+        broken = !(error instanceof AfterCommitError);
+        retry(work);
+        log("capture.batch_failed", {
+          stage: error instanceof AfterCommitError ? "after_commit" : "database",
+          error: describeError(error),
+        });
+      } else {
+        report.fallback = true;
+        log("capture.batch_fallback", { error: describeError(error), units: work.length });
+        for (const [index, unit] of work.entries()) {
+          try {
+            await runUnits(db, [unit], env, report);
+          } catch (unitError) {
+            retry([unit]);
+            log("capture.message_failed", {
+              messageId: unit.messages[0]?.id,
+              error: describeError(unitError),
+            });
+            if (!(unitError instanceof AfterCommitError) && isConnectionFailure(unitError)) {
+              broken = true;
+              retry(work.slice(index + 1));
+              break;
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    client.release(broken);
+    await handle.close();
+  }
+  log("capture.batch", { queue: batch.queue, ...report, ms: Date.now() - started });
+  return report;
+}
+
+/** A failure after COMMIT: the data is stored, a redelivery redoes only the side effects. */
+class AfterCommitError extends Error {
+  constructor(cause: unknown) {
+    super("publishing after commit failed", { cause });
+    this.name = "AfterCommitError";
+  }
+}
+
+async function runUnits(
+  db: Database,
+  list: readonly Unit[],
+  env: Env,
+  report: CaptureBatchReport,
+): Promise<void> {
+  const captures: CaptureMessage[] = [];
+  const poison: FailedEventRecord[] = [];
+  for (const unit of list) {
+    if (unit.kind === "capture") captures.push(unit.capture);
+    else poison.push(unit.record);
+  }
+  const result = await runCapturePipeline(db, { captures, poison });
+  await afterCommit(env, result, report);
+  report.stored += result.written.length;
+  report.redelivered += result.redelivered.length;
+  report.poison += poison.length;
+  for (const [outcome, count] of Object.entries(result.outcomes) as [CaptureOutcome, number][]) {
+    report.outcomes[outcome] += count;
+  }
+  for (const unit of list) {
+    for (const message of unit.messages) {
+      message.ack();
+      report.acked += 1;
+    }
+  }
+}
+
+async function afterCommit(env: Env, result: PipelineResult, report: CaptureBatchReport): Promise<void> {
+  try {
+    const published = await publishBatchKnowledge(env.KNOWLEDGE, result.knowledge);
+    await enqueueRelayJobs(env.RELAYS_QUEUE, result.relayJobIds);
+    report.knowledgePublished += published;
+    report.relayJobsEnqueued += result.relayJobIds.length;
+  } catch (error) {
+    throw new AfterCommitError(error);
+  }
 }

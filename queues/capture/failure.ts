@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { Env } from "../../workers/env.ts";
+
+/** The longest back-off a message waits between attempts. */
+export const maxRetryDelaySeconds = 300;
+
+/** Exponential back-off: base · 2^(attempts − 1), capped at five minutes. */
+export function retryDelaySeconds(attempts: number, baseSeconds: number): number {
+  const exponent = Math.max(0, Math.trunc(attempts) - 1);
+  return Math.min(Math.round(baseSeconds * 2 ** exponent), maxRetryDelaySeconds);
+}
+
+const consumerConfigSchema = z.object({
+  CAPTURE_RETRY_BASE_SECONDS: z.preprocess(
+    (value) => (value === "" || value === undefined ? undefined : value),
+    z.coerce.number().positive().max(maxRetryDelaySeconds).default(2),
+  ),
+});
+export type ConsumerConfig = z.infer<typeof consumerConfigSchema>;
+
+/** Consumer settings from the Worker's vars (`CAPTURE_RETRY_BASE_SECONDS`, default 2). */
+export function consumerConfig(env: Env): ConsumerConfig {
+  const result = consumerConfigSchema.safeParse(env);
+  if (!result.success) {
+    throw new Error(
+      `invalid Worker configuration: ${result.error.issues.map((i) => i.path.join(".")).join(", ")}`,
+    );
+  }
+  return result.data;
+}
+
+/** Thrown by pipeline code that is not a database call: a bug or an unexpected shape, never the network. */
+export class ProcessingError extends Error {
+  constructor(cause: unknown) {
+    super("capture processing failed", { cause });
+    this.name = "ProcessingError";
+  }
+}
+
+/** The SQLSTATE of a database error, looking through the wrappers drizzle adds. */
+export function sqlState(error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === "object"; depth += 1) {
+    const code = "code" in current ? current.code : undefined;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = "cause" in current ? current.cause : undefined;
+  }
+  return null;
+}
+
+/**
+ * Whether retrying the same work later is all one can do: the database is unreachable, the
+ * connection broke, or the server is out of resources. Anything else (a constraint, a bad
+ * value, a bug) belongs to some message of the batch, so the handler isolates it instead.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof ProcessingError) return false;
+  const state = sqlState(error);
+  if (state === null) return true;
+  return ["08", "53", "57", "58"].includes(state.slice(0, 2));
+}
+
+/** What a log line may say about an error: its kind and code, never its message (it can quote data). */
+export function describeError(error: unknown): { name: string; code: string | null } {
+  const root = error instanceof ProcessingError ? error.cause : error;
+  const name = root instanceof Error ? root.name : typeof root;
+  return { name, code: sqlState(error) };
+}
