@@ -786,6 +786,48 @@ describe("bad input", () => {
   });
 });
 
+describe("isolation", () => {
+  it("a message the database refuses cannot hold its batch: the others are stored one by one, it is retried", async () => {
+    const tenant = await seedTenant(db());
+    const a = captureMessage(tenant);
+    const b = captureMessage(tenant);
+    const refused = captureMessage(tenant);
+    // Passes the message schema but not the integer column it lands in.
+    refused.request.bodyBytes = 3_000_000_000;
+    const { report, acked, retried, ids } = await run([a, refused, b], { attempts: 2 });
+    expect(report).toMatchObject({ fallback: true, stored: 2, acked: 2, retried: 1 });
+    expect(acked).toEqual([ids[0], ids[2]].sort());
+    expect(retried).toEqual([{ msgId: ids[1], delaySeconds: 4 }]);
+    expect((await captureRow(a.captureId))?.outcome).toBe("new");
+    expect((await captureRow(b.captureId))?.outcome).toBe("new");
+    expect(await captureRow(refused.captureId)).toBeUndefined();
+  });
+
+  it("concurrent batches capturing one email for one brand stay exact: one new, one duplicate", async () => {
+    const tenant = await seedTenant(db());
+    const address = freshEmail();
+    const x = captureMessage(tenant, { email: address });
+    const y = captureMessage(tenant, { email: address });
+    const [rx, ry] = await Promise.all([run([x]), run([y])]);
+    const outcomes = [rx, ry].map((r) =>
+      r.report.outcomes.new === 1 ? "new" : r.report.outcomes.duplicate === 1 ? "duplicate" : "other",
+    );
+    expect(outcomes.sort()).toEqual(["duplicate", "new"]);
+    expect(await relationship(address, tenant.brandId)).toMatchObject({
+      state: "active",
+      captureCount: 2,
+      duplicateCount: 1,
+    });
+    const normalised = normaliseEmailAddress(x);
+    const contactRows = await db()
+      .select({ id: contacts.id })
+      .from(contacts)
+      .innerJoin(emails, eq(emails.id, contacts.emailId))
+      .where(eq(emails.address, normalised));
+    expect(contactRows).toHaveLength(1);
+  });
+});
+
 describe("database down", () => {
   it("retries every message with the exact back-off delay and writes nothing", async () => {
     const tenant = await seedTenant(db());
