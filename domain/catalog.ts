@@ -279,19 +279,21 @@ export interface ResolvedRef {
 }
 
 /**
- * Decodes hash-id references and checks that each exists, reporting every bad one at once
- * (`malformed`: not a hash id of that kind; `not_found`: no such row). One query for all of them.
+ * Decodes hash-id references and checks that each exists, adding every bad one to `errors`
+ * (`malformed`: not a hash id of that kind; `not_found`: no such row) in the order the fields
+ * were given, and returns the ones that resolved. One query for all of them.
  */
-export async function resolveRefs<S extends Record<string, RefSpec | undefined>>(
+export async function lookupRefs<F extends string>(
   ctx: VerbContext,
-  specs: S,
-): Promise<{ [K in keyof S]: undefined extends S[K] ? ResolvedRef | undefined : ResolvedRef }> {
-  const errors = new FieldErrors();
-  const decoded: [string, RefKind, number][] = [];
-  for (const [field, spec] of Object.entries(specs)) {
+  specs: Record<F, RefSpec | undefined>,
+  errors: FieldErrors,
+): Promise<Partial<Record<F, ResolvedRef>>> {
+  const problems = new FieldErrors();
+  const decoded: [F, RefKind, number][] = [];
+  for (const [field, spec] of Object.entries(specs) as [F, RefSpec | undefined][]) {
     if (spec === undefined) continue;
     const id = ctx.ids.decode(spec.kind, spec.value);
-    if (id === null) errors.add(field, "malformed", `Not a ${spec.kind} id.`);
+    if (id === null) problems.add(field, "malformed", `Not a ${spec.kind} id.`);
     else decoded.push([field, spec.kind, id]);
   }
   const found = new Map<string, number | null>();
@@ -311,12 +313,25 @@ export async function resolveRefs<S extends Record<string, RefSpec | undefined>>
     for (const row of rows.rows)
       found.set(`${row.kind}:${Number(row.id)}`, row.brand_id === null ? null : Number(row.brand_id));
   }
-  const resolved: Record<string, ResolvedRef> = {};
+  const resolved: Partial<Record<F, ResolvedRef>> = {};
   for (const [field, kind, id] of decoded) {
     const key = `${kind}:${id}`;
-    if (!found.has(key)) errors.add(field, "not_found", `No such ${kind}.`);
+    if (!found.has(key)) problems.add(field, "not_found", `No such ${kind}.`);
     else resolved[field] = { id, brandId: found.get(key) ?? null };
   }
+  const order: string[] = Object.keys(specs);
+  problems.errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
+  errors.errors.push(...problems.errors);
+  return resolved;
+}
+
+/** {@link lookupRefs}, throwing ValidationFailed when any reference is bad. */
+export async function resolveRefs<S extends Record<string, RefSpec | undefined>>(
+  ctx: VerbContext,
+  specs: S,
+): Promise<{ [K in keyof S]: undefined extends S[K] ? ResolvedRef | undefined : ResolvedRef }> {
+  const errors = new FieldErrors();
+  const resolved = await lookupRefs(ctx, specs, errors);
   errors.throwIfAny();
   return resolved as { [K in keyof S]: undefined extends S[K] ? ResolvedRef | undefined : ResolvedRef };
 }

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { landings } from "../db/schema/catalog.ts";
-import { type RefSpec, resolveRefs } from "./catalog.ts";
+import { lookupRefs, type RefSpec } from "./catalog.ts";
 import { publishLandings } from "./edge-publish.ts";
 import { FieldErrors, NotFound } from "./errors.ts";
 import { assertBrand } from "./scope.ts";
@@ -40,7 +40,8 @@ export async function createLanding({
   input: CreateLandingInput;
 }): Promise<Landing> {
   const landing = await ctx.db.transaction(async (tx) => {
-    const refs = await resolveRefs(
+    const errors = new FieldErrors();
+    const refs = await lookupRefs(
       { ...ctx, db: tx },
       {
         brand: { kind: "brand", value: input.brand },
@@ -48,19 +49,22 @@ export async function createLanding({
         partner: { kind: "partner", value: input.partner },
         product: { kind: "product", value: input.product },
       },
+      errors,
     );
-    assertBrand(ctx.principal, refs.brand.id);
-    const errors = new FieldErrors();
-    checkProductBrand(errors, refs.product.brandId, refs.brand.id);
+    if (refs.brand && refs.product) checkProductBrand(errors, refs.product.brandId, refs.brand.id);
     errors.throwIfAny();
+    const { brand, theme, partner, product } = refs;
+    if (!brand || !theme || !partner || !product)
+      throw new Error("references resolved without errors but missing");
+    assertBrand(ctx.principal, brand.id);
     const [row] = await tx
       .insert(landings)
       .values({
         name: input.name,
-        brandId: refs.brand.id,
-        themeId: refs.theme.id,
-        partnerId: refs.partner.id,
-        productId: refs.product.id,
+        brandId: brand.id,
+        themeId: theme.id,
+        partnerId: partner.id,
+        productId: product.id,
         fallbackUrl: input.fallbackUrl,
         active: input.active,
       })
@@ -99,8 +103,8 @@ export async function updateLanding({
       partner: input.partner === undefined ? undefined : { kind: "partner", value: input.partner },
       product: input.product === undefined ? undefined : { kind: "product", value: input.product },
     };
-    const refs = await resolveRefs({ ...ctx, db: tx }, specs);
     const errors = new FieldErrors();
+    const refs = await lookupRefs({ ...ctx, db: tx }, specs, errors);
     if (refs.product) checkProductBrand(errors, refs.product.brandId, current.brandId);
     errors.throwIfAny();
     const [row] = await tx

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { redirectRules } from "../db/schema/catalog.ts";
-import { type RefSpec, type ResolvedRef, resolveRefs } from "./catalog.ts";
+import { lookupRefs, type RefSpec } from "./catalog.ts";
 import type { RuleKnowledge } from "./edge-config.ts";
 import { publishRules } from "./edge-publish.ts";
 import {
@@ -74,25 +74,21 @@ async function resolveDimensions(
     value === undefined || value === wildcard ? undefined : { kind, value };
   const errors = new FieldErrors();
   if (input.targetUrl !== undefined) errors.errors.push(...targetUrlErrors("target_url", input.targetUrl));
-  let refs: Record<Dimension, ResolvedRef | undefined> = {
-    brand: undefined,
-    theme: undefined,
-    partner: undefined,
-    product: undefined,
-  };
-  try {
-    refs = await resolveRefs(ctx, {
+  const refs = await lookupRefs(
+    ctx,
+    {
       brand: spec("brand", input.brand),
       theme: spec("theme", input.theme),
       partner: spec("partner", input.partner),
       product: spec("product", input.product),
-    });
-  } catch (error) {
-    // Report bad references together with a bad target URL.
-    if (!(error instanceof ValidationFailed)) throw error;
-    errors.errors.push(...error.errors);
-    errors.throwIfAny();
-  }
+      // A new brand must still own the rule's product when the product stays.
+      keptProduct:
+        input.product === undefined && input.brand !== undefined && current?.productId
+          ? { kind: "product", value: ctx.ids.encode("product", current.productId) }
+          : undefined,
+    },
+    errors,
+  );
   const pick = (dimension: Dimension, key: keyof ResolvedDimensions): number | null => {
     const value = input[dimension];
     if (value === undefined) return current ? current[key] : null;
@@ -106,6 +102,13 @@ async function resolveDimensions(
   };
   if (refs.product && resolved.brandId !== null && refs.product.brandId !== resolved.brandId) {
     errors.add("product", "not_allowed", "The product belongs to another brand than the rule.");
+  }
+  if (refs.keptProduct && resolved.brandId !== null && refs.keptProduct.brandId !== resolved.brandId) {
+    errors.add(
+      "brand",
+      "not_allowed",
+      "The rule's product belongs to another brand; change the product too.",
+    );
   }
   errors.throwIfAny();
   return resolved;
