@@ -3,13 +3,7 @@ import { redirectRules } from "../db/schema/catalog.ts";
 import { lookupRefs, type RefSpec } from "./catalog.ts";
 import type { RuleKnowledge } from "./edge-config.ts";
 import { publishRules } from "./edge-publish.ts";
-import {
-  type FieldError,
-  type FieldErrorCategory,
-  FieldErrors,
-  NotFound,
-  ValidationFailed,
-} from "./errors.ts";
+import { type FieldError, type FieldErrorCategory, FieldErrors, NotFound } from "./errors.ts";
 import type { PublishingContext } from "./landings.ts";
 import { assertBrand } from "./scope.ts";
 import { type TemplateProblemCode, validateTargetTemplate } from "./target-url.ts";
