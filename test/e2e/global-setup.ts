@@ -56,7 +56,7 @@ export default async function setup(project: TestProject) {
     persistTo: path.join(workDir, "wrangler-state"),
     adminKey,
     vars: {
-      CAPTURE_RETRY_BASE_SECONDS: "0",
+      CAPTURE_RETRY_BASE_SECONDS: "0.01",
       EDGE_CACHE_TTL_MS: "0",
       GLOBAL_FALLBACK_URL: "https://fallback.leadrail.test/",
     },
