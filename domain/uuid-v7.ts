@@ -6,25 +6,19 @@ let lastMs = 0;
 let sequence = 0;
 
 export function uuidv7(now: number = Date.now()): string {
-  if (now <= lastMs) {
+  // One native call supplies all the randomness: a v4 UUID already carries the RFC 9562 variant
+  // followed by 62 random bits in its last two groups, exactly the tail a v7 needs.
+  const random = crypto.randomUUID();
+  let ms = Math.max(0, Math.floor(now));
+  if (ms <= lastMs) {
     sequence = (sequence + 1) & 0xfff;
     if (sequence === 0) lastMs += 1;
-    now = lastMs;
+    ms = lastMs;
   } else {
-    lastMs = now;
-    sequence = crypto.getRandomValues(new Uint16Array(1))[0] ?? 0;
-    sequence &= 0x7ff;
+    lastMs = ms;
+    // A random start below 2048 leaves room for at least 2048 more ids in the same millisecond.
+    sequence = Number.parseInt(random.slice(0, 3), 16) & 0x7ff;
   }
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = Math.floor(now / 2 ** 40) & 0xff;
-  bytes[1] = Math.floor(now / 2 ** 32) & 0xff;
-  bytes[2] = (now >>> 24) & 0xff;
-  bytes[3] = (now >>> 16) & 0xff;
-  bytes[4] = (now >>> 8) & 0xff;
-  bytes[5] = now & 0xff;
-  bytes[6] = 0x70 | ((sequence >>> 8) & 0x0f);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const time = ms.toString(16).padStart(12, "0");
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${sequence.toString(16).padStart(3, "0")}-${random.slice(19)}`;
 }

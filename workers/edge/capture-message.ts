@@ -32,14 +32,47 @@ export function recordUrl(url: string): string {
 }
 
 const encoder = new TextEncoder();
-const jsonBytes = (value: unknown): number => encoder.encode(JSON.stringify(value)).byteLength;
+
+function jsonBytes(value: unknown): number {
+  const json = JSON.stringify(value);
+  // UTF-8 needs at most 3 bytes per UTF-16 unit: most messages are clearly small and need no encoding.
+  if (json.length * 3 <= messageBudgetBytes) return json.length;
+  return encoder.encode(json).byteLength;
+}
+
+const textLength = (record: Record<string, string>): number => {
+  let length = 0;
+  for (const name in record) length += name.length + (record[name]?.length ?? 0) + 6;
+  return length;
+};
+
+/**
+ * An upper bound of the message's JSON size in bytes, without serialising it: every UTF-16 unit of a
+ * string becomes at most 6 bytes of JSON (`\u001f`), and the fixed-shape parts fit in a few kilobytes.
+ */
+function maxJsonBytes(message: CaptureMessage): number {
+  const request = message.request;
+  const units =
+    message.landingRef.length +
+    request.url.length +
+    (request.body?.length ?? 0) +
+    textLength(request.headers) +
+    textLength(request.fields) +
+    Object.keys(request.truncatedFields).length * 32 +
+    Object.keys(message.overrides).length * 300 +
+    (message.cf === null ? 0 : JSON.stringify(message.cf).length) +
+    message.edge.response.location.length * 2 +
+    textLength(message.edge.response.headers);
+  return units * 6 + 4096;
+}
 
 /**
  * Shrinks a message that would exceed {@link messageBudgetBytes}: first the raw body (marking it
  * truncated), then the largest field values (recording their original length), then the largest header values.
- * Modifies and returns it.
+ * Modifies and returns it, with its size when it had to be measured.
  */
-export function fitMessage(message: CaptureMessage): { message: CaptureMessage; bytes: number } {
+export function fitMessage(message: CaptureMessage): { message: CaptureMessage; bytes: number | null } {
+  if (maxJsonBytes(message) <= messageBudgetBytes) return { message, bytes: null };
   let bytes = jsonBytes(message);
   const request = message.request;
   while (bytes > messageBudgetBytes && request.body !== null && request.body.length > 0) {

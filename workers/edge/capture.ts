@@ -1,6 +1,6 @@
 import type { LandingDoc } from "../../domain/edge-config.ts";
 import { isNormalisedEmail, normaliseEmail, sha256Hex } from "../../domain/email.ts";
-import { type EntityKind, hashIds } from "../../domain/hash-ids.ts";
+import type { EntityKind } from "../../domain/hash-ids.ts";
 import { type KnowledgeLevel, knowledgeFlags, knowledgeLevel } from "../../domain/knowledge.ts";
 import { collectFields } from "../../domain/request-fields.ts";
 import { matchRule } from "../../domain/rules.ts";
@@ -12,6 +12,7 @@ import { type ReadBody, readLandingBody } from "./body.ts";
 import { fitMessage, recordHeaders, recordUrl } from "./capture-message.ts";
 import { selectCf } from "./cf.ts";
 import { readKnowledge, readLanding, readRules } from "./config-store.ts";
+import { decodeHashId } from "./hash-id-cache.ts";
 
 /**
  * Why a visitor was sent to a fallback URL rather than a rule's target.
@@ -74,6 +75,7 @@ interface Decision {
  */
 export async function captureLanding(
   request: Request,
+  url: URL,
   env: Env,
   ctx: ExecutionContext,
   landingRef: string,
@@ -103,7 +105,7 @@ export async function captureLanding(
   let decision: Decision | null;
   try {
     config = edgeConfig(env);
-    decision = await decide(request, env, config, trace);
+    decision = await decide(request, url, env, config, trace);
   } catch (error) {
     logError("edge.internal_error", trace.captureId, error);
     const fallback = trace.landingFallback ?? config?.GLOBAL_FALLBACK_URL ?? rawGlobalFallback(env);
@@ -118,38 +120,38 @@ export async function captureLanding(
   const responseStatus = decision === null ? 503 : status;
   const durationMs = performance.now() - startedAt;
 
-  ctx.waitUntil(
-    sendCapture(env, request, trace, {
-      fallbackReason: decision === null ? "config_error" : decision.fallbackReason,
-      status: responseStatus,
-      location: decision?.location ?? "",
-      headers,
-      durationMs,
-    }),
-  );
+  const sent: SentResponse = {
+    fallbackReason: decision === null ? "config_error" : decision.fallbackReason,
+    status: responseStatus,
+    location: decision?.location ?? "",
+    headers,
+    durationMs,
+  };
+  // The message is built and sent on a later turn of the event loop, after the response has gone out.
+  ctx.waitUntil(afterResponse().then(() => sendCapture(env, request, trace, sent)));
   return new Response(null, { status: responseStatus, headers });
 }
 
 async function decide(
   request: Request,
+  url: URL,
   env: Env,
   config: EdgeConfig,
   trace: CaptureTrace,
 ): Promise<Decision> {
-  const url = new URL(request.url);
-  const codec = hashIds(config.SQIDS_ALPHABET);
+  const alphabet = config.SQIDS_ALPHABET;
   const ttl = config.EDGE_CACHE_TTL_MS;
   const now = Date.now();
   const globalFallback = config.GLOBAL_FALLBACK_URL;
 
-  const landingId = codec.decode("landing", trace.landingRef);
+  const landingId = decodeHashId(alphabet, "landing", trace.landingRef);
   trace.landingId = landingId;
   const overridden: Partial<LandingIds> = {};
   let overrideInvalid = false;
   for (const { param, kind, dimension } of overrideParams) {
     const raw = url.searchParams.get(param);
     if (raw === null) continue;
-    const decoded = codec.decode(kind, raw);
+    const decoded = decodeHashId(alphabet, kind, raw);
     trace.overrides[param] = { raw: raw.slice(0, 256), valid: decoded !== null };
     if (decoded === null) overrideInvalid = true;
     else overridden[dimension] = decoded;
@@ -282,6 +284,8 @@ async function sendCapture(
     logError("capture.enqueue_failed", trace.captureId, error);
   }
 }
+
+const afterResponse = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 type Settled<T> = { ok: true; value: T } | { ok: false };
 

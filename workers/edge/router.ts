@@ -2,7 +2,7 @@ import { type IRequest, IttyRouter } from "itty-router";
 import type { Env } from "../env.ts";
 import { captureLanding } from "./capture.ts";
 
-type EdgeArgs = [env: Env, ctx: ExecutionContext];
+type EdgeArgs = [request: Request, url: URL, env: Env, ctx: ExecutionContext];
 
 const methodNotAllowed = (): Response =>
   new Response("Method Not Allowed", {
@@ -16,8 +16,8 @@ const notFound = (): Response =>
     headers: { "cache-control": "no-store", "content-type": "text/plain; charset=utf-8" },
   });
 
-const landing = (request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> =>
-  captureLanding(request, env, ctx, request.params.landing ?? "");
+const landing = (route: IRequest, request: Request, url: URL, env: Env, ctx: ExecutionContext) =>
+  captureLanding(request, url, env, ctx, route.params.landing ?? "");
 
 const router = IttyRouter<IRequest, EdgeArgs>()
   .get("/l/:landing", landing)
@@ -37,6 +37,10 @@ export async function handleEdgeRequest(
   env: Env,
   ctx: ExecutionContext,
 ): Promise<Response> {
-  const response: unknown = await router.fetch(request, env, ctx);
+  const url = new URL(request.url);
+  // The router matches on method and path only; the URL is parsed once here and its query read by the
+  // capture itself, so itty's own query parsing gets nothing to do on the hot path.
+  const route = { method: request.method, url: `${url.origin}${url.pathname}` };
+  const response: unknown = await router.fetch(route, request, url, env, ctx);
   return response instanceof Response ? response : notFound();
 }

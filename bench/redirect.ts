@@ -1,0 +1,452 @@
+/**
+ * Redirect benchmark: throughput and latency of `POST /l/:landing` on the real Worker bundle in
+ * workerd (Miniflare), beside a bare Worker that only returns a redirect (the floor), built and
+ * run the same way in the same run. Loopback only, bounded durations, KV pre-seeded with a landing,
+ * a rule set and knowledge entries; the capture queue has a producer and no consumer.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import autocannon, { type Request as LoadRequest } from "autocannon";
+import { Miniflare, supportedCompatibilityDate } from "miniflare";
+import { type LandingDoc, landingKey, type RuleDoc, type RulesDoc, rulesKey } from "../domain/edge-config.ts";
+import { sha256Hex } from "../domain/email.ts";
+import { hashIds } from "../domain/hash-ids.ts";
+import { type KnowledgeEntry, type KnowledgeLevel, knowledgeKey } from "../domain/knowledge.ts";
+import type { Bench, BenchResult } from "./lib.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const run = promisify(execFile);
+
+const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
+/** wrangler.toml's date, or the newest the installed workerd supports when that is older (the same for both Workers). */
+const configuredCompatibilityDate = "2026-10-01";
+const compatibilityDate =
+  supportedCompatibilityDate < configuredCompatibilityDate
+    ? supportedCompatibilityDate
+    : configuredCompatibilityDate;
+/** A realistic `request.cf` (Miniflare would otherwise fetch one from the internet). */
+const benchCf = {
+  country: "KR",
+  region: "Seoul",
+  regionCode: "11",
+  city: "Seoul",
+  postalCode: "04524",
+  continent: "AS",
+  latitude: "37.56610",
+  longitude: "126.97840",
+  timezone: "Asia/Seoul",
+  asn: 4766,
+  asOrganization: "Korea Telecom",
+  colo: "ICN",
+  clientTcpRtt: 9,
+  httpProtocol: "HTTP/2",
+  tlsVersion: "TLSv1.3",
+};
+
+/** Share of requests from a fresh email (a KV miss every time), the rest from seeded known emails. */
+const freshEmailShare = 0.75;
+const knownPerLevel = 100;
+const saturatingConnections = 16;
+/** Latency "at the Worker" is measured below saturation, where it is service time rather than queueing. */
+const pacedRate = 250;
+const pacedConnections = 8;
+/**
+ * Diagnostic binding: a capture queue producer that discards, evaluated inside the edge's own isolate.
+ * Miniflare's queue broker is a Durable Object in the same workerd process, so locally every send costs
+ * about as much CPU as a whole request; this variant shows how much of the gap to the floor that is.
+ */
+const discardingQueue = "export default function () { return { async send() {}, async sendBatch() {} }; }";
+
+interface LoadResult {
+  rps: number;
+  requests: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** autocannon's p99 corrected for coordinated omission (whole milliseconds); only for paced runs. */
+  p99Corrected: number | null;
+  statusCounts: Record<string, number>;
+  errors: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+
+async function load(
+  url: string,
+  request: LoadRequest,
+  options: { duration: number; connections: number; rate?: number },
+): Promise<LoadResult> {
+  const samples: number[] = [];
+  const statusCounts: Record<string, number> = {};
+  const instance = autocannon({
+    url,
+    connections: options.connections,
+    duration: options.duration,
+    overallRate: options.rate,
+    timeout: 5,
+    requests: [request],
+  });
+  instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+    samples.push(responseTime);
+    statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+  });
+  const result = await instance;
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    rps: samples.length / result.duration,
+    requests: samples.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    p99Corrected: options.rate ? result.latency.p99 : null,
+    statusCounts,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** Builds a Worker exactly as `wrangler deploy` would, without deploying it. */
+async function bundle(config: string, outdir: string): Promise<string> {
+  // Through this process's own node: wrangler needs node 22, which the system node may not be.
+  const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
+  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", config], {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const script = (await readdir(outdir)).find((file) => file.endsWith(".js"));
+  if (!script) throw new Error(`wrangler produced no script in ${outdir}`);
+  return path.join(outdir, script);
+}
+
+/** Counts the lines the Worker logs for a failed queue send; the benchmark reports them. */
+function stdioCounter(counter: { enqueueFailures: number; errors: string[] }) {
+  return (stdout: Readable, stderr: Readable) => {
+    for (const stream of [stdout, stderr]) {
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        for (const line of chunk.split("\n")) {
+          if (line.includes("capture.enqueue_failed")) counter.enqueueFailures += 1;
+          else if (line.includes('"event"') && counter.errors.length < 5)
+            counter.errors.push(line.slice(0, 300));
+        }
+      });
+    }
+  };
+}
+
+interface Fixture {
+  landingRef: string;
+  knownEmails: Record<Exclude<KnowledgeLevel, "unknown">, string[]>;
+  targets: Record<KnowledgeLevel, string>;
+  ruleCount: number;
+}
+
+async function seed(edge: Miniflare): Promise<Fixture> {
+  const codec = hashIds(alphabet);
+  const landing: LandingDoc = {
+    v: 1,
+    id: 501,
+    brandId: 11,
+    themeId: 21,
+    partnerId: 31,
+    productId: 41,
+    fallbackUrl: "https://fallback.bench.test/",
+    active: true,
+    clickIdParam: "clickid",
+    transactionIdParam: "txid",
+  };
+  const levels: KnowledgeLevel[] = ["unknown", "known", "known_active", "known_active_same_brand"];
+  const targets = Object.fromEntries(
+    levels.map((level) => [
+      level,
+      `https://offers.bench.test/${level}?e={email_hash}&c={click_id}&id={capture_id}&s={utm_source}&m={utm_medium}`,
+    ]),
+  ) as Record<KnowledgeLevel, string>;
+  const rules: RuleDoc[] = [];
+  let ruleId = 1;
+  // Rules of other brands, themes and partners: the matcher has to look past them.
+  for (let brand = 100; brand < 110; brand += 1) {
+    for (const knowledge of levels) {
+      rules.push({
+        id: ruleId++,
+        brandId: brand,
+        themeId: null,
+        partnerId: brand % 2 === 0 ? 31 : null,
+        productId: null,
+        knowledge,
+        priority: 0,
+        targetUrl: `https://other.bench.test/${brand}/${knowledge}?e={email_hash}`,
+      });
+    }
+  }
+  for (const knowledge of levels) {
+    rules.push({
+      id: ruleId++,
+      brandId: landing.brandId,
+      themeId: landing.themeId,
+      partnerId: null,
+      productId: null,
+      knowledge,
+      priority: 10,
+      targetUrl: targets[knowledge],
+    });
+  }
+  rules.push({
+    id: ruleId++,
+    brandId: null,
+    themeId: null,
+    partnerId: null,
+    productId: null,
+    knowledge: "any",
+    priority: 0,
+    targetUrl: "https://generic.bench.test/?id={capture_id}",
+  });
+  const config = await edge.getKVNamespace("EDGE_CONFIG");
+  const rulesDoc: RulesDoc = { v: 1, publishedAt: new Date().toISOString(), rules };
+  await config.put(landingKey(landing.id), JSON.stringify(landing));
+  await config.put(rulesKey, JSON.stringify(rulesDoc));
+
+  const knowledge = await edge.getKVNamespace("KNOWLEDGE");
+  const activeBrands: Record<Exclude<KnowledgeLevel, "unknown">, number[]> = {
+    known: [],
+    known_active: [105],
+    known_active_same_brand: [105, landing.brandId],
+  };
+  const knownEmails = { known: [], known_active: [], known_active_same_brand: [] } as Fixture["knownEmails"];
+  for (const level of Object.keys(activeBrands) as (keyof typeof activeBrands)[]) {
+    for (let i = 0; i < knownPerLevel; i += 1) {
+      const email = `bench-${level}-${i}@example.com`;
+      knownEmails[level].push(email);
+      const entry: KnowledgeEntry = { v: 1, activeBrands: activeBrands[level], at: new Date().toISOString() };
+      await knowledge.put(knowledgeKey(sha256Hex(email)), JSON.stringify(entry));
+    }
+  }
+  return { landingRef: codec.encode("landing", landing.id), knownEmails, targets, ruleCount: rules.length };
+}
+
+const landingQuery = "utm_source=bench&utm_medium=cpc&utm_campaign=spring";
+
+function formBody(email: string, clickId: number): string {
+  return `email=${encodeURIComponent(email)}&name=Bench+Visitor&phone=01012345678&clickid=c${clickId}&txid=t${clickId}`;
+}
+
+/** The same request stream for the edge and the floor: a landing form POST, mostly from new visitors. */
+function landingRequest(fixture: Fixture, freshShare: number): LoadRequest {
+  const known = [
+    ...fixture.knownEmails.known,
+    ...fixture.knownEmails.known_active,
+    ...fixture.knownEmails.known_active_same_brand,
+  ];
+  let sequence = 0;
+  return {
+    method: "POST",
+    path: `/l/${fixture.landingRef}?${landingQuery}`,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "user-agent":
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+      accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+      "accept-language": "ko-KR,ko;q=0.9,en-US;q=0.8",
+    },
+    setupRequest: (request) => {
+      sequence += 1;
+      const email =
+        Math.random() < freshShare
+          ? `visitor-${sequence}-${Math.random().toString(36).slice(2)}@example.com`
+          : (known[sequence % known.length] ?? "");
+      return { ...request, body: formBody(email, sequence) };
+    },
+  };
+}
+
+/** Checks the edge routes each knowledge level to its rule before measuring anything. */
+async function verify(edgeUrl: string, fixture: Fixture): Promise<void> {
+  const cases: [KnowledgeLevel, string][] = [
+    ["unknown", `verify-${Date.now()}@example.com`],
+    ["known", fixture.knownEmails.known[0] ?? ""],
+    ["known_active", fixture.knownEmails.known_active[0] ?? ""],
+    ["known_active_same_brand", fixture.knownEmails.known_active_same_brand[0] ?? ""],
+  ];
+  for (const [level, email] of cases) {
+    const response = await fetch(`${edgeUrl}l/${fixture.landingRef}?${landingQuery}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: formBody(email, 7),
+      redirect: "manual",
+    });
+    const captureId = response.headers.get("x-capture-id") ?? "";
+    const expected = fixture.targets[level]
+      .replace("{email_hash}", sha256Hex(email))
+      .replace("{click_id}", "c7")
+      .replace("{capture_id}", captureId)
+      .replace("{utm_source}", "bench")
+      .replace("{utm_medium}", "cpc");
+    const location = response.headers.get("location");
+    if (response.status !== 303 || location !== expected) {
+      throw new Error(`edge check failed for ${level}: ${response.status} ${location ?? "(no location)"}`);
+    }
+  }
+}
+
+const redirectBench: Bench = {
+  name: "redirect: POST /l/:landing vs a bare redirect Worker",
+  async run({ quick }): Promise<BenchResult> {
+    const duration = quick ? 5 : 15;
+    const outdir = await mkdtemp(path.join(os.tmpdir(), "leadrail-bench-redirect-"));
+    const logs = { enqueueFailures: 0, errors: [] as string[] };
+    let floor: Miniflare | null = null;
+    let edge: Miniflare | null = null;
+    let discarding: Miniflare | null = null;
+    try {
+      const [edgeScript, floorScript] = await Promise.all([
+        bundle(path.join(root, "wrangler.toml"), path.join(outdir, "edge")),
+        bundle(path.join(root, "bench/floor/wrangler.floor.toml"), path.join(outdir, "floor")),
+      ]);
+      const common = {
+        host: "127.0.0.1",
+        port: 0,
+        modules: true,
+        compatibilityDate,
+        compatibilityFlags: ["nodejs_compat"],
+        cf: benchCf,
+      };
+      const edgeWorker = {
+        scriptPath: edgeScript,
+        modulesRoot: path.dirname(edgeScript),
+        modules: true,
+        compatibilityDate,
+        compatibilityFlags: ["nodejs_compat"],
+        kvNamespaces: ["EDGE_CONFIG", "KNOWLEDGE"],
+        bindings: {
+          SQIDS_ALPHABET: alphabet,
+          GLOBAL_FALLBACK_URL: "https://global-fallback.bench.test/",
+          EDGE_CACHE_TTL_MS: "5000",
+          DATABASE_URL: "",
+          DB_WS_PROXY: "",
+        },
+      };
+      floor = new Miniflare({ ...common, scriptPath: floorScript, modulesRoot: path.dirname(floorScript) });
+      edge = new Miniflare({
+        host: "127.0.0.1",
+        port: 0,
+        cf: benchCf,
+        handleRuntimeStdio: stdioCounter(logs),
+        // Producers only: no consumer runs while the edge is measured.
+        ...edgeWorker,
+        queueProducers: { CAPTURES_QUEUE: "leadrail-captures", RELAYS_QUEUE: "leadrail-relays" },
+      });
+      discarding = new Miniflare({
+        host: "127.0.0.1",
+        port: 0,
+        cf: benchCf,
+        workers: [
+          {
+            ...edgeWorker,
+            name: "edge",
+            queueProducers: { RELAYS_QUEUE: "leadrail-relays" },
+            wrappedBindings: { CAPTURES_QUEUE: { scriptName: "discarding-queue" } },
+          },
+          { name: "discarding-queue", modules: true, script: discardingQueue },
+        ],
+      });
+      const [floorUrl, edgeUrl, discardingUrl] = await Promise.all([
+        floor.ready,
+        edge.ready,
+        discarding.ready,
+      ]);
+      const fixture = await seed(edge);
+      await seed(discarding);
+      await verify(edgeUrl.href, fixture);
+      await verify(discardingUrl.href, fixture);
+      const request = landingRequest(fixture, freshEmailShare);
+      // Diagnostic mix: only returning visitors, whose knowledge the isolate has cached after the warm-up.
+      const returning = landingRequest(fixture, 0);
+
+      // Warm each (JIT, caches), then measure each at saturation and at a fixed rate, one after another.
+      const saturated = { duration, connections: saturatingConnections };
+      const paced = { duration, connections: pacedConnections, rate: pacedRate };
+      for (const url of [floorUrl, edgeUrl, discardingUrl]) {
+        await load(url.href, request, { duration: 1, connections: saturatingConnections });
+      }
+      await load(discardingUrl.href, returning, { duration: 1, connections: saturatingConnections });
+      const loadBefore = os.loadavg()[0] ?? 0;
+      const floorMax = await load(floorUrl.href, request, saturated);
+      const edgeMax = await load(edgeUrl.href, request, saturated);
+      const discardingMax = await load(discardingUrl.href, request, saturated);
+      const ownWorkMax = await load(discardingUrl.href, returning, saturated);
+      const floorPaced = await load(floorUrl.href, request, paced);
+      const edgePaced = await load(edgeUrl.href, request, paced);
+
+      const redirects = (result: LoadResult): number =>
+        (result.statusCounts["302"] ?? 0) + (result.statusCounts["303"] ?? 0);
+      const edgeUnexpected =
+        edgeMax.requests + edgePaced.requests - redirects(edgeMax) - redirects(edgePaced);
+      const ratio = edgeMax.rps / floorMax.rps;
+      return {
+        name: this.name,
+        metrics: {
+          duration_s_each: duration,
+          // Other work on the machine skews both sides; the 1-minute load average before and after says how much.
+          load_average_before: round(loadBefore, 2),
+          load_average_after: round(os.loadavg()[0] ?? 0, 2),
+          compatibility_date: compatibilityDate,
+          connections_saturated: saturatingConnections,
+          paced_rate_rps: pacedRate,
+          rules_published: fixture.ruleCount,
+          fresh_email_share: freshEmailShare,
+          floor_throughput_rps: Math.round(floorMax.rps),
+          edge_throughput_rps: Math.round(edgeMax.rps),
+          edge_vs_floor_pct: round(ratio * 100, 1),
+          floor_p50_ms: round(floorMax.p50),
+          floor_p99_ms: round(floorMax.p99),
+          edge_queue_discarded_throughput_rps: Math.round(discardingMax.rps),
+          edge_queue_discarded_vs_floor_pct: round((discardingMax.rps / floorMax.rps) * 100, 1),
+          edge_own_work_throughput_rps: Math.round(ownWorkMax.rps),
+          edge_own_work_vs_floor_pct: round((ownWorkMax.rps / floorMax.rps) * 100, 1),
+          edge_p50_ms: round(edgeMax.p50),
+          edge_p99_ms: round(edgeMax.p99),
+          edge_max_ms: round(edgeMax.max),
+          floor_paced_p50_ms: round(floorPaced.p50),
+          floor_paced_p99_ms: round(floorPaced.p99),
+          edge_paced_p50_ms: round(edgePaced.p50),
+          edge_paced_p99_ms: round(edgePaced.p99),
+          edge_paced_max_ms: round(edgePaced.max),
+          edge_paced_p99_co_corrected_ms: edgePaced.p99Corrected ?? "n/a",
+          edge_requests: edgeMax.requests + edgePaced.requests,
+          edge_non_redirects: edgeUnexpected,
+          edge_errors: edgeMax.errors + edgePaced.errors,
+          edge_enqueue_failures: logs.enqueueFailures,
+        },
+        targets: [
+          {
+            name: "edge throughput ≥ 80% of the floor",
+            met: ratio >= 0.8 && edgeUnexpected === 0,
+            detail: `${Math.round(edgeMax.rps)} vs ${Math.round(floorMax.rps)} req/s (${round(ratio * 100, 1)}%), ${saturatingConnections} connections, sending to Miniflare's in-process queue broker; with a discarding producer ${Math.round(discardingMax.rps)} req/s (${round((discardingMax.rps / floorMax.rps) * 100, 1)}%), and with knowledge also cached (the edge's own work) ${Math.round(ownWorkMax.rps)} req/s (${round((ownWorkMax.rps / floorMax.rps) * 100, 1)}%)${edgeUnexpected > 0 ? `, ${edgeUnexpected} non-redirect answers` : ""}`,
+          },
+          {
+            name: "edge p99 < 5 ms",
+            met: edgePaced.p99 < 5 && edgeUnexpected === 0,
+            detail: `p99 ${round(edgePaced.p99)} ms at ${pacedRate} req/s (floor ${round(floorPaced.p99)} ms); at saturation p99 ${round(edgeMax.p99)} ms (floor ${round(floorMax.p99)} ms), measured at the load generator over loopback`,
+          },
+        ],
+      };
+    } finally {
+      await Promise.allSettled([floor?.dispose(), edge?.dispose(), discarding?.dispose()]);
+      await rm(outdir, { recursive: true, force: true });
+      if (logs.errors.length > 0) console.error(`edge logged:\n${logs.errors.join("\n")}`);
+    }
+  },
+};
+
+export default redirectBench;

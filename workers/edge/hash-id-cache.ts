@@ -1,0 +1,28 @@
+import { type EntityKind, type HashIds, hashIds } from "../../domain/hash-ids.ts";
+
+const maxEntries = 4096;
+const decoded = new Map<string, number | null>();
+let cachedAlphabet = "";
+
+/**
+ * `hashIds(alphabet).decode` behind a bounded per-isolate memo. Decoding checks the canonical
+ * spelling by re-encoding, which runs the sqids blocklist: the costliest step of a capture, and
+ * the same handful of landing references arrive again and again.
+ */
+export function decodeHashId(alphabet: string, kind: EntityKind, value: string): number | null {
+  if (alphabet !== cachedAlphabet) {
+    decoded.clear();
+    cachedAlphabet = alphabet;
+  }
+  const key = `${kind}:${value}`;
+  const hit = decoded.get(key);
+  if (hit !== undefined) return hit;
+  const codec: HashIds = hashIds(alphabet);
+  const id = codec.decode(kind, value);
+  if (decoded.size >= maxEntries) {
+    const oldest = decoded.keys().next();
+    if (!oldest.done) decoded.delete(oldest.value);
+  }
+  decoded.set(key, id);
+  return id;
+}
