@@ -44,6 +44,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // One stack is shared (and its database bridge is stopped by one test): files run one at a time,
           // after the unit and workers projects so the two cores are not shared with them.
+          maxWorkers: 1,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

@@ -31,35 +31,20 @@ async function main(): Promise<number> {
   }
 }
 
+/** `POST /api/v1/failed-events/replay` answers `{ replayed, ids }`. */
 function printResult(result: unknown): void {
-  const events = replayedEvents(result);
-  if (events === null) {
+  const { replayed, ids } = (result ?? {}) as { replayed?: unknown; ids?: unknown };
+  if (typeof replayed !== "number" || !Array.isArray(ids)) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  if (events.length === 0) {
-    console.log("nothing to replay: no failed event matched");
+  if (replayed === 0) {
+    console.log(
+      "nothing to replay: no failed event matched (without --id, events already replayed are skipped)",
+    );
     return;
   }
-  console.log(`replayed ${events.length} failed event${events.length === 1 ? "" : "s"}:`);
-  for (const event of events) {
-    const fields = ["id", "queue", "messageId", "failedAt", "replayCount"]
-      .filter((name) => event[name] !== undefined && event[name] !== null)
-      .map((name) => `${name}=${String(event[name])}`);
-    console.log(`  ${fields.length > 0 ? fields.join("  ") : JSON.stringify(event)}`);
-  }
-}
-
-/** The list of replayed events in the API's answer, whichever key holds it. */
-function replayedEvents(result: unknown): Record<string, unknown>[] | null {
-  if (Array.isArray(result)) return result as Record<string, unknown>[];
-  if (result && typeof result === "object") {
-    for (const key of ["replayed", "data", "items", "events"]) {
-      const value = (result as Record<string, unknown>)[key];
-      if (Array.isArray(value)) return value as Record<string, unknown>[];
-    }
-  }
-  return null;
+  console.log(`replayed ${replayed} failed event${replayed === 1 ? "" : "s"}: ${ids.join(", ")}`);
 }
 
 main().then(

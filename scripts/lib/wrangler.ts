@@ -39,8 +39,9 @@ export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
     "--persist-to",
     options.persistTo,
     "--show-interactive-dev-session=false",
+    // `log` (not `info`) so the Worker's own console.log lines are shown.
     "--log-level",
-    "info",
+    "log",
   ];
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
   const child = spawn(process.execPath, args, {

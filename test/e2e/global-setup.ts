@@ -74,8 +74,14 @@ export default async function setup(project: TestProject) {
   if (!seed) throw new Error("the e2e stack was started without its demo seed");
 
   const control = await startControlServer({
-    "/bridge/stop": () => stack.bridge.stop(),
-    "/bridge/start": () => stack.bridge.start(),
+    "/bridge/stop": async () => {
+      await stack.bridge.stop();
+      writeSync(logFd, "[stack] database bridge stopped\n");
+    },
+    "/bridge/start": async () => {
+      await stack.bridge.start();
+      writeSync(logFd, "[stack] database bridge started\n");
+    },
   });
 
   const landingRefs: Record<string, string> = {};
