@@ -37,6 +37,15 @@ export interface CaptureBatchReport {
   fallback: boolean;
   relayJobsEnqueued: number;
   knowledgePublished: number;
+  /** Where the time went, in milliseconds: connect, each statement (with the work before the next), after commit. */
+  timings: {
+    connect: number;
+    statements: number[];
+    publish: number;
+    enqueue: number;
+    close: number;
+    total: number;
+  };
 }
 
 function units(batch: MessageBatch<unknown>): Unit[] {
@@ -111,7 +120,9 @@ export async function processCaptureBatch(
     fallback: false,
     relayJobsEnqueued: 0,
     knowledgePublished: 0,
+    timings: { connect: 0, statements: [], publish: 0, enqueue: 0, close: 0, total: 0 },
   };
+  const marks: number[] = [];
   const retry = (list: readonly Unit[]) => {
     for (const unit of list) {
       for (const message of unit.messages) {
@@ -127,6 +138,7 @@ export async function processCaptureBatch(
   try {
     handle = openDb(dbConfig(env), 1);
     client = await handle.pool.connect();
+    report.timings.connect = Date.now() - started;
   } catch (error) {
     retry(work);
     log("capture.batch_failed", { stage: "connect", error: describeError(error), retried: report.retried });
@@ -141,11 +153,12 @@ export async function processCaptureBatch(
       logger: {
         logQuery: () => {
           report.statements += 1;
+          marks.push(Date.now());
         },
       },
     });
     try {
-      await runUnits(db, work, env, report);
+      await runUnits(db, work, env, report, marks);
     } catch (error) {
       if (error instanceof AfterCommitError || isConnectionFailure(error)) {
         broken = !(error instanceof AfterCommitError);
@@ -159,7 +172,7 @@ export async function processCaptureBatch(
         log("capture.batch_fallback", { error: describeError(error), units: work.length });
         for (const [index, unit] of work.entries()) {
           try {
-            await runUnits(db, [unit], env, report);
+            await runUnits(db, [unit], env, report, marks);
           } catch (unitError) {
             retry([unit]);
             log("capture.message_failed", {
@@ -176,9 +189,13 @@ export async function processCaptureBatch(
       }
     }
   } finally {
+    const closing = Date.now();
     client.release(broken);
     await handle.close();
+    report.timings.close = Date.now() - closing;
   }
+  report.timings.statements = marks.slice(0, -1).map((mark, i) => (marks[i + 1] ?? mark) - mark);
+  report.timings.total = Date.now() - started;
   log("capture.batch", { queue: batch.queue, ...report, ms: Date.now() - started });
   return report;
 }
@@ -196,6 +213,7 @@ async function runUnits(
   list: readonly Unit[],
   env: Env,
   report: CaptureBatchReport,
+  marks: number[],
 ): Promise<void> {
   const captures: CaptureMessage[] = [];
   const poison: FailedEventRecord[] = [];
@@ -204,6 +222,8 @@ async function runUnits(
     else poison.push(unit.record);
   }
   const result = await runCapturePipeline(db, { captures, poison });
+  // Closes the last statement's (COMMIT's) span.
+  marks.push(Date.now());
   await afterCommit(env, result, report);
   report.stored += result.written.length;
   report.redelivered += result.redelivered.length;
@@ -221,10 +241,14 @@ async function runUnits(
 
 async function afterCommit(env: Env, result: PipelineResult, report: CaptureBatchReport): Promise<void> {
   try {
+    const committed = Date.now();
     const published = await publishBatchKnowledge(env.KNOWLEDGE, result.knowledge);
+    const publishedAt = Date.now();
     await enqueueRelayJobs(env.RELAYS_QUEUE, result.relayJobIds);
     report.knowledgePublished += published;
     report.relayJobsEnqueued += result.relayJobIds.length;
+    report.timings.publish += publishedAt - committed;
+    report.timings.enqueue += Date.now() - publishedAt;
   } catch (error) {
     throw new AfterCommitError(error);
   }

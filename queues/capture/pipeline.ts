@@ -63,7 +63,11 @@ export interface PipelineResult {
   /** Captures a previous delivery already stored: nothing written for them. */
   redelivered: string[];
   outcomes: Record<CaptureOutcome, number>;
-  /** Knowledge of every email of the batch after COMMIT, to publish. */
+  /**
+   * Knowledge after COMMIT of the emails whose KV entry is not current: changed by this batch,
+   * or seen differently by the edge than it is, or of a redelivered capture. An entry the edge
+   * read correctly is not rewritten (KV bills writes and allows one per second per key).
+   */
   knowledge: Map<string, EmailKnowledge>;
   /** Relay jobs to enqueue: created now, or still pending from a redelivered capture. */
   relayJobIds: number[];
@@ -271,6 +275,14 @@ function decide(prepared: readonly PreparedCapture[], identity: Identity, catalo
     committedBrands: (contactId) => committedBrands.get(contactId) ?? [],
     batchBrands: (contactId) => batchBrands.get(contactId) ?? [],
   });
+  const flags = knowledgeRows(decided, knowledge);
+  const redelivered = prepared.filter((capture) => storedIds.has(capture.message.captureId));
+  const stale = new Set<string>();
+  for (const capture of redelivered) if (capture.email) stale.add(capture.email.sha256);
+  decided.forEach((capture, index) => {
+    if (capture.email && flags[index]?.edge_level !== flags[index]?.after_level)
+      stale.add(capture.email.sha256);
+  });
   const write = [
     capturesInsert(decided),
     fieldErrorsInsert(decided),
@@ -279,13 +291,13 @@ function decide(prepared: readonly PreparedCapture[], identity: Identity, catalo
     httpLogInsert(decided),
     relationshipsUpdate(updates),
     contactEventsInsert(contactEventRows(decided, createdContacts, relationshipOf)),
-    knowledgeInsert(knowledgeRows(decided, knowledge)),
+    knowledgeInsert(flags),
     relayJobsInsert(decided),
   ].filter((cte): cte is Cte => cte !== null);
   return {
     fresh: decided,
-    redelivered: prepared.filter((c) => storedIds.has(c.message.captureId)).map((c) => c.message.captureId),
-    knowledge,
+    redelivered: redelivered.map((capture) => capture.message.captureId),
+    knowledge: new Map([...knowledge].filter(([sha256]) => stale.has(sha256))),
     write,
     pendingJobs: identity.pendingJobs,
   };

@@ -435,6 +435,26 @@ describe("duplicates", () => {
     });
   });
 
+  it("leaves a KV entry the edge read correctly alone, and rewrites one it read wrong", async () => {
+    const tenant = await seedTenant(db());
+    const address = freshEmail();
+    await run([captureMessage(tenant, { email: address })]);
+    const key = knowledgeKey(emailHashes(address).sha256);
+    const marker = JSON.stringify({ v: 1, activeBrands: [tenant.brandId], at: "2000-01-01T00:00:00.000Z" });
+    await env.KNOWLEDGE.put(key, marker);
+    const { report } = await run([
+      captureMessage(tenant, { email: address, knowledge: "known_active_same_brand" }),
+    ]);
+    expect(report.outcomes.duplicate).toBe(1);
+    expect(report.knowledgePublished).toBe(0);
+    expect(await env.KNOWLEDGE.get(key)).toBe(marker);
+    // The edge saw the email as unknown (say KV failed): the entry is rewritten with the truth.
+    const stale = await run([captureMessage(tenant, { email: address, knowledge: "unknown" })]);
+    expect(stale.report.knowledgePublished).toBe(1);
+    expect((await knowledgeEntry(address))?.at).not.toBe("2000-01-01T00:00:00.000Z");
+    expect((await knowledgeEntry(address))?.activeBrands).toEqual([tenant.brandId]);
+  });
+
   it("the second capture of one email and brand inside one batch is a duplicate too", async () => {
     const tenant = await seedTenant(db());
     const address = freshEmail();

@@ -80,10 +80,23 @@ export function flagsOfLevel(level: KnowledgeLevel): KnowledgeFlags {
   };
 }
 
+export interface KnowledgeRow {
+  capture_id: string;
+  edge_level: KnowledgeLevel;
+  edge_source: string;
+  edge_known: boolean;
+  edge_known_active: boolean;
+  edge_known_active_same_brand: boolean;
+  after_level: KnowledgeLevel;
+  after_known: boolean;
+  after_known_active: boolean;
+  after_known_active_same_brand: boolean;
+}
+
 export function knowledgeRows(
   captures: readonly DecidedCapture[],
   after: ReadonlyMap<string, EmailKnowledge>,
-): Record<string, unknown>[] {
+): KnowledgeRow[] {
   return captures.map((capture) => {
     const edge = flagsOfLevel(capture.message.edge.knowledge);
     const entry = capture.email ? after.get(capture.email.sha256) : undefined;
@@ -104,7 +117,7 @@ export function knowledgeRows(
   });
 }
 
-export function knowledgeInsert(rows: readonly Record<string, unknown>[]): Cte | null {
+export function knowledgeInsert(rows: readonly KnowledgeRow[]): Cte | null {
   if (rows.length === 0) return null;
   const columns =
     "capture_id, edge_level, edge_source, edge_known, edge_known_active, edge_known_active_same_brand, after_level, after_known, after_known_active, after_known_active_same_brand";

@@ -1,0 +1,703 @@
+/**
+ * Consumer benchmark: captures persisted per second through the real capture handler (the
+ * Worker bundle as `wrangler deploy` builds it, in workerd through Miniflare, invoked with
+ * `worker.queue(…)` batches of 100, several in flight), into a scratch database on the given
+ * PostgreSQL server; beside COPY of the same rows (the floor). Round trips per batch are counted
+ * on the wire: the Postgres protocol messages that wait for an answer (Query, Sync, startup)
+ * passing through the WebSocket bridge, for batches of 1, 10 and 100.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Miniflare, supportedCompatibilityDate } from "miniflare";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { WebSocketServer } from "ws";
+import { hashIds } from "../domain/hash-ids.ts";
+import { uuidv7 } from "../domain/uuid-v7.ts";
+import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
+import type { Bench, BenchResult } from "./lib.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const run = promisify(execFile);
+const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
+const configuredCompatibilityDate = "2026-10-01";
+const compatibilityDate =
+  supportedCompatibilityDate < configuredCompatibilityDate
+    ? supportedCompatibilityDate
+    : configuredCompatibilityDate;
+const capturesQueue = "leadrail-captures";
+const batchSize = 100;
+const target = 5000;
+
+/** The mix of one batch: mostly new leads, some repeats (duplicates), invalid input and bots. */
+const mix = { duplicate: 0.05, invalid: 0.05, bot: 0.05 };
+
+const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+// ── the wire: a WebSocket-to-TCP bridge (as scripts/lib/ws-bridge.ts) that counts round trips ──
+
+interface CountingBridge {
+  port: number;
+  roundTrips: number;
+  connections: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Counts, in what the client sends, every message the client must wait on before it can go
+ * on: the startup packet, a simple Query ('Q') and the Sync ('S') that ends an extended query.
+ */
+function roundTripCounter(bridge: CountingBridge) {
+  let buffer: Buffer = Buffer.alloc(0);
+  let startup = true;
+  return (chunk: Buffer) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    for (;;) {
+      if (startup) {
+        if (buffer.length < 8) return;
+        const length = buffer.readInt32BE(0);
+        if (buffer.length < length) return;
+        const code = buffer.readInt32BE(4);
+        buffer = buffer.subarray(length);
+        // 80877103 asks for TLS and is answered before the real startup packet follows.
+        if (code !== 80877103) {
+          startup = false;
+          bridge.roundTrips += 1;
+        }
+        continue;
+      }
+      if (buffer.length < 5) return;
+      const total = 1 + buffer.readInt32BE(1);
+      if (buffer.length < total) return;
+      const type = String.fromCharCode(buffer[0] ?? 0);
+      if (type === "Q" || type === "S") bridge.roundTrips += 1;
+      buffer = buffer.subarray(total);
+    }
+  };
+}
+
+async function startCountingBridge(target: { host: string; port: number }): Promise<CountingBridge> {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+  const bridge: CountingBridge = {
+    port: 0,
+    roundTrips: 0,
+    connections: 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+  wss.on("connection", (ws) => {
+    bridge.connections += 1;
+    const count = roundTripCounter(bridge);
+    const tcp = net.connect(target.port, target.host);
+    tcp.setNoDelay(true);
+    const pending: Buffer[] = [];
+    let connected = false;
+    tcp.on("connect", () => {
+      connected = true;
+      for (const chunk of pending) tcp.write(chunk);
+      pending.length = 0;
+    });
+    ws.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      count(chunk);
+      if (connected) tcp.write(chunk);
+      else pending.push(chunk);
+    });
+    tcp.on("data", (chunk) => ws.send(chunk));
+    const closeBoth = () => {
+      tcp.destroy();
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close();
+    };
+    tcp.on("error", closeBoth);
+    tcp.on("close", closeBoth);
+    ws.on("close", closeBoth);
+    ws.on("error", closeBoth);
+  });
+  await new Promise<void>((resolve, reject) => {
+    wss.once("listening", () => resolve());
+    wss.once("error", reject);
+  });
+  const address = wss.address();
+  bridge.port = typeof address === "object" && address ? address.port : 0;
+  return bridge;
+}
+
+// ── fixtures ──
+
+interface Tenant {
+  brandId: number;
+  themeId: number;
+  partnerId: number;
+  productId: number;
+  landingId: number;
+  landingRef: string;
+}
+
+async function seedTenants(url: string, count: number): Promise<Tenant[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const codec = hashIds(alphabet);
+  const tenants: Tenant[] = [];
+  try {
+    for (let i = 0; i < count; i += 1) {
+      const one = async (text: string, values: unknown[]): Promise<number> => {
+        const result = await client.query<{ id: string }>(text, values);
+        return Number(result.rows[0]?.id);
+      };
+      const brandId = await one("INSERT INTO brands (name, slug) VALUES ($1, $1) RETURNING id", [
+        `bench-brand-${i}`,
+      ]);
+      const themeId = await one("INSERT INTO themes (name, slug) VALUES ($1, $1) RETURNING id", [
+        `bench-theme-${i}`,
+      ]);
+      const partnerId = await one(
+        `INSERT INTO partners (name, slug, click_id_param, postback_url, postback_events)
+         VALUES ($1, $1, 'aff_click_id', 'https://network.bench.test/pb?click={click_id}&e={event}', ARRAY['lead_accepted','lead_restored'])
+         RETURNING id`,
+        [`bench-partner-${i}`],
+      );
+      const productId = await one(
+        "INSERT INTO products (brand_id, name, sku) VALUES ($1, $2, $2) RETURNING id",
+        [brandId, `bench-sku-${i}`],
+      );
+      const landingId = await one(
+        `INSERT INTO landings (name, brand_id, theme_id, partner_id, product_id, fallback_url)
+         VALUES ($1, $2, $3, $4, $5, 'https://fallback.bench.test/') RETURNING id`,
+        [`bench-landing-${i}`, brandId, themeId, partnerId, productId],
+      );
+      await client.query(
+        `INSERT INTO relay_targets (name, brand_id, url, field_mapping)
+         VALUES ($1, $2, 'https://buyer.bench.test/leads', '{"email":"email","name":"first_name","source":"utm_source"}')`,
+        [`bench-buyer-${i}`, brandId],
+      );
+      tenants.push({
+        brandId,
+        themeId,
+        partnerId,
+        productId,
+        landingId,
+        landingRef: codec.encode("landing", landingId),
+      });
+    }
+  } finally {
+    await client.end();
+  }
+  return tenants;
+}
+
+const iphone =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1";
+const cf = {
+  country: "KR",
+  region: "Seoul",
+  regionCode: "11",
+  city: "Seoul",
+  postalCode: "04524",
+  continent: "AS",
+  latitude: "37.56610",
+  longitude: "126.97840",
+  timezone: "Asia/Seoul",
+  asn: 4766,
+  asOrganization: "Korea Telecom",
+  colo: "ICN",
+  botManagement: { score: 87, verifiedBot: false },
+};
+
+/** Builds batches of edge-shaped capture messages in the benchmark's mix. */
+function messageFactory(tenants: readonly Tenant[]) {
+  let sequence = 0;
+  const recent: string[] = [];
+  const run = crypto.randomUUID().slice(0, 8);
+  const message = (tenant: Tenant) => {
+    sequence += 1;
+    const roll = Math.random();
+    let email = `lead.${run}.${sequence}@bench-mail.net`;
+    let userAgent = iphone;
+    if (roll < mix.duplicate && recent.length > 0) email = recent[sequence % recent.length] ?? email;
+    else if (roll < mix.duplicate + mix.invalid) email = `not-an-email-${sequence}`;
+    else if (roll < mix.duplicate + mix.invalid + mix.bot) userAgent = "python-requests/2.31.0";
+    else if (recent.length < 1000) recent.push(email);
+    else recent[sequence % 1000] = email;
+    const fields = {
+      email,
+      first_name: "Minjun",
+      phone: "010-1234-5678",
+      utm_source: "naver",
+      utm_medium: "cpc",
+      utm_campaign: "autumn",
+      aff_click_id: `clk-${sequence}`,
+    };
+    const body = new URLSearchParams(fields).toString();
+    const captureId = uuidv7();
+    const url = `https://edge.bench.test/l/${tenant.landingRef}?utm_source=naver&utm_medium=cpc&utm_campaign=autumn&aff_click_id=clk-${sequence}`;
+    return {
+      v: 1,
+      captureId,
+      receivedAt: new Date().toISOString(),
+      landingRef: tenant.landingRef,
+      landing: {
+        id: tenant.landingId,
+        brandId: tenant.brandId,
+        themeId: tenant.themeId,
+        partnerId: tenant.partnerId,
+        productId: tenant.productId,
+      },
+      overrides: {},
+      request: {
+        method: "POST",
+        url,
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "user-agent": userAgent,
+          "cf-connecting-ip": "211.234.10.20",
+          referer: "https://m.search.naver.com/search.naver?query=shoes",
+          "accept-language": "ko-KR,ko;q=0.9",
+        },
+        body,
+        bodyBytes: body.length,
+        bodyTruncated: false,
+        bodyError: null,
+        fields,
+        truncatedFields: {},
+      },
+      cf,
+      edge: {
+        emailSha256: null,
+        knowledge: "unknown",
+        knowledgeSource: "kv",
+        ruleId: null,
+        fallbackReason: "no_match",
+        response: {
+          status: 303,
+          location: "https://fallback.bench.test/",
+          headers: { "x-capture-id": captureId },
+        },
+        durationMs: 0.8,
+      },
+    };
+  };
+  return (size: number) =>
+    Array.from({ length: size }, (_, index) => {
+      const tenant = tenants[(sequence + index) % tenants.length] as Tenant;
+      const body = message(tenant);
+      return { id: `bench-${body.captureId}`, timestamp: new Date(), attempts: 1, body };
+    });
+}
+
+// ── the Worker ──
+
+async function bundle(outdir: string): Promise<string> {
+  const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
+  await run(
+    process.execPath,
+    [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", path.join(root, "wrangler.toml")],
+    {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  const script = (await readdir(outdir)).find((file) => file.endsWith(".js"));
+  if (!script) throw new Error(`wrangler produced no script in ${outdir}`);
+  return path.join(outdir, script);
+}
+
+interface BatchLog {
+  statements: number[];
+  failures: string[];
+  /** The last few batch lines, for `BENCH_VERBOSE=1`. */
+  samples: string[];
+}
+
+function stdio(log: BatchLog) {
+  return (stdout: Readable, stderr: Readable) => {
+    for (const stream of [stdout, stderr]) {
+      stream.setEncoding("utf8");
+      let rest = "";
+      stream.on("data", (chunk: string) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) {
+          const match = /"event":"capture\.batch".*"statements":(\d+)/.exec(line);
+          if (match) {
+            log.statements.push(Number(match[1]));
+            log.samples.push(line.slice(0, 600));
+            if (log.samples.length > 14) log.samples.splice(9, 1);
+          } else if (
+            /"event":"capture\.(batch_failed|batch_fallback|message_failed)"/.test(line) &&
+            log.failures.length < 10
+          )
+            log.failures.push(line.slice(0, 300));
+        }
+      });
+    }
+  };
+}
+
+type Worker = Awaited<ReturnType<Miniflare["getWorker"]>>;
+
+async function sendBatch(
+  worker: Worker,
+  messages: ReturnType<ReturnType<typeof messageFactory>>,
+): Promise<void> {
+  const result = await worker.queue(capturesQueue, messages);
+  const acked = new Set(result.explicitAcks);
+  if (result.retryMessages.length > 0 || messages.some((message) => !acked.has(message.id))) {
+    throw new Error(
+      `batch not fully acked: ${acked.size}/${messages.length}, ${result.retryMessages.length} retried`,
+    );
+  }
+}
+
+// ── the floor: COPY of the same rows ──
+
+const csv = (values: readonly (string | number | boolean | null)[]): string =>
+  `${values
+    .map((value) => {
+      if (value === null) return "";
+      const text = String(value);
+      return /[",\n\r]/.test(text) || text === "" ? `"${text.replaceAll('"', '""')}"` : text;
+    })
+    .join(",")}\n`;
+
+/**
+ * COPY the rows the pipeline writes for `count` new captures (one email, contact, relationship,
+ * capture, geo, marketing, HTTP log and knowledge row, two contact events, two relay jobs) into
+ * copies of the real tables with the same indexes and defaults (no foreign keys), one COPY per
+ * table on one connection.
+ */
+async function copyFloor(url: string, count: number): Promise<{ seconds: number; rows: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const tables = [
+    "emails",
+    "contacts",
+    "contact_brands",
+    "captures",
+    "capture_geo",
+    "capture_marketing",
+    "capture_http_logs",
+    "capture_knowledge",
+    "contact_events",
+    "relay_jobs",
+  ];
+  try {
+    await client.query("CREATE SCHEMA IF NOT EXISTS copy_floor");
+    for (const table of tables) {
+      await client.query(`DROP TABLE IF EXISTS copy_floor.${table}`);
+      await client.query(`CREATE TABLE copy_floor.${table} (LIKE public.${table} INCLUDING ALL)`);
+    }
+    const run = crypto.randomUUID().slice(0, 8);
+    const ids = Array.from({ length: count }, () => uuidv7());
+    const now = new Date().toISOString();
+    const headers = JSON.stringify({ "user-agent": iphone, "cf-connecting-ip": "211.234.10.20" });
+    const fields = JSON.stringify({ email: "x@bench-mail.net", first_name: "Minjun", utm_source: "naver" });
+    const streams: [string, string, (i: number, id: string) => string][] = [
+      [
+        "emails",
+        "address, domain, sha256, md5",
+        (i) =>
+          csv([
+            `copy.${run}.${i}@bench-mail.net`,
+            "bench-mail.net",
+            `${run}${String(i).padStart(12, "0")}`.padEnd(64, "0"),
+            `${run}${String(i).padStart(12, "0")}`.padEnd(32, "0"),
+          ]),
+      ],
+      ["contacts", "email_id, first_capture_id", (i, id) => csv([i + 1, id])],
+      [
+        "contact_brands",
+        "contact_id, brand_id, state, first_capture_id, last_capture_id, capture_count",
+        (i, id) => csv([i + 1, 1, "active", id, id, 1]),
+      ],
+      [
+        "captures",
+        "id, received_at, landing_ref, landing_id, brand_id, theme_id, partner_id, product_id, email_id, contact_id, outcome, is_bot, fields",
+        (i, id) => csv([id, now, "Ab3dEf7h", 1, 1, 1, 1, 1, i + 1, i + 1, "new", false, fields]),
+      ],
+      [
+        "capture_geo",
+        "capture_id, country, region, region_code, city, postal_code, continent, latitude, longitude, timezone, asn, as_organization, colo, bot_score, verified_bot",
+        (_i, id) =>
+          csv([
+            id,
+            "KR",
+            "Seoul",
+            "11",
+            "Seoul",
+            "04524",
+            "AS",
+            37.5661,
+            126.9784,
+            "Asia/Seoul",
+            4766,
+            "Korea Telecom",
+            "ICN",
+            87,
+            false,
+          ]),
+      ],
+      [
+        "capture_marketing",
+        "capture_id, utm_source, utm_medium, utm_campaign, click_id, referrer, extra",
+        (i, id) => csv([id, "naver", "cpc", "autumn", `clk-${i}`, "https://m.search.naver.com/", "{}"]),
+      ],
+      [
+        "capture_http_logs",
+        "capture_id, method, url, request_headers, request_body, request_body_bytes, user_agent, ip, response_status, response_location, response_headers, edge_duration_ms",
+        (i, id) =>
+          csv([
+            id,
+            "POST",
+            `https://edge.bench.test/l/Ab3dEf7h?aff_click_id=clk-${i}`,
+            headers,
+            "email=x%40bench-mail.net&first_name=Minjun",
+            40,
+            iphone,
+            "211.234.10.20",
+            303,
+            "https://fallback.bench.test/",
+            JSON.stringify({ "x-capture-id": id }),
+            0.8,
+          ]),
+      ],
+      [
+        "capture_knowledge",
+        "capture_id, edge_level, edge_source, edge_known, edge_known_active, edge_known_active_same_brand, after_level, after_known, after_known_active, after_known_active_same_brand",
+        (_i, id) =>
+          csv([id, "unknown", "kv", false, false, false, "known_active_same_brand", true, true, true]),
+      ],
+      [
+        "contact_events",
+        "contact_id, brand_id, type, capture_id, source, detail, occurred_at",
+        (i, id) =>
+          csv([i + 1, 1, "created", id, "capture", '{"outcome":"new"}', now]) +
+          csv([i + 1, 1, "captured", id, "capture", '{"outcome":"new"}', now]),
+      ],
+      [
+        "relay_jobs",
+        "kind, event, capture_id, partner_id, relay_target_id, payload",
+        (i, id) =>
+          csv([
+            "postback",
+            "lead_accepted",
+            id,
+            1,
+            null,
+            JSON.stringify({ method: "get", url: `https://network.bench.test/pb?click=clk-${i}` }),
+          ]) +
+          csv([
+            "lead_relay",
+            "lead_accepted",
+            id,
+            null,
+            1,
+            JSON.stringify({ method: "post", body: { email: "x@bench-mail.net" } }),
+          ]),
+      ],
+    ];
+    let rows = 0;
+    const started = performance.now();
+    for (const [table, columns, row] of streams) {
+      const copy = client.query(
+        copyFrom(`COPY copy_floor.${table} (${columns}) FROM STDIN WITH (FORMAT csv)`),
+      );
+      await pipeline(
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < count; i += 1) yield row(i, ids[i] ?? "");
+          })(),
+        ),
+        copy,
+      );
+      rows += copy.rowCount;
+    }
+    return { seconds: (performance.now() - started) / 1000, rows };
+  } finally {
+    await client.query("DROP SCHEMA IF EXISTS copy_floor CASCADE").catch(() => {});
+    await client.end();
+  }
+}
+
+// ── the benchmark ──
+
+const consumerBench: Bench = {
+  name: "consumer: captures/s through the ten stages vs COPY",
+  async run({ databaseUrl, quick }): Promise<BenchResult> {
+    const seconds = quick ? 6 : 20;
+    const concurrency = 8;
+    const scratch = await createScratchDatabase(
+      databaseUrl,
+      `leadrail_bench_consumer_${process.pid}_${Date.now()}`,
+    );
+    const outdir = await mkdtemp(path.join(os.tmpdir(), "leadrail-bench-consumer-"));
+    let bridge: CountingBridge | null = null;
+    let mf: Miniflare | null = null;
+    const log: BatchLog = { statements: [], failures: [], samples: [] };
+    try {
+      const [script] = await Promise.all([bundle(outdir), applyMigrations(scratch.url)]);
+      const tenants = await seedTenants(scratch.url, 4);
+      bridge = await startCountingBridge(describeUrl(scratch.url));
+      mf = new Miniflare({
+        host: "127.0.0.1",
+        port: 0,
+        modules: true,
+        scriptPath: script,
+        modulesRoot: path.dirname(script),
+        compatibilityDate,
+        compatibilityFlags: ["nodejs_compat"],
+        kvNamespaces: ["EDGE_CONFIG", "KNOWLEDGE"],
+        queueProducers: { CAPTURES_QUEUE: "leadrail-captures", RELAYS_QUEUE: "leadrail-relays" },
+        bindings: {
+          SQIDS_ALPHABET: alphabet,
+          GLOBAL_FALLBACK_URL: "https://global-fallback.bench.test/",
+          EDGE_CACHE_TTL_MS: "5000",
+          CAPTURE_RETRY_BASE_SECONDS: "2",
+          DATABASE_URL: scratch.url,
+          DB_WS_PROXY: `127.0.0.1:${bridge.port}`,
+        },
+        handleRuntimeStdio: stdio(log),
+      });
+      await mf.ready;
+      const worker = await mf.getWorker();
+      const make = messageFactory(tenants);
+      let sent = 0;
+
+      // Warm up the isolate, the JIT and the database's caches.
+      for (let i = 0; i < 3; i += 1) {
+        await sendBatch(worker, make(batchSize));
+        sent += batchSize;
+      }
+
+      // Round trips per batch, measured alone so the wire count belongs to one batch.
+      const roundTrips: Record<string, number> = {};
+      const statements: Record<string, number> = {};
+      for (const size of [1, 10, 100]) {
+        const counts: number[] = [];
+        const logged: number[] = [];
+        for (let i = 0; i < 3; i += 1) {
+          const before = bridge.roundTrips;
+          const loggedBefore = log.statements.length;
+          await sendBatch(worker, make(size));
+          sent += size;
+          // The log line may trail the queue result by a moment.
+          for (let wait = 0; wait < 50 && log.statements.length === loggedBefore; wait += 1) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          counts.push(bridge.roundTrips - before);
+          logged.push(log.statements.at(-1) ?? Number.NaN);
+        }
+        roundTrips[size] = Math.max(...counts);
+        statements[size] = Math.max(...logged);
+        if (new Set(counts).size !== 1)
+          throw new Error(`round trips vary for batches of ${size}: ${counts.join(", ")}`);
+      }
+
+      // Throughput: `concurrency` batches of 100 in flight for `seconds`.
+      const deadline = performance.now() + seconds * 1000;
+      const started = performance.now();
+      let persisted = 0;
+      let batches = 0;
+      const latencies: number[] = [];
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (performance.now() < deadline) {
+            const messages = make(batchSize);
+            const t0 = performance.now();
+            await sendBatch(worker, messages);
+            latencies.push(performance.now() - t0);
+            persisted += messages.length;
+            batches += 1;
+          }
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+      sent += persisted;
+      const capturesPerSecond = persisted / elapsed;
+
+      const check = new pg.Client({ connectionString: scratch.url });
+      await check.connect();
+      const counted = await check.query<{
+        captures: number;
+        relationships: number;
+        jobs: number;
+        outcomes: Record<string, number>;
+      }>(
+        `SELECT (SELECT count(*)::int FROM captures) AS captures,
+                (SELECT count(*)::int FROM contact_brands) AS relationships,
+                (SELECT count(*)::int FROM relay_jobs) AS jobs,
+                (SELECT jsonb_object_agg(outcome, n) FROM (SELECT outcome, count(*)::int AS n FROM captures GROUP BY outcome) o) AS outcomes`,
+      );
+      await check.end();
+      const totals = counted.rows[0];
+      if (!totals || totals.captures !== sent) {
+        throw new Error(`expected ${sent} captures in the database, found ${totals?.captures}`);
+      }
+
+      const floor = await copyFloor(scratch.url, Math.min(persisted, quick ? 20_000 : 100_000));
+      const floorCount = floor.rows / 12;
+      const copyCapturesPerSecond = floorCount / floor.seconds;
+      latencies.sort((a, b) => a - b);
+      const p = (q: number) =>
+        latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+      const equal = roundTrips[1] === roundTrips[10] && roundTrips[10] === roundTrips[100];
+      return {
+        name: this.name,
+        metrics: {
+          duration_s: round(elapsed),
+          concurrent_batches: concurrency,
+          batch_size: batchSize,
+          mix: `new ~${Math.round((1 - mix.duplicate - mix.invalid - mix.bot) * 100)}%, duplicate/invalid/bot ~5% each`,
+          captures_persisted: persisted,
+          captures_per_s: Math.round(capturesPerSecond),
+          batch_p50_ms: round(p(0.5)),
+          batch_p99_ms: round(p(0.99)),
+          batches,
+          outcomes: JSON.stringify(totals.outcomes),
+          relay_jobs_created: totals.jobs,
+          copy_rows: floor.rows,
+          copy_rows_per_s: Math.round(floor.rows / floor.seconds),
+          copy_captures_per_s: Math.round(copyCapturesPerSecond),
+          pipeline_vs_copy_pct: round((capturesPerSecond / copyCapturesPerSecond) * 100),
+          round_trips_batch_1: roundTrips[1] ?? Number.NaN,
+          round_trips_batch_10: roundTrips[10] ?? Number.NaN,
+          round_trips_batch_100: roundTrips[100] ?? Number.NaN,
+          statements_batch_1: statements[1] ?? Number.NaN,
+          statements_batch_10: statements[10] ?? Number.NaN,
+          statements_batch_100: statements[100] ?? Number.NaN,
+          handler_failures_logged: log.failures.length,
+        },
+        targets: [
+          {
+            name: "≥ 5,000 captures/s through the ten stages",
+            met: capturesPerSecond >= target,
+            detail: `${Math.round(capturesPerSecond)} captures/s (${concurrency} batches of ${batchSize} in flight, ${round(elapsed)} s); COPY floor ${Math.round(copyCapturesPerSecond)} captures/s (${Math.round(floor.rows / floor.seconds)} rows/s)`,
+          },
+          {
+            name: "round trips per batch do not grow with batch size",
+            met: equal,
+            detail: `wire round trips for batches of 1 / 10 / 100: ${roundTrips[1]} / ${roundTrips[10]} / ${roundTrips[100]} (statements ${statements[1]} / ${statements[10]} / ${statements[100]}, connection start-up included in the wire count)`,
+          },
+        ],
+      };
+    } finally {
+      await Promise.allSettled([mf?.dispose(), bridge?.close()]);
+      await rm(outdir, { recursive: true, force: true });
+      await scratch.drop().catch(() => {});
+      if (log.failures.length > 0) console.error(`consumer logged:\n${log.failures.join("\n")}`);
+      if (process.env.BENCH_VERBOSE) console.error(`last batches:\n${log.samples.join("\n")}`);
+    }
+  },
+};
+
+export default consumerBench;
