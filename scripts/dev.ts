@@ -9,6 +9,14 @@ import { repoRoot } from "./lib/database.ts";
 import { adminKeyFromEnv } from "./lib/seed.ts";
 import { redact, type Stack, startStack } from "./lib/stack.ts";
 
+const demoUserAgent =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+
+function edgeCacheSeconds(stack: Stack): number {
+  const ms = Number(stack.vars.EDGE_CACHE_TTL_MS ?? 5000);
+  return Number.isFinite(ms) ? Math.ceil(ms / 1000) : 5;
+}
+
 const noisy = [/Unable to fetch the `Request\.cf` object/, /^\s+at /, /getaddrinfo ENOTFOUND/];
 
 function portFromEnv(name: string, fallback: number): number {
@@ -102,21 +110,23 @@ function printBanner(stack: Stack): void {
     const first = landings[0];
     if (first) {
       const url = `${base}/l/${stack.landingHashId(first.id)}`;
-      lines.push("", "Try it:");
-      lines.push(`  # a form post: 303 to the rule's target, with the capture id in X-Capture-Id`);
+      const auth = `-H "authorization: Bearer ${stack.adminKey}"`;
+      lines.push("", "Try it (curl's own user agent is a crawler, so these send a phone browser's):");
+      lines.push(`  UA='${demoUserAgent}'`);
+      lines.push("  # a form post: 303 to the matching rule's target, the capture id in X-Capture-Id");
       lines.push(
-        `  curl -si -X POST ${url}?aff_click_id=abc123 -d email=jane.doe@example.com -d first_name=Jane`,
+        `  curl -si -A "$UA" -X POST '${url}?aff_click_id=abc123' -d email=jane.doe@example.com -d first_name=Jane`,
       );
-      lines.push(`  # the same email again routes as known_active_same_brand`);
-      lines.push(`  curl -si -X POST ${url} -d email=jane.doe@example.com`);
-      lines.push(`  # the capture as stored (use the X-Capture-Id of a response)`);
       lines.push(
-        `  curl -s -H "authorization: Bearer ${stack.adminKey}" ${base}/api/v1/captures/<capture id>`,
+        "  # the capture as the consumer stored it (outcome, knowledge, geo, marketing, HTTP log, relay jobs)",
       );
-      lines.push(`  # the contact and its brand relationships`);
+      lines.push(`  curl -s ${auth} '${base}/api/v1/captures/<X-Capture-Id>'`);
       lines.push(
-        `  curl -s -H "authorization: Bearer ${stack.adminKey}" "${base}/api/v1/contacts?email=jane.doe@example.com"`,
+        `  # the same email again, after the edge's ${edgeCacheSeconds(stack)} s cache: known_active_same_brand`,
       );
+      lines.push(`  curl -si -A "$UA" -X POST '${url}' -d email=jane.doe@example.com`);
+      lines.push("  # the contact and its brand relationships");
+      lines.push(`  curl -s ${auth} '${base}/api/v1/contacts?email=jane.doe@example.com'`);
     }
   }
   lines.push("", "Ctrl-C stops everything.", "");

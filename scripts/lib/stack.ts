@@ -62,6 +62,8 @@ export interface Stack {
   bridge: RestartableBridge;
   wrangler: WranglerDev;
   alphabet: string;
+  /** The Worker's vars as `wrangler dev` got them (wrangler.toml [vars] and overrides; no secrets). */
+  vars: Record<string, string>;
   adminKey: string;
   seed: DemoSeed | null;
   /** The publish endpoint's answer, or the reason it failed. */
@@ -152,6 +154,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       bridge,
       wrangler,
       alphabet,
+      vars: { ...vars, ...(options.vars ?? {}) },
       adminKey: options.adminKey,
       seed,
       publish,
