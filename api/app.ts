@@ -15,6 +15,8 @@ import { registerListBrands } from "./routes/brands.list.ts";
 import { registerGetCapture } from "./routes/captures.get.ts";
 import { registerLookupContact } from "./routes/contacts.lookup.ts";
 import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
+import { registerListFailedEvents } from "./routes/failed-events.list.ts";
+import { registerReplayFailedEvents } from "./routes/failed-events.replay.ts";
 import { registerHealth } from "./routes/health.get.ts";
 import { registerCreateLanding } from "./routes/landings.create.ts";
 import { registerGetLanding } from "./routes/landings.get.ts";
@@ -66,6 +68,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerListApiKeys,
   registerRevokeApiKey,
   registerPublish,
+  registerListFailedEvents,
+  registerReplayFailedEvents,
 ];
 
 const documentConfig = {

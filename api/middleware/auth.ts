@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { authenticateApiKey, needsTouch, touchApiKey } from "../../domain/api-keys.ts";
+import { assertAdmin, assertUnscoped } from "../../domain/scope.ts";
 import type { HonoEnv } from "../hono-env.ts";
 import { ApiProblem } from "../problem.ts";
 
@@ -35,5 +36,17 @@ export const auth = createMiddleware<HonoEnv>(async (c, next) => {
       }),
     );
   }
+  await next();
+});
+
+/** Admin-only routes (keys, replay, publish): checked before the body is even parsed. */
+export const requireAdmin = createMiddleware<HonoEnv>(async (c, next) => {
+  assertAdmin(c.var.apiKey);
+  await next();
+});
+
+/** Routes that cross brands (e.g. failed events carry any brand's data) need a key for every brand. */
+export const requireUnscoped = createMiddleware<HonoEnv>(async (c, next) => {
+  assertUnscoped(c.var.apiKey);
   await next();
 });

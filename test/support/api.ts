@@ -1,10 +1,12 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { apiApp } from "../../api/app.ts";
 import { type Database, openDb } from "../../db/client.ts";
 import { apiKeys } from "../../db/schema/ops.ts";
 import { generateApiKey, hashApiKey } from "../../domain/api-keys.ts";
 import { hashIds } from "../../domain/hash-ids.ts";
-import { dbConfig, edgeConfig } from "../../workers/env.ts";
+import { dbConfig, type Env, edgeConfig } from "../../workers/env.ts";
 
 /** The deployment's hash-id codec, as the Worker under test uses it. */
 export const ids = hashIds(edgeConfig(env).SQIDS_ALPHABET);
@@ -71,6 +73,8 @@ export interface CallOptions {
   /** A body sent as is (e.g. malformed JSON). */
   rawBody?: string;
   headers?: Record<string, string>;
+  /** Bindings to replace (e.g. a recording queue): the request then goes straight to the API app. */
+  env?: Partial<Env>;
 }
 
 /** Calls the Worker through its real `fetch` entry (workers/index.ts → Hono). */
@@ -91,9 +95,15 @@ export async function call<T = any>(
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  const response = await exports.default.fetch(
-    new Request(`https://api.leadrail.test${path}`, { method, headers, body }),
-  );
+  const request = new Request(`https://api.leadrail.test${path}`, { method, headers, body });
+  let response: Response;
+  if (options.env) {
+    const ctx = createExecutionContext();
+    response = await apiApp().fetch(request, { ...env, ...options.env }, ctx);
+    await waitOnExecutionContext(ctx);
+  } else {
+    response = await exports.default.fetch(request);
+  }
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -223,4 +233,24 @@ export function numericIdFields(value: unknown, path = ""): string[] {
     });
   }
   return [];
+}
+
+/** A queue producer that records what it was sent instead of sending it. */
+export function recordingQueue(): Queue & { sent: unknown[] } {
+  const sent: unknown[] = [];
+  const metrics = { backlogCount: 0, backlogBytes: 0 };
+  return {
+    sent,
+    async metrics() {
+      return metrics;
+    },
+    async send(body: unknown) {
+      sent.push(body);
+      return { metadata: { metrics } };
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
+      for (const message of messages) sent.push(message.body);
+      return { metadata: { metrics } };
+    },
+  };
 }

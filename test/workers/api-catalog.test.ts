@@ -155,13 +155,14 @@ describe("catalog: create, get, list", () => {
 
   it("lists with cursor pagination, oldest first, and filters by brand", async () => {
     const tenant = await createTenant();
-    const more = await Promise.all(
-      ["A", "B", "C"].map((name) =>
-        ok("POST", "/api/v1/products", {
+    const more: { id: string }[] = [];
+    for (const name of ["A", "B", "C"]) {
+      more.push(
+        await ok("POST", "/api/v1/products", {
           body: { brand: tenant.brand.id, name, sku: `SKU-${name}-${rand()}` },
         }),
-      ),
-    );
+      );
+    }
     const expected = [tenant.product.id, ...more.map((product) => product.id)].sort(
       (a, b) => (ids.decode("product", a) ?? 0) - (ids.decode("product", b) ?? 0),
     );
