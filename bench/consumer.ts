@@ -312,10 +312,21 @@ async function bundle(outdir: string): Promise<string> {
   return path.join(outdir, script);
 }
 
+interface BatchTimings {
+  connect: number;
+  statements: number[];
+  publish: number;
+  enqueue: number;
+  close: number;
+  total: number;
+}
+
 interface BatchLog {
   statements: number[];
+  /** The handler's own timings of each batch of 100 (from its `capture.batch` log line). */
+  timings: BatchTimings[];
   failures: string[];
-  /** The last few batch lines, for `BENCH_VERBOSE=1`. */
+  /** A few batch lines, for `BENCH_VERBOSE=1`. */
   samples: string[];
 }
 
@@ -331,6 +342,12 @@ function stdio(log: BatchLog) {
           const match = /"event":"capture\.batch".*"statements":(\d+)/.exec(line);
           if (match) {
             log.statements.push(Number(match[1]));
+            try {
+              const parsed = JSON.parse(line) as { messages: number; timings: BatchTimings };
+              if (parsed.messages === batchSize) log.timings.push(parsed.timings);
+            } catch {
+              // A line cut by the runtime's output buffering: its statement count is enough.
+            }
             log.samples.push(line.slice(0, 600));
             if (log.samples.length > 14) log.samples.splice(9, 1);
           } else if (
@@ -543,7 +560,7 @@ const consumerBench: Bench = {
     const outdir = await mkdtemp(path.join(os.tmpdir(), "leadrail-bench-consumer-"));
     let bridge: CountingBridge | null = null;
     let mf: Miniflare | null = null;
-    const log: BatchLog = { statements: [], failures: [], samples: [] };
+    const log: BatchLog = { statements: [], timings: [], failures: [], samples: [] };
     try {
       const [script] = await Promise.all([bundle(outdir), applyMigrations(scratch.url)]);
       const tenants = await seedTenants(scratch.url, 4);
@@ -604,6 +621,7 @@ const consumerBench: Bench = {
       }
 
       // Throughput: `concurrency` batches of 100 in flight for `seconds`.
+      const timingsFrom = log.timings.length;
       const deadline = performance.now() + seconds * 1000;
       const started = performance.now();
       let persisted = 0;
@@ -651,6 +669,13 @@ const consumerBench: Bench = {
       const p = (q: number) =>
         latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
       const equal = roundTrips[1] === roundTrips[10] && roundTrips[10] === roundTrips[100];
+      const phases = log.timings.slice(timingsFrom);
+      const median = (values: number[]) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+      };
+      const statement = (index: number) => median(phases.map((t) => t.statements[index] ?? Number.NaN));
+      const database = median(phases.map((t) => t.connect + t.statements.reduce((sum, ms) => sum + ms, 0)));
       return {
         name: this.name,
         metrics: {
@@ -676,6 +701,17 @@ const consumerBench: Bench = {
           statements_batch_10: statements[10] ?? Number.NaN,
           statements_batch_100: statements[100] ?? Number.NaN,
           handler_failures_logged: log.failures.length,
+          // Medians over the throughput phase's batches, from the handler's own log line.
+          phase_connect_ms: median(phases.map((t) => t.connect)),
+          phase_begin_ms: statement(0),
+          phase_catalog_ms: statement(1),
+          phase_identity_ms: statement(2),
+          phase_write_ms: statement(3),
+          phase_commit_ms: statement(4),
+          phase_kv_publish_ms: median(phases.map((t) => t.publish)),
+          phase_relay_enqueue_ms: median(phases.map((t) => t.enqueue)),
+          phase_total_ms: median(phases.map((t) => t.total)),
+          database_share_pct: round((database / median(phases.map((t) => t.total))) * 100),
         },
         targets: [
           {

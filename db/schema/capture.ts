@@ -58,7 +58,7 @@ export const captures = pgTable(
     contactId: ref("contact_id").references(() => contacts.id),
     outcome: captureOutcome("outcome").notNull(),
     isBot: boolean("is_bot").notNull().default(false),
-    /** Which signal called it a bot: user_agent, bot_score, asn. */
+    /** Which signal called it a bot: user_agent, verified_bot, bot_score, asn. */
     botReason: text("bot_reason"),
     /** Submitted fields as parsed at the edge (values capped). */
     fields: jsonb("fields").notNull().default(sql`'{}'::jsonb`),
