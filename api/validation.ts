@@ -32,11 +32,12 @@ const fieldName = (path: readonly PropertyKey[], root: string): string =>
   path.length === 0 ? root : path.map(String).join(".");
 
 function categoryOf(issue: z.core.$ZodIssue, input: unknown): FieldErrorCategory {
+  // Whatever the check (a type, an enum), a field that is not there is missing.
+  const value = valueAt(input, issue.path);
+  if (value === undefined) return "missing";
   switch (issue.code) {
-    case "invalid_type": {
-      const value = valueAt(input, issue.path);
-      return value === undefined || value === null ? "missing" : "malformed";
-    }
+    case "invalid_type":
+      return value === null ? "missing" : "malformed";
     case "too_small":
       return issue.origin === "string" || issue.origin === "array" || issue.origin === "set"
         ? "too_short"

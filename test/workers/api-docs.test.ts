@@ -42,6 +42,26 @@ describe("API description", () => {
     expect(documented).toEqual(paths);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     expect(doc.components.schemas.Problem.properties).toHaveProperty("errors");
+    // Every reference resolves inside the document.
+    const refs: string[] = [];
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value && typeof value === "object") {
+        for (const [key, item] of Object.entries(value)) {
+          if (key === "$ref" && typeof item === "string") refs.push(item);
+          else walk(item);
+        }
+      }
+    };
+    walk(doc);
+    expect(refs.length).toBeGreaterThan(20);
+    for (const ref of new Set(refs)) {
+      const target = ref
+        .replace(/^#\//, "")
+        .split("/")
+        .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], doc);
+      expect(target, ref).toBeTypeOf("object");
+    }
     // Every authenticated operation says so, and documents its problem responses.
     for (const [path, operations] of Object.entries(
       doc.paths as Record<
