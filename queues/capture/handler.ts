@@ -8,7 +8,7 @@ import type { FailedEventRecord } from "../dead-letter/store.ts";
 import { consumerConfig, describeError, isConnectionFailure, retryDelaySeconds } from "./failure.ts";
 import { type CaptureMessage, captureMessageSchema } from "./message.ts";
 import { type PipelineResult, runCapturePipeline } from "./pipeline.ts";
-import { publishBatchKnowledge } from "./stages/08-knowledge.ts";
+import { type EmailKnowledge, publishBatchKnowledge } from "./stages/08-knowledge.ts";
 import { enqueueRelayJobs } from "./stages/10-relay-dispatch.ts";
 
 /**
@@ -146,6 +146,7 @@ export async function processCaptureBatch(
     return report;
   }
   let broken = false;
+  const committed: Committed[] = [];
   try {
     const db: Database = drizzle({
       client,
@@ -158,28 +159,25 @@ export async function processCaptureBatch(
       },
     });
     try {
-      await runUnits(db, work, env, report, marks);
+      committed.push(await commitUnits(db, work, marks));
     } catch (error) {
-      if (error instanceof AfterCommitError || isConnectionFailure(error)) {
-        broken = !(error instanceof AfterCommitError);
+      if (isConnectionFailure(error)) {
+        broken = true;
         retry(work);
-        log("capture.batch_failed", {
-          stage: error instanceof AfterCommitError ? "after_commit" : "database",
-          error: describeError(error),
-        });
+        log("capture.batch_failed", { stage: "database", error: describeError(error) });
       } else {
         report.fallback = true;
         log("capture.batch_fallback", { error: describeError(error), units: work.length });
         for (const [index, unit] of work.entries()) {
           try {
-            await runUnits(db, [unit], env, report, marks);
+            committed.push(await commitUnits(db, [unit], marks));
           } catch (unitError) {
             retry([unit]);
             log("capture.message_failed", {
               messageId: unit.messages[0]?.id,
               error: describeError(unitError),
             });
-            if (!(unitError instanceof AfterCommitError) && isConnectionFailure(unitError)) {
+            if (isConnectionFailure(unitError)) {
               broken = true;
               retry(work.slice(index + 1));
               break;
@@ -189,10 +187,35 @@ export async function processCaptureBatch(
       }
     }
   } finally {
+    // The connection is not needed for the side effects after COMMIT: give it back first.
     const closing = Date.now();
     client.release(broken);
     await handle.close();
     report.timings.close = Date.now() - closing;
+  }
+  if (committed.length > 0) {
+    try {
+      await afterCommit(env, committed, report);
+      for (const { units: done, result, poison } of committed) {
+        report.stored += result.written.length;
+        report.redelivered += result.redelivered.length;
+        report.poison += poison;
+        for (const [outcome, count] of Object.entries(result.outcomes) as [CaptureOutcome, number][]) {
+          report.outcomes[outcome] += count;
+        }
+        for (const unit of done) {
+          for (const message of unit.messages) {
+            message.ack();
+            report.acked += 1;
+          }
+        }
+      }
+    } catch (error) {
+      // Stored, but the edge's index or the relay queue missed the news: a redelivery finds the
+      // captures stored and redoes only these side effects.
+      retry(committed.flatMap((entry) => entry.units));
+      log("capture.batch_failed", { stage: "after_commit", error: describeError(error) });
+    }
   }
   report.timings.statements = marks.slice(0, -1).map((mark, i) => (marks[i + 1] ?? mark) - mark);
   report.timings.total = Date.now() - started;
@@ -200,21 +223,14 @@ export async function processCaptureBatch(
   return report;
 }
 
-/** A failure after COMMIT: the data is stored, a redelivery redoes only the side effects. */
-class AfterCommitError extends Error {
-  constructor(cause: unknown) {
-    super("publishing after commit failed", { cause });
-    this.name = "AfterCommitError";
-  }
+/** Units whose transaction committed, waiting for their side effects and acks. */
+interface Committed {
+  units: readonly Unit[];
+  result: PipelineResult;
+  poison: number;
 }
 
-async function runUnits(
-  db: Database,
-  list: readonly Unit[],
-  env: Env,
-  report: CaptureBatchReport,
-  marks: number[],
-): Promise<void> {
+async function commitUnits(db: Database, list: readonly Unit[], marks: number[]): Promise<Committed> {
   const captures: CaptureMessage[] = [];
   const poison: FailedEventRecord[] = [];
   for (const unit of list) {
@@ -224,32 +240,26 @@ async function runUnits(
   const result = await runCapturePipeline(db, { captures, poison });
   // Closes the last statement's (COMMIT's) span.
   marks.push(Date.now());
-  await afterCommit(env, result, report);
-  report.stored += result.written.length;
-  report.redelivered += result.redelivered.length;
-  report.poison += poison.length;
-  for (const [outcome, count] of Object.entries(result.outcomes) as [CaptureOutcome, number][]) {
-    report.outcomes[outcome] += count;
-  }
-  for (const unit of list) {
-    for (const message of unit.messages) {
-      message.ack();
-      report.acked += 1;
-    }
-  }
+  return { units: list, result, poison: poison.length };
 }
 
-async function afterCommit(env: Env, result: PipelineResult, report: CaptureBatchReport): Promise<void> {
-  try {
-    const committed = Date.now();
-    const published = await publishBatchKnowledge(env.KNOWLEDGE, result.knowledge);
-    const publishedAt = Date.now();
-    await enqueueRelayJobs(env.RELAYS_QUEUE, result.relayJobIds);
-    report.knowledgePublished += published;
-    report.relayJobsEnqueued += result.relayJobIds.length;
-    report.timings.publish += publishedAt - committed;
-    report.timings.enqueue += Date.now() - publishedAt;
-  } catch (error) {
-    throw new AfterCommitError(error);
+/** After COMMIT: the knowledge index first (the edge routes by it), then the relay jobs. */
+async function afterCommit(
+  env: Env,
+  committed: readonly Committed[],
+  report: CaptureBatchReport,
+): Promise<void> {
+  const knowledge = new Map<string, EmailKnowledge>();
+  const jobIds: number[] = [];
+  for (const { result } of committed) {
+    for (const [sha256, entry] of result.knowledge) knowledge.set(sha256, entry);
+    jobIds.push(...result.relayJobIds);
   }
+  const started = Date.now();
+  report.knowledgePublished = await publishBatchKnowledge(env.KNOWLEDGE, knowledge);
+  const published = Date.now();
+  await enqueueRelayJobs(env.RELAYS_QUEUE, jobIds);
+  report.relayJobsEnqueued = jobIds.length;
+  report.timings.publish = published - started;
+  report.timings.enqueue = Date.now() - published;
 }

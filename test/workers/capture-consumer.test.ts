@@ -636,6 +636,30 @@ describe("at-least-once delivery", () => {
     expect((await knowledgeEntry(normaliseEmailAddress(valid)))?.activeBrands).toEqual([tenant.brandId]);
   });
 
+  it("when the knowledge index cannot be written after COMMIT, the messages are retried and the redelivery only republishes", async () => {
+    const tenant = await seedTenant(db());
+    const address = freshEmail();
+    const message = captureMessage(tenant, { email: address });
+    const failingKv = {
+      get: env.KNOWLEDGE.get.bind(env.KNOWLEDGE),
+      put: () => Promise.reject(new Error("KV unavailable")),
+    } as unknown as KVNamespace;
+    const failed = await run([message], {
+      env: recorder({ KNOWLEDGE: failingKv } as Partial<Env>).env,
+      attempts: 1,
+    });
+    expect(failed.acked).toEqual([]);
+    expect(failed.retried).toEqual([{ msgId: failed.ids[0], delaySeconds: 2 }]);
+    expect((await captureRow(message.captureId))?.outcome).toBe("new");
+    expect(await knowledgeEntry(address)).toBeNull();
+    const before = await snapshot([message.captureId], address);
+    const again = await run([message], { attempts: 2 });
+    expect(again.acked).toEqual(again.messageIds);
+    expect(again.report).toMatchObject({ stored: 0, redelivered: 1, knowledgePublished: 1 });
+    expect(await snapshot([message.captureId], address)).toEqual(before);
+    expect((await knowledgeEntry(address))?.activeBrands).toEqual([tenant.brandId]);
+  });
+
   it("two deliveries of one capture in the same batch store it once and ack both", async () => {
     const tenant = await seedTenant(db());
     const message = captureMessage(tenant);
