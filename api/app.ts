@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
 import type { ApiApp, HonoEnv } from "./hono-env.ts";
 import { auth } from "./middleware/auth.ts";
 import { database } from "./middleware/db.ts";
@@ -72,6 +73,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerReplayFailedEvents,
 ];
 
+const maxBodyBytes = 1024 * 1024;
+
 const documentConfig = {
   openapi: "3.1.0",
   info: {
@@ -89,7 +92,8 @@ export function buildApiApp(): ApiApp {
   app.notFound(onNotFound);
   app.use("*", services);
   app.use("/healthz", database);
-  app.use("/api/v1/*", database, auth);
+  // No API body is anywhere near 1 MB; refuse bigger ones before touching the database.
+  app.use("/api/v1/*", bodyLimit({ maxSize: maxBodyBytes }), database, auth);
 
   for (const register of routes) register(app);
 

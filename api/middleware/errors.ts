@@ -16,6 +16,7 @@ const httpCodes: Partial<Record<number, { code: ProblemCode; detail: string }>> 
   400: { code: "bad_request", detail: "The request body is not valid JSON." },
   404: { code: "not_found", detail: "No such resource." },
   405: { code: "method_not_allowed", detail: "This method is not allowed here." },
+  413: { code: "payload_too_large", detail: "The request body is larger than 1 MB." },
   415: { code: "unsupported_media_type", detail: "Send the body as application/json." },
 };
 

@@ -19,7 +19,7 @@ export const createApiKeyRoute = createRoute({
       description: "The key, with its secret.",
       content: { "application/json": { schema: createdApiKeySchema } },
     },
-    ...problemResponses(400, 401, 403, 415, 422),
+    ...problemResponses(400, 401, 403, 413, 415, 422),
   },
 });
 

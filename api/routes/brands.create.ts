@@ -14,7 +14,7 @@ export const createBrandRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: createBrandBody } } } },
   responses: {
     201: { description: "The new brand.", content: { "application/json": { schema: brandSchema } } },
-    ...problemResponses(400, 401, 403, 409, 415, 422),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422),
   },
 });
 

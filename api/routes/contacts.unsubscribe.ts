@@ -29,7 +29,7 @@ export const unsubscribeContactRoute = createRoute({
       description: "The relationship, unsubscribed.",
       content: { "application/json": { schema: relationshipSchema } },
     },
-    ...problemResponses(400, 401, 403, 404, 415, 422, 503),
+    ...problemResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });
 

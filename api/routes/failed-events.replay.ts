@@ -44,7 +44,7 @@ export const replayFailedEventsRoute = createRoute({
   request: { body: { required: false, content: { "application/json": { schema: body } } } },
   responses: {
     200: { description: "What was replayed.", content: { "application/json": { schema: replayed } } },
-    ...problemResponses(400, 401, 403, 415, 422),
+    ...problemResponses(400, 401, 403, 413, 415, 422),
   },
 });
 

@@ -16,7 +16,7 @@ export const createLandingRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: createLandingBody } } } },
   responses: {
     201: { description: "The new landing.", content: { "application/json": { schema: landingSchema } } },
-    ...problemResponses(400, 401, 403, 415, 422, 503),
+    ...problemResponses(400, 401, 403, 413, 415, 422, 503),
   },
 });
 

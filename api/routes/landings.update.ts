@@ -21,7 +21,7 @@ export const updateLandingRoute = createRoute({
       description: "The landing as changed.",
       content: { "application/json": { schema: landingSchema } },
     },
-    ...problemResponses(400, 401, 403, 404, 415, 422, 503),
+    ...problemResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });
 

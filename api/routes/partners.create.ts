@@ -14,7 +14,7 @@ export const createPartnerRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: createPartnerBody } } } },
   responses: {
     201: { description: "The new partner.", content: { "application/json": { schema: partnerSchema } } },
-    ...problemResponses(400, 401, 403, 409, 415, 422),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422),
   },
 });
 

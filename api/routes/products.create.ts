@@ -14,7 +14,7 @@ export const createProductRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: createProductBody } } } },
   responses: {
     201: { description: "The new product.", content: { "application/json": { schema: productSchema } } },
-    ...problemResponses(400, 401, 403, 409, 415, 422),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422),
   },
 });
 

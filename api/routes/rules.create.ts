@@ -16,7 +16,7 @@ export const createRuleRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: createRuleBody } } } },
   responses: {
     201: { description: "The new rule.", content: { "application/json": { schema: ruleSchema } } },
-    ...problemResponses(400, 401, 403, 415, 422, 503),
+    ...problemResponses(400, 401, 403, 413, 415, 422, 503),
   },
 });
 

@@ -18,7 +18,7 @@ export const updateRuleRoute = createRoute({
   },
   responses: {
     200: { description: "The rule as changed.", content: { "application/json": { schema: ruleSchema } } },
-    ...problemResponses(400, 401, 403, 404, 415, 422, 503),
+    ...problemResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });
 

@@ -14,7 +14,7 @@ export const createThemeRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: createThemeBody } } } },
   responses: {
     201: { description: "The new theme.", content: { "application/json": { schema: themeSchema } } },
-    ...problemResponses(400, 401, 403, 409, 415, 422),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422),
   },
 });
 

@@ -328,6 +328,17 @@ describe("protocol errors", () => {
     });
   });
 
+  it("a body over 1 MB is a 413, before anything is parsed", async () => {
+    const slug = `big-${rand()}`;
+    const problem = expectProblem(
+      await call("POST", "/api/v1/brands", { body: { name: "x".repeat(1024 * 1024), slug } }),
+      413,
+    );
+    expect(problem.type).toBe("urn:leadrail:problem:payload-too-large");
+    const rows = await withDb((db) => db.select().from(brands).where(eq(brands.slug, slug)));
+    expect(rows).toEqual([]);
+  });
+
   it("a body that is not JSON is a 415", async () => {
     expectProblem(
       await call("POST", "/api/v1/brands", { rawBody: "name=x", headers: { "content-type": "text/plain" } }),
