@@ -26,6 +26,7 @@ describe("authentication", () => {
       detail: "Send an API key as `Authorization: Bearer <key>`.",
     });
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="leadrail"');
+    expect(response.headers.get("x-request-id")).toBe((response.body as { request_id: string }).request_id);
   });
 
   it("refuses other schemes, unknown keys and garbage", async () => {
