@@ -3,10 +3,10 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import { serveWire } from "./pglite-wire-server.ts";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const migrationsFolder = path.join(repoRoot, "db/migrations");
@@ -44,8 +44,7 @@ export async function startEmbeddedPostgres(
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir ?? "memory://");
   const port = options.port ?? (await freePort());
-  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 64 });
-  await server.start();
+  const server = await serveWire(db, { host: "127.0.0.1", port });
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     host: "127.0.0.1",

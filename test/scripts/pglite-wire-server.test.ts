@@ -1,0 +1,70 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningDatabase, startEmbeddedPostgres } from "../../scripts/lib/database.ts";
+import { lastReadyStatus } from "../../scripts/lib/pglite-wire-server.ts";
+
+describe("lastReadyStatus", () => {
+  it("reads the status of the last ReadyForQuery in a response", () => {
+    const commandComplete = [0x43, 0, 0, 0, 9, ...Buffer.from("BEGIN\0")].slice(0, 10);
+    const ready = (status: string) => [0x5a, 0, 0, 0, 5, status.charCodeAt(0)];
+    expect(lastReadyStatus(new Uint8Array([...commandComplete, ...ready("T")]))).toBe("T");
+    expect(lastReadyStatus(new Uint8Array([...ready("T"), ...ready("I")]))).toBe("I");
+    expect(lastReadyStatus(new Uint8Array(commandComplete))).toBeNull();
+    expect(lastReadyStatus(new Uint8Array([]))).toBeNull();
+  });
+});
+
+describe("embedded Postgres served to many connections", () => {
+  let database: RunningDatabase;
+  beforeAll(async () => {
+    database = await startEmbeddedPostgres();
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query("CREATE TABLE k (id int PRIMARY KEY, h text NOT NULL UNIQUE)");
+    await client.query("INSERT INTO k SELECT g, 'h' || g FROM generate_series(1, 50) g");
+    await client.query("CREATE TABLE w (id serial PRIMARY KEY, who int NOT NULL)");
+    await client.end();
+  });
+  afterAll(async () => database.stop());
+
+  it("keeps each connection's extended-protocol rounds and transactions whole", async () => {
+    const rounds = 20;
+    const workers = 6;
+    const results = await Promise.all(
+      Array.from({ length: workers }, async (_, worker) => {
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        let found = 0;
+        for (let round = 0; round < rounds; round++) {
+          const id = ((worker * rounds + round) % 50) + 1;
+          const lookup = await client.query("SELECT id FROM k WHERE h = $1", [`h${id}`]);
+          if (lookup.rows[0]?.id === id) found++;
+          await client.query("BEGIN");
+          await client.query("INSERT INTO w (who) VALUES ($1)", [worker]);
+          await client.query(round % 2 === 0 ? "COMMIT" : "ROLLBACK");
+        }
+        await client.end();
+        return found;
+      }),
+    );
+    expect(results).toEqual(Array.from({ length: workers }, () => rounds));
+    const check = new pg.Client({ connectionString: database.url });
+    await check.connect();
+    const written = await check.query("SELECT who, count(*)::int AS n FROM w GROUP BY who ORDER BY who");
+    await check.end();
+    expect(written.rows).toEqual(Array.from({ length: workers }, (_, who) => ({ who, n: rounds / 2 })));
+  });
+
+  it("rolls back a transaction left open by a client that disconnected", async () => {
+    const quitter = new pg.Client({ connectionString: database.url });
+    await quitter.connect();
+    await quitter.query("BEGIN");
+    await quitter.query("INSERT INTO w (who) VALUES (99)");
+    await quitter.end();
+    const check = new pg.Client({ connectionString: database.url });
+    await check.connect();
+    const left = await check.query("SELECT count(*)::int AS n FROM w WHERE who = 99");
+    await check.end();
+    expect(left.rows[0]).toEqual({ n: 0 });
+  });
+});
