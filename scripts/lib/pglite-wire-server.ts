@@ -62,7 +62,7 @@ export async function serveWire(
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     let startupDone = false;
     let release: (() => void) | null = null;
     let idle = true;
