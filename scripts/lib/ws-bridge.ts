@@ -8,10 +8,10 @@ import { WebSocketServer } from "ws";
  * protocol over binary frames; this forwards those bytes to the TCP socket.
  * Only the configured target is reachable, whatever address the client asks for.
  *
- * A real Postgres closes the connection when the client sends Terminate; PGlite's socket server
- * does not, and the Neon driver waits for the server to close. So the bridge follows the client's
- * messages and ends the connection itself after a Terminate, or every closed pool would leave a
- * connection open until PGlite runs out of them.
+ * A real Postgres closes the connection when the client sends Terminate, and the Neon driver waits
+ * for the server to do so. Not every server does (PGlite's stock socket server did not), so the
+ * bridge follows the client's messages and ends the connection itself after a Terminate; otherwise
+ * every closed pool would leave a connection open until the server ran out of them.
  */
 export interface BridgeHandle {
   port: number;

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -76,8 +77,44 @@ describe("bridge to PGlite", () => {
     await database?.stop();
   });
 
-  it("closes each connection when its pool ends, so PGlite's connection limit is never reached", async () => {
-    // PGlite serves 64 connections at most; 80 pools one after the other must all work.
+  it("ends the TCP connection after the client's Terminate, even when the server would not", async () => {
+    // A server that never closes a connection by itself (it only answers the client's FIN with its own).
+    const received: Buffer[] = [];
+    let ended!: () => void;
+    const serverSawEnd = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    const server = createServer((socket) => {
+      socket.on("data", (chunk: Buffer) => received.push(chunk));
+      socket.on("end", () => ended());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const silentBridge = await startWsBridge({ host: "127.0.0.1", port });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${silentBridge.port}/v2?address=db:5432`);
+      const closed = new Promise<void>((resolve) => ws.on("close", () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        ws.once("open", () => resolve());
+        ws.once("error", reject);
+      });
+      ws.send(startup(8, 196608));
+      ws.send(query("SELECT 1"));
+      ws.send(terminate());
+      await serverSawEnd;
+      await closed;
+      expect(Buffer.concat(received)).toEqual(
+        Buffer.concat([startup(8, 196608), query("SELECT 1"), terminate()]),
+      );
+    } finally {
+      await silentBridge.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("closes each connection when its pool ends", async () => {
+    // 80 pools one after the other: none may leave its connection behind.
     for (let i = 0; i < 80; i++) {
       const pool = new Pool({ connectionString: database.url, max: 1 });
       const { rows } = await pool.query<{ n: number }>("SELECT $1::int AS n", [i]);
