@@ -4,7 +4,8 @@
  * run the same way in the same run. Loopback only, bounded durations, KV pre-seeded with a landing,
  * a rule set and knowledge entries; the capture queue has a producer and no consumer.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -72,6 +73,46 @@ interface LoadResult {
   p99Corrected: number | null;
   statusCounts: Record<string, number>;
   errors: number;
+  /** workerd CPU time per answered request, in microseconds; `null` where it cannot be read. */
+  cpuMicros: number | null;
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds used so far by the workerd processes this benchmark started (Linux /proc), or `null`
+ * elsewhere. Only the Worker under load is busy at a time, so a difference is that Worker's CPU:
+ * a per-request cost that other work on a shared machine does not distort the way it distorts throughput.
+ */
+function workerdCpuSeconds(): number | null {
+  let ticks = 0;
+  let found = false;
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const close = stat.lastIndexOf(")");
+      const command = stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" ");
+      if (command !== "workerd" || Number(fields[1]) !== process.pid) continue;
+      found = true;
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+  } catch {
+    return null;
+  }
+  return found ? ticks / clockTicks : null;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -81,6 +122,8 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+const cpu = (result: LoadResult): number | string =>
+  result.cpuMicros === null ? "n/a" : Math.round(result.cpuMicros);
 
 async function load(
   url: string,
@@ -89,6 +132,7 @@ async function load(
 ): Promise<LoadResult> {
   const samples: number[] = [];
   const statusCounts: Record<string, number> = {};
+  const cpuBefore = workerdCpuSeconds();
   const instance = autocannon({
     url,
     connections: options.connections,
@@ -102,6 +146,7 @@ async function load(
     statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
   });
   const result = await instance;
+  const cpuAfter = workerdCpuSeconds();
   const sorted = Float64Array.from(samples).sort();
   return {
     rps: samples.length / result.duration,
@@ -112,6 +157,10 @@ async function load(
     p99Corrected: options.rate ? result.latency.p99 : null,
     statusCounts,
     errors: result.errors + result.timeouts,
+    cpuMicros:
+      cpuBefore === null || cpuAfter === null || samples.length === 0
+        ? null
+        : ((cpuAfter - cpuBefore) * 1e6) / samples.length,
   };
 }
 
@@ -414,6 +463,10 @@ const redirectBench: Bench = {
           edge_queue_discarded_vs_floor_pct: round((discardingMax.rps / floorMax.rps) * 100, 1),
           edge_own_work_throughput_rps: Math.round(ownWorkMax.rps),
           edge_own_work_vs_floor_pct: round((ownWorkMax.rps / floorMax.rps) * 100, 1),
+          floor_cpu_us_per_request: cpu(floorMax),
+          edge_cpu_us_per_request: cpu(edgeMax),
+          edge_queue_discarded_cpu_us_per_request: cpu(discardingMax),
+          edge_own_work_cpu_us_per_request: cpu(ownWorkMax),
           edge_p50_ms: round(edgeMax.p50),
           edge_p99_ms: round(edgeMax.p99),
           edge_max_ms: round(edgeMax.max),

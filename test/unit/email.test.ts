@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { emailHashes, md5Hex, normaliseEmail, sha256Hex } from "../../domain/email.ts";
+import { sha256HexSync } from "../../domain/sha256.ts";
 
 const address = (raw: string | null | undefined): string | null => {
   const result = normaliseEmail(raw);
@@ -116,5 +117,11 @@ describe("hashes", () => {
       md5: md5Hex("johndoe@gmail.com"),
     });
     expect(emailHashes("johndoe@gmail.com").sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("gives the edge's synchronous SHA-256 the same email hash", () => {
+    for (const value of ["johndoe@gmail.com", "user@xn--mnchen-3ya.de", "first.last+shop@example.com"]) {
+      expect(sha256HexSync(value)).toBe(sha256Hex(value));
+    }
   });
 });

@@ -26,32 +26,43 @@ const decoder = new TextDecoder();
 
 /** Reads a landing request's body, never more than {@link maxBodyBytes}, and parses it into field pairs. */
 export async function readLandingBody(request: Request): Promise<ReadBody> {
-  if (request.body === null) return noBody;
+  // Only POST carries a body here (GET cannot); `request.body` is not touched on the common path,
+  // because materialising the stream object costs more than reading a small body whole.
+  if (request.method !== "POST") return noBody;
   const declared = declaredLength(request.headers.get("content-length"));
-  let bytes: Uint8Array;
+  const contentType = request.headers.get("content-type");
+  const format = bodyFormat(contentType);
+  let text: string;
+  let bytes: Uint8Array | null = null;
   let total: number;
-  let tooLarge: boolean;
+  let tooLarge = false;
   try {
     if (declared !== null && declared <= maxBodyBytes) {
-      // The runtime enforces Content-Length, so a declared small body can be read in one go.
-      bytes = new Uint8Array(await request.arrayBuffer());
-      total = bytes.byteLength;
-      tooLarge = total > maxBodyBytes;
-      if (tooLarge) bytes = bytes.subarray(0, maxBodyBytes);
+      // The runtime holds a body to its Content-Length, so a declared small body can be read in one go,
+      // as text unless multipart parsing needs its bytes.
+      if (format === "multipart") {
+        bytes = new Uint8Array(await request.arrayBuffer());
+        text = decoder.decode(bytes);
+      } else {
+        text = await request.text();
+      }
+      total = bytes?.byteLength ?? declared;
     } else {
-      ({ bytes, total, tooLarge } = await readCapped(request.body, maxBodyBytes));
+      const stream = request.body;
+      if (stream === null) return noBody;
+      const read = await readCapped(stream, maxBodyBytes);
+      ({ bytes, total, tooLarge } = read);
+      text = decoder.decode(bytes);
       if (declared !== null && declared > total) total = declared;
     }
   } catch {
     return { text: null, bytes: declared ?? 0, truncated: false, error: "read_error", pairs: null };
   }
   if (total === 0) return noBody;
-  const text = decoder.decode(bytes);
   if (tooLarge) return { text, bytes: total, truncated: true, error: "too_large", pairs: null };
 
-  const contentType = request.headers.get("content-type");
   const read = { text, bytes: total, truncated: false };
-  switch (bodyFormat(contentType)) {
+  switch (format) {
     case "form":
       return { ...read, error: null, pairs: new URLSearchParams(text) };
     case "json": {
@@ -61,7 +72,7 @@ export async function readLandingBody(request: Request): Promise<ReadBody> {
         : { ...read, error: parsed.error, pairs: null };
     }
     case "multipart":
-      return readMultipart(bytes, contentType ?? "", read);
+      return readMultipart(bytes ?? new TextEncoder().encode(text), contentType ?? "", read);
     case "unsupported":
       return { ...read, error: "unsupported_media_type", pairs: null };
   }

@@ -1,9 +1,10 @@
 import type { LandingDoc } from "../../domain/edge-config.ts";
-import { isNormalisedEmail, normaliseEmail, sha256Hex } from "../../domain/email.ts";
+import { isNormalisedEmail, normaliseEmail } from "../../domain/email.ts";
 import type { EntityKind } from "../../domain/hash-ids.ts";
 import { type KnowledgeLevel, knowledgeFlags, knowledgeLevel } from "../../domain/knowledge.ts";
 import { collectFields } from "../../domain/request-fields.ts";
 import { matchRule } from "../../domain/rules.ts";
+import { sha256HexSync } from "../../domain/sha256.ts";
 import { marketingParams, renderTarget, type TargetValues } from "../../domain/target-url.ts";
 import { uuidv7 } from "../../domain/uuid-v7.ts";
 import type { CaptureMessage } from "../../queues/capture/message.ts";
@@ -48,7 +49,8 @@ interface LandingIds {
 /** Everything decided about one capture so far; filled in as the request is handled, so a failure still knows its best fallback. */
 interface CaptureTrace {
   captureId: string;
-  receivedAt: string;
+  /** Unix milliseconds; formatted only when the message is built, after the response. */
+  receivedAt: number;
   startedAt: number;
   landingRef: string;
   landingId: number | null;
@@ -84,7 +86,7 @@ export async function captureLanding(
   const received = Date.now();
   const trace: CaptureTrace = {
     captureId: uuidv7(received),
-    receivedAt: new Date(received).toISOString(),
+    receivedAt: received,
     startedAt,
     landingRef: landingRef.slice(0, 256),
     landingId: null,
@@ -127,8 +129,9 @@ export async function captureLanding(
     headers,
     durationMs,
   };
-  // The message is built and sent on a later turn of the event loop, after the response has gone out.
-  ctx.waitUntil(afterResponse().then(() => sendCapture(env, request, trace, sent)));
+  // Building the message is a few microseconds of work before the response; deferring it to a timer
+  // cost more CPU than it saved latency. The send itself completes after the response.
+  ctx.waitUntil(sendCapture(env, request, trace, sent));
   return new Response(null, { status: responseStatus, headers });
 }
 
@@ -189,7 +192,7 @@ async function decide(
 
   const email = normaliseEmail(trace.fields.email);
   if (isNormalisedEmail(email)) {
-    const emailSha256 = sha256Hex(email.address);
+    const emailSha256 = sha256HexSync(email.address);
     trace.emailSha256 = emailSha256;
     const entry = await settle(readKnowledge(env.KNOWLEDGE, emailSha256, ttl, now), "knowledge", trace);
     if (entry.ok) {
@@ -252,7 +255,7 @@ async function sendCapture(
     const message: CaptureMessage = {
       v: 1,
       captureId: trace.captureId,
-      receivedAt: trace.receivedAt,
+      receivedAt: new Date(trace.receivedAt).toISOString(),
       landingRef: trace.landingRef,
       landing: { id: trace.landingId, ...trace.ids },
       overrides: trace.overrides,
@@ -284,8 +287,6 @@ async function sendCapture(
     logError("capture.enqueue_failed", trace.captureId, error);
   }
 }
-
-const afterResponse = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 type Settled<T> = { ok: true; value: T } | { ok: false };
 
