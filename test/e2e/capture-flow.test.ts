@@ -7,7 +7,7 @@ import {
   showWranglerLogOnFailure,
   submitForm,
   visit,
-  waitForCapture,
+  waitForProcessed,
 } from "./support.ts";
 
 const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -38,7 +38,7 @@ describe(`capture rail through wrangler dev (${e2e.databaseKind})`, () => {
     expect(first.location).toBe(
       expectedTarget("acmeSummerAffnetUnknown", { capture_id: first.captureId, click_id: "clk-e2e-1" }),
     );
-    const stored = await waitForCapture(first.captureId);
+    const stored = await waitForProcessed(first);
     expect(stored.outcome).toBe("new");
 
     const second = await submitForm("acmeSummerAffnet", { email, first_name: "Ada" });
@@ -48,7 +48,7 @@ describe(`capture rail through wrangler dev (${e2e.databaseKind})`, () => {
     expect(second.location).toBe(
       expectedTarget("acmeKnownActiveSameBrand", { capture_id: second.captureId }),
     );
-    expect((await waitForCapture(second.captureId)).outcome).toBe("duplicate");
+    expect((await waitForProcessed(second)).outcome).toBe("duplicate");
   });
 
   it("routes a visitor as known after an unsubscribe through the API, and stores the comeback as restored", async () => {
@@ -58,7 +58,7 @@ describe(`capture rail through wrangler dev (${e2e.databaseKind})`, () => {
     const first = await submitForm("acmeSampleDirect", { email });
     expect(first.status).toBe(303);
     expect(first.location).toBe(expectedTarget("acmeUnknown", { capture_id: first.captureId }));
-    expect((await waitForCapture(first.captureId)).outcome).toBe("new");
+    expect((await waitForProcessed(first)).outcome).toBe("new");
 
     const acme = e2e.brandRefs["acme-skincare"];
     const contact = await api<Contact>("GET", `/api/v1/contacts?email=${encodeURIComponent(email)}`);
@@ -74,7 +74,7 @@ describe(`capture rail through wrangler dev (${e2e.databaseKind})`, () => {
     const back = await visit("acmeSampleDirect", { email });
     expect(back.status).toBe(302);
     expect(back.location).toBe(expectedTarget("acmeKnown", { capture_id: back.captureId }));
-    expect((await waitForCapture(back.captureId)).outcome).toBe("restored");
+    expect((await waitForProcessed(back)).outcome).toBe("restored");
     const after = await api<Contact>("GET", `/api/v1/contacts?email=${encodeURIComponent(email)}`);
     expect(after.brands.map(({ brand, state }) => ({ brand, state }))).toEqual([
       { brand: acme, state: "restored" },

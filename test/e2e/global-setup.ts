@@ -1,4 +1,13 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -41,15 +50,20 @@ const adminKey = "lr_e2e_admin_4f1c9a7d2b6e8035c1a9";
  */
 export default async function setup(project: TestProject) {
   const workDir = mkdtempSync(path.join(os.tmpdir(), "leadrail-e2e-"));
-  // Kept after the run (overwritten by the next one) so a failure can be read in full.
-  mkdirSync(path.join(repoRoot, ".data"), { recursive: true });
-  const wranglerLog = path.join(
-    repoRoot,
-    ".data",
-    `e2e-wrangler${process.env.DATABASE_URL ? "-postgres" : ""}.log`,
-  );
+  // Per run (other e2e runs may be going on at the same time); copied to .data/ at the end so a
+  // failure can be read in full.
+  const wranglerLog = path.join(workDir, "wrangler.log");
   const logFd = openSync(wranglerLog, "w");
   const serverUrl = process.env.DATABASE_URL || undefined;
+  const keepLog = (): string => {
+    closeSync(logFd);
+    const kept = path.join(repoRoot, ".data", `e2e-wrangler${serverUrl ? "-postgres" : ""}.log`);
+    mkdirSync(path.dirname(kept), { recursive: true });
+    copyFileSync(wranglerLog, `${kept}.${process.pid}`);
+    renameSync(`${kept}.${process.pid}`, kept);
+    rmSync(workDir, { recursive: true, force: true });
+    return kept;
+  };
   const stack = await startStack({
     databaseUrl: serverUrl,
     scratchDatabase: true,
@@ -66,9 +80,7 @@ export default async function setup(project: TestProject) {
     },
     log: (message) => writeSync(logFd, `[stack] ${message}\n`),
   }).catch((error: unknown) => {
-    closeSync(logFd);
-    rmSync(workDir, { recursive: true, force: true });
-    throw new Error(`e2e stack did not start (wrangler log: ${wranglerLog}): ${String(error)}`);
+    throw new Error(`e2e stack did not start (wrangler log: ${keepLog()}): ${String(error)}`);
   });
   const seed = stack.seed;
   if (!seed) throw new Error("the e2e stack was started without its demo seed");
@@ -107,8 +119,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise<void>((resolve) => control.server.close(() => resolve()));
     await stack.stop();
-    closeSync(logFd);
-    rmSync(workDir, { recursive: true, force: true });
+    keepLog();
   };
 }
 

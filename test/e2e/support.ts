@@ -14,6 +14,8 @@ export interface EdgeAnswer {
   status: number;
   location: string;
   captureId: string;
+  /** Length of the wrangler log just before the request: what the Worker logged for it comes after. */
+  logOffset: number;
 }
 
 /** A form post to a seeded landing, as a browser sends it; redirects are not followed. */
@@ -22,6 +24,7 @@ export async function submitForm(
   fields: Record<string, string>,
   query: Record<string, string> = {},
 ): Promise<EdgeAnswer> {
+  const logOffset = wranglerLog().length;
   const response = await fetch(landingUrl(landingKey, query), {
     method: "POST",
     redirect: "manual",
@@ -31,16 +34,17 @@ export async function submitForm(
     },
     body: new URLSearchParams(fields).toString(),
   });
-  return edgeAnswer(response);
+  return edgeAnswer(response, logOffset);
 }
 
 /** A plain visit (GET) to a seeded landing. */
 export async function visit(landingKey: string, query: Record<string, string> = {}): Promise<EdgeAnswer> {
+  const logOffset = wranglerLog().length;
   const response = await fetch(landingUrl(landingKey, query), {
     redirect: "manual",
     headers: { "user-agent": browserUserAgent },
   });
-  return edgeAnswer(response);
+  return edgeAnswer(response, logOffset);
 }
 
 const browserUserAgent =
@@ -54,12 +58,13 @@ function landingUrl(landingKey: string, query: Record<string, string>): string {
   return url.toString();
 }
 
-async function edgeAnswer(response: Response): Promise<EdgeAnswer> {
+async function edgeAnswer(response: Response, logOffset: number): Promise<EdgeAnswer> {
   await response.body?.cancel();
   return {
     status: response.status,
     location: response.headers.get("location") ?? "",
     captureId: response.headers.get("x-capture-id") ?? "",
+    logOffset,
   };
 }
 
@@ -75,6 +80,23 @@ export function expectedTarget(ruleKey: string, macros: Record<string, string>):
 /** The admin API, with the e2e admin key. */
 export const api = <T = unknown>(method: string, path: string, body?: unknown): Promise<T> =>
   callApi<T>(e2e.baseUrl, e2e.adminKey, method, path, body);
+
+/**
+ * Waits until the consumer is done with the capture: stored (the API shows it) and its batch acked,
+ * which the consumer does only after its after-commit work (the KV knowledge index) is written. Only
+ * then does the next request of the same email see what this one stored. The e2e files run one at a
+ * time, so the acked batch after the request is the one that carried it.
+ */
+export async function waitForProcessed(answer: EdgeAnswer, timeoutMs = 20_000): Promise<CaptureView> {
+  const capture = await waitForCapture(answer.captureId, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  while (!/QUEUE leadrail-captures [1-9]\d*\/\d+/.test(wranglerLog().slice(answer.logOffset))) {
+    if (Date.now() > deadline)
+      throw new Error(`the batch of capture ${answer.captureId} was not acked in time`);
+    await sleep(50);
+  }
+  return capture;
+}
 
 /** Polls `GET /api/v1/captures/:id` until the consumer has stored the capture. */
 export async function waitForCapture(captureId: string, timeoutMs = 20_000): Promise<CaptureView> {
