@@ -7,7 +7,7 @@
 import path from "node:path";
 import { repoRoot } from "./lib/database.ts";
 import { adminKeyFromEnv } from "./lib/seed.ts";
-import { redact, type Stack, startStack } from "./lib/stack.ts";
+import { PortInUseError, redact, type Stack, startStack } from "./lib/stack.ts";
 
 const demoUserAgent =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
@@ -135,5 +135,10 @@ function printBanner(stack: Stack): void {
 
 main().catch((error) => {
   console.error(`[leadrail] ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof PortInUseError) {
+    console.error(
+      "[leadrail] is another `npm start` running? Other ports: LEADRAIL_PORT=8788 LEADRAIL_BRIDGE_PORT=8791 npm start",
+    );
+  }
   process.exit(1);
 });

@@ -97,6 +97,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (!alphabet) throw new Error("SQIDS_ALPHABET is missing from wrangler.toml [vars]");
 
     const signal = options.signal;
+    // Fixed ports are checked first, so a second `npm start` fails before touching the database.
+    if (options.port) await ensurePortFree(options.port, "wrangler dev");
+    if (options.bridgePort) await ensurePortFree(options.bridgePort, "the WebSocket bridge");
     const database = await openDatabase(options, log, cleanups);
     signal?.throwIfAborted();
 
