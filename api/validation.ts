@@ -1,20 +1,9 @@
 import type { Hook, z } from "@hono/zod-openapi";
 import type { FieldError, FieldErrorCategory } from "../domain/errors.ts";
-import { ValidationFailed } from "../domain/errors.ts";
+import { fieldErrorCategories, ValidationFailed } from "../domain/errors.ts";
 import type { HonoEnv } from "./hono-env.ts";
 
-const categories = new Set<string>([
-  "missing",
-  "malformed",
-  "too_short",
-  "too_long",
-  "out_of_range",
-  "not_allowed",
-  "disposable",
-  "suspicious",
-  "not_found",
-  "conflict",
-]);
+const categories = new Set<string>(fieldErrorCategories);
 
 /** Where a field with an empty path lives, by validation target. */
 const rootNames: Record<string, string> = { json: "body", query: "query", param: "path", header: "headers" };

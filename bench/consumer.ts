@@ -8,7 +8,6 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -18,10 +17,10 @@ import { promisify } from "node:util";
 import { Miniflare, supportedCompatibilityDate } from "miniflare";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { WebSocketServer } from "ws";
 import { hashIds } from "../domain/hash-ids.ts";
 import { uuidv7 } from "../domain/uuid-v7.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
+import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -41,20 +40,20 @@ const mix = { duplicate: 0.05, invalid: 0.05, bot: 0.05 };
 
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
-// ── the wire: a WebSocket-to-TCP bridge (as scripts/lib/ws-bridge.ts) that counts round trips ──
+// ── the wire: the project's WebSocket-to-TCP bridge, counting round trips ──
 
-interface CountingBridge {
-  port: number;
+interface RoundTrips {
   roundTrips: number;
   connections: number;
-  close(): Promise<void>;
 }
+
+type CountingBridge = RoundTrips & { port: number; close(): Promise<void> };
 
 /**
  * Counts, in what the client sends, every message the client must wait on before it can go
  * on: the startup packet, a simple Query ('Q') and the Sync ('S') that ends an extended query.
  */
-function roundTripCounter(bridge: CountingBridge) {
+function roundTripCounter(bridge: RoundTrips) {
   let buffer: Buffer = Buffer.alloc(0);
   let startup = true;
   return (chunk: Buffer) => {
@@ -84,52 +83,14 @@ function roundTripCounter(bridge: CountingBridge) {
 }
 
 async function startCountingBridge(target: { host: string; port: number }): Promise<CountingBridge> {
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
-  const bridge: CountingBridge = {
-    port: 0,
-    roundTrips: 0,
-    connections: 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close(() => resolve());
-      }),
-  };
-  wss.on("connection", (ws) => {
-    bridge.connections += 1;
-    const count = roundTripCounter(bridge);
-    const tcp = net.connect(target.port, target.host);
-    tcp.setNoDelay(true);
-    const pending: Buffer[] = [];
-    let connected = false;
-    tcp.on("connect", () => {
-      connected = true;
-      for (const chunk of pending) tcp.write(chunk);
-      pending.length = 0;
-    });
-    ws.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
-      const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      count(chunk);
-      if (connected) tcp.write(chunk);
-      else pending.push(chunk);
-    });
-    tcp.on("data", (chunk) => ws.send(chunk));
-    const closeBoth = () => {
-      tcp.destroy();
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close();
-    };
-    tcp.on("error", closeBoth);
-    tcp.on("close", closeBoth);
-    ws.on("close", closeBoth);
-    ws.on("error", closeBoth);
+  const counts = { roundTrips: 0, connections: 0 };
+  const handle = await startWsBridge(target, 0, {
+    observe: () => {
+      counts.connections += 1;
+      return roundTripCounter(counts);
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    wss.once("listening", () => resolve());
-    wss.once("error", reject);
-  });
-  const address = wss.address();
-  bridge.port = typeof address === "object" && address ? address.port : 0;
-  return bridge;
+  return Object.assign(counts, handle);
 }
 
 // ── fixtures ──

@@ -1,3 +1,5 @@
+import { fieldErrorCategories as captureFieldErrorCategories } from "./field-validation.ts";
+
 /**
  * Errors the domain verbs throw. They know nothing of HTTP: the API maps them to
  * problem+json, a queue consumer to ack/retry.
@@ -8,18 +10,7 @@
  * `not_found` (a reference to nothing) and `conflict` (a value already taken) only
  * occur in API input.
  */
-export const fieldErrorCategories = [
-  "missing",
-  "malformed",
-  "too_short",
-  "too_long",
-  "out_of_range",
-  "not_allowed",
-  "disposable",
-  "suspicious",
-  "not_found",
-  "conflict",
-] as const;
+export const fieldErrorCategories = [...captureFieldErrorCategories, "not_found", "conflict"] as const;
 export type FieldErrorCategory = (typeof fieldErrorCategories)[number];
 
 export interface FieldError {

@@ -1,4 +1,5 @@
 import type { CaptureOutcome } from "./outcome.ts";
+import { postbackMacros } from "./postback-template.ts";
 
 /** Events a capture can fire; sales and refunds come from the order side. */
 export type LeadRelayEvent = "lead_accepted" | "lead_restored";
@@ -33,21 +34,6 @@ export interface PlannedRelayJob {
   payload: Record<string, unknown>;
 }
 
-/** The postback macros of SPEC §4 that a lead knows when it is accepted. */
-export const postbackMacroNames = [
-  "click_id",
-  "transaction_id",
-  "payout",
-  "currency",
-  "event",
-  "capture_id",
-  "sub1",
-  "sub2",
-  "sub3",
-  "sub4",
-  "sub5",
-] as const;
-
 /** Replaces `{macro}` with its URL-encoded value; unknown macros stay as written so a typo is visible. */
 export function expandPostbackUrl(template: string, macros: Record<string, string>): string {
   return template.replace(/\{([a-z0-9_]+)\}/gi, (whole, name: string) =>
@@ -81,7 +67,7 @@ export function planRelayJobs(input: RelayPlanInput): PlannedRelayJob[] {
     partner.postbackEvents.includes(event)
   ) {
     const macros: Record<string, string> = {};
-    for (const name of postbackMacroNames) macros[name] = input.values[name] ?? "";
+    for (const name of postbackMacros) macros[name] = input.values[name] ?? "";
     macros.event = event;
     macros.capture_id = input.captureId;
     jobs.push({

@@ -18,12 +18,19 @@ export interface BridgeHandle {
   close(): Promise<void>;
 }
 
+export interface BridgeOptions {
+  /** Called per client connection; the function it returns sees every client → server chunk (benchmarks count round trips). */
+  observe?: () => (chunk: Buffer) => void;
+}
+
 export async function startWsBridge(
   target: { host: string; port: number },
   listenPort = 0,
+  options: BridgeOptions = {},
 ): Promise<BridgeHandle> {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: listenPort, perMessageDeflate: false });
   wss.on("connection", (ws) => {
+    const observe = options.observe?.();
     const tcp = net.connect(target.port, target.host);
     tcp.setNoDelay(true);
     const pending: Buffer[] = [];
@@ -38,6 +45,7 @@ export async function startWsBridge(
     ws.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
       if (terminated) return;
       const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      observe?.(chunk);
       if (connected) tcp.write(chunk);
       else pending.push(chunk);
       if (sawTerminate(chunk)) {
