@@ -47,7 +47,11 @@ export const captureMessageSchema = z.object({
     /** kv: read from the index; kv_error: KV failed (treated as unknown); no_email: nothing to look up. */
     knowledgeSource: z.enum(["kv", "kv_error", "no_email"]),
     ruleId: z.number().int().nullable(),
-    /** Why the fallback URL was used: no_match, unknown_landing, inactive_landing, bad_input, config_error. */
+    /**
+     * Why the fallback URL was used (`FallbackReason` in workers/edge/capture.ts): no_match, unknown_landing,
+     * inactive_landing, bad_input, kv_error, config_error, internal_error. A string, so an older consumer
+     * still accepts a reason a newer edge adds.
+     */
     fallbackReason: z.string().nullable(),
     response: z.object({
       status: z.number().int(),
