@@ -63,6 +63,18 @@ export function isConnectionFailure(error: unknown): boolean {
 /** What a log line may say about an error: its kind and code, never its message (it can quote data). */
 export function describeError(error: unknown): { name: string; code: string | null } {
   const root = error instanceof ProcessingError ? error.cause : error;
-  const name = root instanceof Error ? root.name : typeof root;
-  return { name, code: sqlState(error) };
+  return { name: errorName(root), code: sqlState(error) };
+}
+
+/**
+ * An Error's name; for anything else thrown (the driver rejects with the WebSocket's error
+ * Event when the database cannot be reached) its constructor and event type, e.g. `ErrorEvent:error`.
+ */
+function errorName(root: unknown): string {
+  if (root instanceof Error) return root.name;
+  if (typeof root !== "object" || root === null) return typeof root;
+  const constructorName = typeof root.constructor === "function" ? root.constructor.name : "";
+  const type = "type" in root && typeof root.type === "string" ? root.type : null;
+  const kind = constructorName || "object";
+  return type ? `${kind}:${type}` : kind;
 }

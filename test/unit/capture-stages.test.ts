@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  describeError,
   isConnectionFailure,
   ProcessingError,
   retryDelaySeconds,
@@ -42,6 +43,18 @@ describe("failure classification", () => {
     expect(isConnectionFailure(wrapped("22003"))).toBe(false);
     expect(isConnectionFailure(wrapped("40P01"))).toBe(false);
     expect(isConnectionFailure(new ProcessingError(new TypeError("bug")))).toBe(false);
+  });
+
+  it("describes an error by kind and code only, including the Event a refused WebSocket rejects with", () => {
+    expect(describeError(wrapped("23505"))).toEqual({ name: "Error", code: "23505" });
+    expect(describeError(new ProcessingError(new TypeError("quotes jane@example.com")))).toEqual({
+      name: "TypeError",
+      code: null,
+    });
+    expect(describeError(new Event("error"))).toEqual({ name: "Event:error", code: null });
+    expect(describeError({ type: "close" })).toEqual({ name: "Object:close", code: null });
+    expect(describeError(Object.create(null))).toEqual({ name: "object", code: null });
+    expect(describeError("boom")).toEqual({ name: "string", code: null });
   });
 });
 
