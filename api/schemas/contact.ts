@@ -76,6 +76,24 @@ export const contactSchema = z
 export type ContactJson = z.infer<typeof contactSchema>;
 
 const eventTypes: readonly string[] = contactEventType.enumValues;
+
+/** Internal references an event's detail may hold, and the public hash id each becomes. */
+const detailReferences = { landingId: ["landing", "landing"], partnerId: ["partner", "partner"] } as const;
+
+/**
+ * An event's detail as the API shows it: the consumer records the landing and partner of a capture by
+ * their internal ids, which never leave the system, so they are shown as hash ids.
+ */
+export function presentEventDetail(ids: HashIds, detail: unknown): unknown {
+  if (detail === null || typeof detail !== "object" || Array.isArray(detail)) return detail;
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(detail)) {
+    const reference = detailReferences[key as keyof typeof detailReferences];
+    if (reference === undefined) shown[key] = value;
+    else if (typeof value === "number") shown[reference[1]] = ids.encode(reference[0], value);
+  }
+  return shown;
+}
 type EventType = (typeof contactEventType.enumValues)[number];
 
 export const presentContact = (ids: HashIds, contact: ContactDetail): ContactJson => ({
@@ -98,7 +116,7 @@ export const presentContact = (ids: HashIds, contact: ContactDetail): ContactJso
       brand: event.brandId === null ? null : ids.encode("brand", event.brandId),
       capture_id: event.captureId,
       source: event.source,
-      detail: event.detail,
+      detail: presentEventDetail(ids, event.detail),
       occurred_at: iso(event.occurredAt),
     })),
 });

@@ -228,7 +228,8 @@ export function numericIdFields(value: unknown, path = ""): string[] {
   if (value !== null && typeof value === "object") {
     return Object.entries(value).flatMap(([key, item]) => {
       const here = path ? `${path}.${key}` : key;
-      const bad = (key === "id" || key.endsWith("_id")) && typeof item === "number" ? [here] : [];
+      const bad =
+        (key === "id" || key.endsWith("_id") || key.endsWith("Id")) && typeof item === "number" ? [here] : [];
       return [...bad, ...numericIdFields(item, here)];
     });
   }

@@ -69,6 +69,8 @@ async function insertPerson(active: Tenant[], unsubscribed: Tenant[] = []): Prom
           type: "captured",
           captureId: firstCaptureId,
           source: "capture",
+          // What the capture consumer records: internal ids, which the API must not show.
+          detail: { outcome: "new", landingId: tenant.internal.landing, partnerId: tenant.internal.partner },
           occurredAt: new Date("2026-11-01T08:00:00.000Z"),
         },
         {
@@ -178,7 +180,7 @@ describe("GET /api/v1/contacts?email=", () => {
           brand: a.brand.id,
           capture_id: person.firstCaptureId,
           source: "capture",
-          detail: {},
+          detail: { outcome: "new", landing: a.landing.id, partner: a.partner.id },
           occurred_at: "2026-11-01T08:00:00.000Z",
         },
       ],
