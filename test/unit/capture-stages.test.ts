@@ -6,7 +6,7 @@ import {
   retryDelaySeconds,
   sqlState,
 } from "../../queues/capture/failure.ts";
-import { cleanText, jsonParam } from "../../queues/capture/sql.ts";
+import { jsonParam } from "../../queues/capture/sql.ts";
 import {
   contactEventRows,
   type LockedRelationship,
@@ -59,12 +59,23 @@ describe("failure classification", () => {
 });
 
 describe("jsonb parameters", () => {
+  const roundTrip = (value: unknown) => JSON.parse(jsonParam(value));
+
   it("replace NUL and lone surrogates, in values and in keys", () => {
-    expect(cleanText("a\u0000b\uD800c")).toBe("a\uFFFDb\uFFFDc");
-    expect(cleanText("😀")).toBe("😀");
-    expect(JSON.parse(jsonParam([{ "k\u0000": "v\u0000", nested: { "\uDC00": ["x\u0000"] } }]))).toEqual([
+    expect(roundTrip([{ "k\u0000": "v\u0000", nested: { "\uDC00": ["x\u0000"] } }])).toEqual([
       { "k\uFFFD": "v\uFFFD", nested: { "\uFFFD": ["x\uFFFD"] } },
     ]);
+    expect(roundTrip("a\u0000b\uD800c")).toBe("a\uFFFDb\uFFFDc");
+    expect(roundTrip("\u0000\u0000\u0000\uDBFF\uDC00\uDC00")).toBe("\uFFFD\uFFFD\uFFFD\uDBFF\uDC00\uFFFD");
+    expect(roundTrip("end\uD83D")).toBe("end\uFFFD");
+  });
+
+  it("keep surrogate pairs, other control escapes and text that merely looks like an escape", () => {
+    expect(roundTrip({ emoji: "😀", tab: "a\tb\u0001" })).toEqual({ emoji: "😀", tab: "a\tb\u0001" });
+    // A backslash followed by "u0000" is text, not a NUL; after an escaped backslash a real NUL still goes.
+    expect(roundTrip("\\u0000")).toBe("\\u0000");
+    expect(roundTrip("\\\u0000")).toBe("\\\uFFFD");
+    expect(jsonParam({ plain: "no escapes", n: 1 })).toBe('{"plain":"no escapes","n":1}');
   });
 });
 

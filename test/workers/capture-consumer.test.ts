@@ -706,6 +706,25 @@ describe("bad input", () => {
     });
   });
 
+  it("NUL bytes and lone surrogates anywhere in a submission are stored as U+FFFD, not refused by Postgres", async () => {
+    const tenant = await seedTenant(db());
+    const message = captureMessage(tenant, {
+      fields: { "note\u0000": "a\u0000b\uD800c", comment: "\\u0000 stays text" },
+      headers: { "x-odd": "\uDC00\u0000" },
+    });
+    const { report, acked, messageIds } = await run([message]);
+    expect(report.stored).toBe(1);
+    expect(acked).toEqual(messageIds);
+    const row = await captureRow(message.captureId);
+    expect(row?.fields).toMatchObject({ "note\uFFFD": "a\uFFFDb\uFFFDc", comment: "\\u0000 stays text" });
+    const [log] = await db()
+      .select()
+      .from(captureHttpLogs)
+      .where(eq(captureHttpLogs.captureId, message.captureId));
+    expect((log?.requestHeaders as Record<string, string>)["x-odd"]).toBe("\uFFFD\uFFFD");
+    expect(log?.requestBody).toBe(message.request.body);
+  });
+
   it("a bot is stored as bot and creates no contact", async () => {
     const tenant = await seedTenant(db());
     const address = freshEmail();
