@@ -21,6 +21,7 @@ import { hashIds } from "../domain/hash-ids.ts";
 import { uuidv7 } from "../domain/uuid-v7.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
 import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
+import { iphoneSafari, seoulCf } from "../test/support/fixtures.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -156,24 +157,6 @@ async function seedTenants(url: string, count: number): Promise<Tenant[]> {
   return tenants;
 }
 
-const iphone =
-  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1";
-const cf = {
-  country: "KR",
-  region: "Seoul",
-  regionCode: "11",
-  city: "Seoul",
-  postalCode: "04524",
-  continent: "AS",
-  latitude: "37.56610",
-  longitude: "126.97840",
-  timezone: "Asia/Seoul",
-  asn: 4766,
-  asOrganization: "Korea Telecom",
-  colo: "ICN",
-  botManagement: { score: 87, verifiedBot: false },
-};
-
 /** Builds batches of edge-shaped capture messages in the benchmark's mix. */
 function messageFactory(tenants: readonly Tenant[]) {
   let sequence = 0;
@@ -183,7 +166,7 @@ function messageFactory(tenants: readonly Tenant[]) {
     sequence += 1;
     const roll = Math.random();
     let email = `lead.${run}.${sequence}@bench-mail.net`;
-    let userAgent = iphone;
+    let userAgent = iphoneSafari;
     if (roll < mix.duplicate && recent.length > 0) email = recent[sequence % recent.length] ?? email;
     else if (roll < mix.duplicate + mix.invalid) email = `not-an-email-${sequence}`;
     else if (roll < mix.duplicate + mix.invalid + mix.bot) userAgent = "python-requests/2.31.0";
@@ -231,7 +214,7 @@ function messageFactory(tenants: readonly Tenant[]) {
         fields,
         truncatedFields: {},
       },
-      cf,
+      cf: seoulCf,
       edge: {
         emailSha256: null,
         knowledge: "unknown",
@@ -378,7 +361,7 @@ async function copyFloor(url: string, count: number): Promise<{ seconds: number;
     const run = crypto.randomUUID().slice(0, 8);
     const ids = Array.from({ length: count }, () => uuidv7());
     const now = new Date().toISOString();
-    const headers = JSON.stringify({ "user-agent": iphone, "cf-connecting-ip": "211.234.10.20" });
+    const headers = JSON.stringify({ "user-agent": iphoneSafari, "cf-connecting-ip": "211.234.10.20" });
     const fields = JSON.stringify({ email: "x@bench-mail.net", first_name: "Minjun", utm_source: "naver" });
     const streams: [string, string, (i: number, id: string) => string][] = [
       [
@@ -441,7 +424,7 @@ async function copyFloor(url: string, count: number): Promise<{ seconds: number;
             headers,
             "email=x%40bench-mail.net&first_name=Minjun",
             40,
-            iphone,
+            iphoneSafari,
             "211.234.10.20",
             303,
             "https://fallback.bench.test/",

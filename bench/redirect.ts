@@ -25,6 +25,7 @@ import { type LandingDoc, landingKey, type RuleDoc, type RulesDoc, rulesKey } fr
 import { sha256Hex } from "../domain/email.ts";
 import { hashIds } from "../domain/hash-ids.ts";
 import { type KnowledgeEntry, type KnowledgeLevel, knowledgeKey } from "../domain/knowledge.ts";
+import { seoulCf } from "../test/support/fixtures.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,23 +39,7 @@ const compatibilityDate =
     ? supportedCompatibilityDate
     : configuredCompatibilityDate;
 /** A realistic `request.cf` (Miniflare would otherwise fetch one from the internet). */
-const benchCf = {
-  country: "KR",
-  region: "Seoul",
-  regionCode: "11",
-  city: "Seoul",
-  postalCode: "04524",
-  continent: "AS",
-  latitude: "37.56610",
-  longitude: "126.97840",
-  timezone: "Asia/Seoul",
-  asn: 4766,
-  asOrganization: "Korea Telecom",
-  colo: "ICN",
-  clientTcpRtt: 9,
-  httpProtocol: "HTTP/2",
-  tlsVersion: "TLSv1.3",
-};
+const benchCf = { ...seoulCf, clientTcpRtt: 9, httpProtocol: "HTTP/2", tlsVersion: "TLSv1.3" };
 
 /** Share of requests from a fresh email (a KV miss every time), the rest from seeded known emails. */
 const freshEmailShare = 0.75;

@@ -6,6 +6,7 @@ import { hashIds } from "../../domain/hash-ids.ts";
 import type { KnowledgeLevel } from "../../domain/knowledge.ts";
 import { uuidv7 } from "../../domain/uuid-v7.ts";
 import { type CaptureMessage, captureMessageSchema } from "../../queues/capture/message.ts";
+import { iphoneSafari, seoulCf } from "./fixtures.ts";
 
 /** Fixtures of the capture consumer's tests: fresh tenants in the shared database and edge-shaped messages. */
 
@@ -14,9 +15,6 @@ const suffix = (): string => crypto.randomUUID().replaceAll("-", "").slice(0, 12
 
 /** A fresh address on a real-looking domain (not a disposable or reserved one). */
 export const freshEmail = (label = "lead"): string => `${label}.${suffix()}@leadrail-mail.net`;
-
-export const iphoneSafari =
-  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1";
 
 export interface Tenant {
   brandId: number;
@@ -144,24 +142,7 @@ export function captureMessage(tenant: Tenant, options: MessageOptions = {}): Ca
       fields,
       truncatedFields: options.truncatedFields ?? {},
     },
-    cf:
-      options.cf === undefined
-        ? {
-            country: "KR",
-            region: "Seoul",
-            regionCode: "11",
-            city: "Seoul",
-            postalCode: "04524",
-            continent: "AS",
-            latitude: "37.56610",
-            longitude: "126.97840",
-            timezone: "Asia/Seoul",
-            asn: 4766,
-            asOrganization: "Korea Telecom",
-            colo: "ICN",
-            botManagement: { score: 87, verifiedBot: false },
-          }
-        : options.cf,
+    cf: options.cf === undefined ? seoulCf : options.cf,
     edge: {
       emailSha256: null,
       knowledge: options.knowledge ?? "unknown",

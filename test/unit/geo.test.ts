@@ -1,25 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { geoFromCf } from "../../domain/geo.ts";
+import { seoulCf } from "../support/fixtures.ts";
 
 describe("geoFromCf", () => {
   it("maps request.cf, parsing Cloudflare's string coordinates", () => {
-    expect(
-      geoFromCf({
-        country: "KR",
-        region: "Seoul",
-        regionCode: "11",
-        city: "Seoul",
-        postalCode: "04524",
-        continent: "AS",
-        latitude: "37.56610",
-        longitude: "126.97840",
-        timezone: "Asia/Seoul",
-        asn: 4766,
-        asOrganization: "Korea Telecom",
-        colo: "ICN",
-        botManagement: { score: 87, verifiedBot: false },
-      }),
-    ).toEqual({
+    expect(geoFromCf(seoulCf)).toEqual({
       country: "KR",
       region: "Seoul",
       regionCode: "11",
