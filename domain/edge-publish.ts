@@ -1,9 +1,10 @@
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
 import { landings, partners, redirectRules } from "../db/schema/catalog.ts";
 import { type LandingDoc, landingKey, type RulesDoc, rulesKey } from "./edge-config.ts";
 import { Unavailable } from "./errors.ts";
 import { assertAdmin, type Principal } from "./scope.ts";
+import type { PageInput } from "./verb.ts";
 
 /**
  * Publishing Postgres state to the EDGE_CONFIG KV namespace. Each publish reads the current
@@ -42,20 +43,25 @@ export function landingDoc({ landing, clickIdParam, transactionIdParam }: Landin
   };
 }
 
-async function loadLandingDocs(
-  tx: Transaction,
-  landingIds: readonly number[] | "all",
-): Promise<LandingDoc[]> {
-  const rows = await tx
+/** Which landings to publish: some by id, or one page of all of them in id order. */
+export type LandingSelection = readonly number[] | PageInput;
+
+async function loadLandingDocs(tx: Transaction, selection: LandingSelection): Promise<LandingDoc[]> {
+  const query = tx
     .select({
       landing: landings,
       clickIdParam: partners.clickIdParam,
       transactionIdParam: partners.transactionIdParam,
     })
     .from(landings)
-    .innerJoin(partners, eq(partners.id, landings.partnerId))
-    .where(landingIds === "all" ? undefined : inArray(landings.id, [...landingIds]))
-    .orderBy(asc(landings.id));
+    .innerJoin(partners, eq(partners.id, landings.partnerId));
+  const rows =
+    "limit" in selection
+      ? await query
+          .where(selection.after === null ? undefined : gt(landings.id, selection.after))
+          .orderBy(asc(landings.id))
+          .limit(selection.limit)
+      : await query.where(inArray(landings.id, [...selection])).orderBy(asc(landings.id));
   return rows.map(landingDoc);
 }
 
@@ -68,16 +74,16 @@ async function putAll(kv: KVNamespace, entries: [string, string][]): Promise<voi
   }
 }
 
-/** Publishes the LandingDoc of the given landings (or of every landing); returns what was written. */
+/** Publishes the LandingDoc of the given landings (or of one page of all landings); returns what was written. */
 export async function publishLandings(
   db: Database,
   kv: KVNamespace,
-  landingIds: readonly number[] | "all",
+  selection: LandingSelection,
 ): Promise<LandingDoc[]> {
   try {
     return await db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${lockClass}::int, ${landingsLock}::int)`);
-      const docs = await loadLandingDocs(tx, landingIds);
+      const docs = await loadLandingDocs(tx, selection);
       await putAll(
         kv,
         docs.map((doc) => [landingKey(doc.id), JSON.stringify(doc)]),
@@ -126,17 +132,30 @@ export async function publishRules(db: Database, kv: KVNamespace): Promise<Rules
   }
 }
 
+/** Most landings one republish call writes: a Worker invocation may make at most 1,000 KV operations. */
+export const maxLandingsPerPublish = 500;
+
 /**
- * Republishes every landing and the rules document (admins only): after seeding, after
- * restoring a database, or to repair a publish that failed after its change was saved.
+ * Republishes one page of landings (in id order) and the rules document (admins only): after
+ * seeding, after restoring a database, or to repair a publish that failed after its change was
+ * saved. `nextAfter` is where the next call continues; `null` once every landing is written.
  */
 export async function republishEdgeConfig({
   ctx,
+  input,
 }: {
   ctx: { db: Database; principal: Principal; edgeConfig: KVNamespace };
-}): Promise<{ landings: number; rules: number; publishedAt: string }> {
+  input: PageInput;
+}): Promise<{ landings: number; rules: number; publishedAt: string; nextAfter: number | null }> {
   assertAdmin(ctx.principal);
-  const docs = await publishLandings(ctx.db, ctx.edgeConfig, "all");
+  const limit = Math.min(input.limit, maxLandingsPerPublish);
+  const docs = await publishLandings(ctx.db, ctx.edgeConfig, { limit, after: input.after });
   const rules = await publishRules(ctx.db, ctx.edgeConfig);
-  return { landings: docs.length, rules: rules.rules.length, publishedAt: rules.publishedAt };
+  const last = docs.at(-1);
+  return {
+    landings: docs.length,
+    rules: rules.rules.length,
+    publishedAt: rules.publishedAt,
+    nextAfter: docs.length === limit && last ? last.id : null,
+  };
 }

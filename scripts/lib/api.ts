@@ -63,7 +63,27 @@ function describe(body: unknown): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
-/** Publishes landings and rules from Postgres to the EDGE_CONFIG KV namespace. */
-export function publishEdgeConfig(baseUrl: string, adminKey: string): Promise<unknown> {
-  return callApi(baseUrl, adminKey, "POST", "/api/v1/admin/publish");
+interface Published {
+  landings: number;
+  rules: number;
+  next_cursor: string | null;
+}
+
+/** Publishes every landing (page by page) and the rules from Postgres to the EDGE_CONFIG KV namespace. */
+export async function publishEdgeConfig(
+  baseUrl: string,
+  adminKey: string,
+): Promise<{ landings: number; rules: number }> {
+  let landings = 0;
+  let cursor: string | null = null;
+  for (;;) {
+    const path: string =
+      cursor === null
+        ? "/api/v1/admin/publish"
+        : `/api/v1/admin/publish?cursor=${encodeURIComponent(cursor)}`;
+    const page: Published = await callApi<Published>(baseUrl, adminKey, "POST", path);
+    landings += page.landings;
+    cursor = page.next_cursor;
+    if (cursor === null) return { landings, rules: page.rules };
+  }
 }

@@ -3,7 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { redirectRules } from "../../db/schema/catalog.ts";
 import type { RuleDoc, RulesDoc } from "../../domain/edge-config.ts";
-import { call, createTenant, ids, ok, type Tenant, withDb } from "../support/api.ts";
+import { call, createTenant, expectProblem, ids, ok, type Tenant, withDb } from "../support/api.ts";
 
 async function rulesDoc(): Promise<RulesDoc> {
   const doc = await env.EDGE_CONFIG.get<RulesDoc>("rules", "json");
@@ -194,6 +194,7 @@ describe("redirect rules", () => {
       landings: expect.any(Number),
       rules: expect.any(Number),
       published_at: expect.any(String),
+      next_cursor: null,
     });
     expect(result.landings).toBeGreaterThanOrEqual(1);
     expect(await env.EDGE_CONFIG.get(`landing:${tenant.internal.landing}`, "json")).toMatchObject({
@@ -203,5 +204,29 @@ describe("redirect rules", () => {
     const doc = await rulesDoc();
     expect(doc.rules.length).toBe(result.rules);
     expect(doc.publishedAt).toBe(result.published_at);
+  });
+
+  it("republishes landings a page at a time, continuing from next_cursor", async () => {
+    const first = await createTenant();
+    const second = await createTenant();
+    const keys = [first, second].map((tenant) => `landing:${tenant.internal.landing}`);
+    await Promise.all(keys.map((key) => env.EDGE_CONFIG.delete(key)));
+    // Start just before the first tenant's landing: one landing per call.
+    const cursor = ids.encode("landing", first.internal.landing - 1);
+    const page = await ok("POST", `/api/v1/admin/publish?limit=1&cursor=${cursor}`);
+    expect(page).toMatchObject({ landings: 1, next_cursor: first.landing.id });
+    expect(await env.EDGE_CONFIG.get(keys[0] ?? "", "json")).toMatchObject({ id: first.internal.landing });
+    expect(await env.EDGE_CONFIG.get(keys[1] ?? "")).toBeNull();
+    // The rest (other test files may have added landings in between): the last page ends the walk.
+    const rest = await ok("POST", `/api/v1/admin/publish?cursor=${page.next_cursor}`);
+    expect(rest.landings).toBeGreaterThanOrEqual(1);
+    expect(rest.next_cursor).toBeNull();
+    expect(await env.EDGE_CONFIG.get(keys[1] ?? "", "json")).toMatchObject({ id: second.internal.landing });
+    expectProblem(await call("POST", "/api/v1/admin/publish?cursor=nope"), 422, [
+      { field: "cursor", category: "malformed" },
+    ]);
+    expectProblem(await call("POST", "/api/v1/admin/publish?limit=501"), 422, [
+      { field: "limit", category: "out_of_range" },
+    ]);
   });
 });
