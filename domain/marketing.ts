@@ -68,6 +68,35 @@ export const extraTrackingParams = [
 
 export const maxParamLength = 512;
 
+/** The named parameters of a capture, as the stored row or the pipeline holds them. */
+export type NamedMarketing = Omit<CaptureMarketing, "extra">;
+
+/**
+ * The named parameters under their public names: the `capture_marketing` columns, the API's
+ * fields and the relay macros all spell them this way (`utm_source`, `click_id`, `sub1`, …).
+ */
+export function marketingColumns(m: NamedMarketing) {
+  return {
+    utm_source: m.utmSource,
+    utm_medium: m.utmMedium,
+    utm_campaign: m.utmCampaign,
+    utm_term: m.utmTerm,
+    utm_content: m.utmContent,
+    gclid: m.gclid,
+    fbclid: m.fbclid,
+    ttclid: m.ttclid,
+    msclkid: m.msclkid,
+    click_id: m.clickId,
+    transaction_id: m.transactionId,
+    sub1: m.sub1,
+    sub2: m.sub2,
+    sub3: m.sub3,
+    sub4: m.sub4,
+    sub5: m.sub5,
+    referrer: m.referrer,
+  };
+}
+
 export interface MarketingSource {
   /** Submitted fields: the query string merged with the body. */
   fields: Record<string, string>;

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { captureOutcome, fieldErrorCategory, knowledgeLevel } from "../../db/schema/capture.ts";
 import type { CaptureDetail } from "../../domain/captures.ts";
 import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
+import { marketingColumns } from "../../domain/marketing.ts";
 import { iso, timestamp } from "./common.ts";
 
 const ref = z.string().nullable();
@@ -174,26 +175,7 @@ export function presentCapture(ids: HashIds, detail: CaptureDetail): CaptureJson
       bot_score: geo.botScore,
       verified_bot: geo.verifiedBot,
     },
-    marketing: marketing && {
-      utm_source: marketing.utmSource,
-      utm_medium: marketing.utmMedium,
-      utm_campaign: marketing.utmCampaign,
-      utm_term: marketing.utmTerm,
-      utm_content: marketing.utmContent,
-      gclid: marketing.gclid,
-      fbclid: marketing.fbclid,
-      ttclid: marketing.ttclid,
-      msclkid: marketing.msclkid,
-      click_id: marketing.clickId,
-      transaction_id: marketing.transactionId,
-      sub1: marketing.sub1,
-      sub2: marketing.sub2,
-      sub3: marketing.sub3,
-      sub4: marketing.sub4,
-      sub5: marketing.sub5,
-      referrer: marketing.referrer,
-      extra: asRecord(marketing.extra),
-    },
+    marketing: marketing && { ...marketingColumns(marketing), extra: asRecord(marketing.extra) },
     http: http && {
       request: {
         method: http.method,

@@ -1,6 +1,11 @@
 import { sql } from "drizzle-orm";
 import { header } from "../../../domain/crawler.ts";
-import { type CaptureMarketing, marketingParams, type PartnerParams } from "../../../domain/marketing.ts";
+import {
+  type CaptureMarketing,
+  marketingColumns,
+  marketingParams,
+  type PartnerParams,
+} from "../../../domain/marketing.ts";
 import type { CaptureMessage } from "../message.ts";
 import { type Cte, recordset } from "../sql.ts";
 import type { DecidedCapture } from "../types.ts";
@@ -22,26 +27,10 @@ export function captureMarketing(message: CaptureMessage, partner: PartnerParams
 
 export function marketingInsert(captures: readonly DecidedCapture[]): Cte | null {
   if (captures.length === 0) return null;
-  const rows = captures.map(({ message, marketing: m }) => ({
+  const rows = captures.map(({ message, marketing }) => ({
     capture_id: message.captureId,
-    utm_source: m.utmSource,
-    utm_medium: m.utmMedium,
-    utm_campaign: m.utmCampaign,
-    utm_term: m.utmTerm,
-    utm_content: m.utmContent,
-    gclid: m.gclid,
-    fbclid: m.fbclid,
-    ttclid: m.ttclid,
-    msclkid: m.msclkid,
-    click_id: m.clickId,
-    transaction_id: m.transactionId,
-    sub1: m.sub1,
-    sub2: m.sub2,
-    sub3: m.sub3,
-    sub4: m.sub4,
-    sub5: m.sub5,
-    referrer: m.referrer,
-    extra: m.extra,
+    ...marketingColumns(marketing),
+    extra: marketing.extra,
   }));
   const columns =
     "capture_id, utm_source, utm_medium, utm_campaign, utm_term, utm_content, gclid, fbclid, ttclid, msclkid, click_id, transaction_id, sub1, sub2, sub3, sub4, sub5, referrer, extra";

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { fieldValue } from "../../../domain/field-validation.ts";
+import { marketingColumns } from "../../../domain/marketing.ts";
 import type { CaptureOutcome } from "../../../domain/outcome.ts";
 import { type PlannedRelayJob, planRelayJobs } from "../../../domain/relay-dispatch.ts";
 import { type Cte, recordset } from "../sql.ts";
@@ -10,7 +11,6 @@ import type { BatchCatalog } from "./02-field-validation.ts";
 export function leadValues(capture: PreparedCapture): Record<string, string | null> {
   const values: Record<string, string | null> = {};
   for (const [name, value] of Object.entries(capture.message.request.fields)) values[name] = value.trim();
-  const m = capture.marketing;
   Object.assign(values, {
     email: fieldValue(capture.message.request.fields, "email")?.trim() ?? null,
     email_normalised: capture.email?.address ?? null,
@@ -23,23 +23,7 @@ export function leadValues(capture: PreparedCapture): Record<string, string | nu
     geo_country: capture.geo.country,
     geo_region: capture.geo.region,
     geo_city: capture.geo.city,
-    utm_source: m.utmSource,
-    utm_medium: m.utmMedium,
-    utm_campaign: m.utmCampaign,
-    utm_term: m.utmTerm,
-    utm_content: m.utmContent,
-    gclid: m.gclid,
-    fbclid: m.fbclid,
-    ttclid: m.ttclid,
-    msclkid: m.msclkid,
-    click_id: m.clickId,
-    transaction_id: m.transactionId,
-    sub1: m.sub1,
-    sub2: m.sub2,
-    sub3: m.sub3,
-    sub4: m.sub4,
-    sub5: m.sub5,
-    referrer: m.referrer,
+    ...marketingColumns(capture.marketing),
   });
   return values;
 }
