@@ -77,8 +77,8 @@ export type ContactJson = z.infer<typeof contactSchema>;
 
 const eventTypes: readonly string[] = contactEventType.enumValues;
 
-/** Internal references an event's detail may hold, and the public hash id each becomes. */
-const detailReferences = { landingId: ["landing", "landing"], partnerId: ["partner", "partner"] } as const;
+/** Internal references an event's detail may hold: each is shown as the hash id of that kind, under its name. */
+const detailReferences = { landingId: "landing", partnerId: "partner" } as const;
 
 /**
  * An event's detail as the API shows it: the consumer records the landing and partner of a capture by
@@ -88,9 +88,9 @@ export function presentEventDetail(ids: HashIds, detail: unknown): unknown {
   if (detail === null || typeof detail !== "object" || Array.isArray(detail)) return detail;
   const shown: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(detail)) {
-    const reference = detailReferences[key as keyof typeof detailReferences];
-    if (reference === undefined) shown[key] = value;
-    else if (typeof value === "number") shown[reference[1]] = ids.encode(reference[0], value);
+    const kind = detailReferences[key as keyof typeof detailReferences];
+    if (kind === undefined) shown[key] = value;
+    else if (typeof value === "number") shown[kind] = ids.encode(kind, value);
   }
   return shown;
 }
