@@ -16,6 +16,20 @@ export const entityKinds = {
   apiKey: 9,
   relayJob: 10,
   failedEvent: 11,
+  market: 12,
+  store: 13,
+  account: 14,
+  order: 15,
+  orderItem: 16,
+  invoice: 17,
+  invoiceItem: 18,
+  creditNote: 19,
+  payment: 20,
+  refund: 21,
+  subscription: 22,
+  offer: 23,
+  coupon: 24,
+  campaign: 25,
 } as const;
 export type EntityKind = keyof typeof entityKinds;
 

@@ -107,3 +107,51 @@ export const contactEvents = pgTable(
   },
   (t) => [index("contact_events_contact_idx").on(t.contactId, t.occurredAt)],
 );
+
+/**
+ * Every physical address once, globally. The parts are stored normalised (trimmed, inner spaces collapsed,
+ * country upper-case, empty string for an absent part) so the unique composite matches the same address
+ * sent twice; `sha256`/`md5` are of the canonical form (domain/identity.ts) and are what analytics joins on.
+ */
+export const addresses = pgTable(
+  "addresses",
+  {
+    id: id(),
+    country: char("country", { length: 2 }).notNull(),
+    region: text("region").notNull().default(""),
+    city: text("city").notNull().default(""),
+    postalCode: text("postal_code").notNull().default(""),
+    line1: text("line1").notNull().default(""),
+    line2: text("line2").notNull().default(""),
+    sha256: char("sha256", { length: 64 }).notNull(),
+    md5: char("md5", { length: 32 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("addresses_composite_key").on(t.country, t.region, t.city, t.postalCode, t.line1, t.line2),
+    uniqueIndex("addresses_sha256_key").on(t.sha256),
+    index("addresses_md5_idx").on(t.md5),
+  ],
+);
+
+/**
+ * A person's name and phone once, globally, normalised like addresses (phone as digits with a leading `+`
+ * when international). Shared by every brand's account of the same person.
+ */
+export const personalInfo = pgTable(
+  "personal_info",
+  {
+    id: id(),
+    firstName: text("first_name").notNull().default(""),
+    lastName: text("last_name").notNull().default(""),
+    phone: text("phone").notNull().default(""),
+    sha256: char("sha256", { length: 64 }).notNull(),
+    md5: char("md5", { length: 32 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("personal_info_composite_key").on(t.firstName, t.lastName, t.phone),
+    uniqueIndex("personal_info_sha256_key").on(t.sha256),
+    index("personal_info_md5_idx").on(t.md5),
+  ],
+);

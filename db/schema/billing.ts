@@ -1,0 +1,184 @@
+import { sql } from "drizzle-orm";
+import { check, index, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { brands, products } from "./catalog.ts";
+import { createdAt, currency, id, money, ref, total } from "./common.ts";
+import { brandClientAccounts, orderItems, orders } from "./sales.ts";
+
+/** The invoice of one order: one invoice item per order item, and one for shipping when charged. */
+export const invoices = pgTable(
+  "invoices",
+  {
+    id: id(),
+    brandId: ref("brand_id")
+      .notNull()
+      .references(() => brands.id),
+    accountId: ref("account_id")
+      .notNull()
+      .references(() => brandClientAccounts.id),
+    orderId: ref("order_id")
+      .notNull()
+      .references(() => orders.id),
+    currency: currency(),
+    /** Σ of its items' amounts. */
+    amount: money("amount"),
+    /** Σ of the credit notes against it. */
+    creditedTotal: total("credited_total"),
+    issuedAt: timestamp("issued_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("invoices_order_key").on(t.orderId),
+    index("invoices_account_issued_idx").on(t.accountId, t.issuedAt),
+    check("invoices_amount", sql`${t.amount} >= 0`),
+    check("invoices_credited_le_amount", sql`${t.creditedTotal} >= 0 AND ${t.creditedTotal} <= ${t.amount}`),
+  ],
+);
+
+export const invoiceItemKind = pgEnum("invoice_item_kind", ["product", "shipping"]);
+
+export const invoiceItems = pgTable(
+  "invoice_items",
+  {
+    id: id(),
+    invoiceId: ref("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    kind: invoiceItemKind("kind").notNull(),
+    /** The order item this line bills; null for shipping. */
+    orderItemId: ref("order_item_id").references(() => orderItems.id),
+    /** The product billed; null for shipping. Refunds find their invoices through it. */
+    productId: ref("product_id").references(() => products.id),
+    description: text("description").notNull(),
+    amount: money("amount"),
+    creditedTotal: total("credited_total"),
+  },
+  (t) => [
+    index("invoice_items_invoice_idx").on(t.invoiceId),
+    index("invoice_items_product_idx").on(t.productId),
+    uniqueIndex("invoice_items_order_item_key").on(t.orderItemId),
+    check("invoice_items_amount", sql`${t.amount} >= 0`),
+    check(
+      "invoice_items_credited_le_amount",
+      sql`${t.creditedTotal} >= 0 AND ${t.creditedTotal} <= ${t.amount}`,
+    ),
+    check(
+      "invoice_items_kind_refs",
+      sql`(${t.kind} = 'product') = (${t.productId} IS NOT NULL AND ${t.orderItemId} IS NOT NULL)`,
+    ),
+  ],
+);
+
+/**
+ * Money paid back to a customer for a product. It names the account and the product, never an invoice:
+ * the waterfall (domain/refund-waterfall.ts) decides which invoices it credits.
+ */
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: id(),
+    brandId: ref("brand_id")
+      .notNull()
+      .references(() => brands.id),
+    accountId: ref("account_id")
+      .notNull()
+      .references(() => brandClientAccounts.id),
+    productId: ref("product_id")
+      .notNull()
+      .references(() => products.id),
+    /** Where it came from (`api`, `shopify`, …) and the platform's id: the idempotency key when given. */
+    platform: text("platform").notNull(),
+    externalId: text("external_id"),
+    currency: currency(),
+    amount: money("amount"),
+    reason: text("reason"),
+    refundedAt: timestamp("refunded_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("refunds_brand_platform_external_key")
+      .on(t.brandId, t.platform, t.externalId)
+      .where(sql`${t.externalId} IS NOT NULL`),
+    index("refunds_account_idx").on(t.accountId),
+    check("refunds_amount", sql`${t.amount} > 0`),
+  ],
+);
+
+/** What a refund took back from one invoice; its items say from which invoice items. */
+export const creditNotes = pgTable(
+  "credit_notes",
+  {
+    id: id(),
+    brandId: ref("brand_id")
+      .notNull()
+      .references(() => brands.id),
+    accountId: ref("account_id")
+      .notNull()
+      .references(() => brandClientAccounts.id),
+    invoiceId: ref("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    refundId: ref("refund_id").references(() => refunds.id),
+    currency: currency(),
+    /** Σ of its items. */
+    amount: money("amount"),
+    reason: text("reason"),
+    issuedAt: timestamp("issued_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("credit_notes_account_idx").on(t.accountId),
+    index("credit_notes_invoice_idx").on(t.invoiceId),
+    index("credit_notes_refund_idx").on(t.refundId),
+    check("credit_notes_amount", sql`${t.amount} > 0`),
+  ],
+);
+
+export const creditNoteItems = pgTable(
+  "credit_note_items",
+  {
+    id: id(),
+    creditNoteId: ref("credit_note_id")
+      .notNull()
+      .references(() => creditNotes.id),
+    invoiceItemId: ref("invoice_item_id")
+      .notNull()
+      .references(() => invoiceItems.id),
+    amount: money("amount"),
+  },
+  (t) => [
+    uniqueIndex("credit_note_items_note_item_key").on(t.creditNoteId, t.invoiceItemId),
+    index("credit_note_items_invoice_item_idx").on(t.invoiceItemId),
+    check("credit_note_items_amount", sql`${t.amount} > 0`),
+  ],
+);
+
+/** Money received from a customer, optionally for one order. */
+export const payments = pgTable(
+  "payments",
+  {
+    id: id(),
+    brandId: ref("brand_id")
+      .notNull()
+      .references(() => brands.id),
+    accountId: ref("account_id")
+      .notNull()
+      .references(() => brandClientAccounts.id),
+    orderId: ref("order_id").references(() => orders.id),
+    platform: text("platform").notNull(),
+    externalId: text("external_id"),
+    /** `card`, `bank_transfer`, `virtual_account`, … as the platform names it. */
+    method: text("method").notNull(),
+    currency: currency(),
+    amount: money("amount"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("payments_brand_platform_external_key")
+      .on(t.brandId, t.platform, t.externalId)
+      .where(sql`${t.externalId} IS NOT NULL`),
+    index("payments_account_idx").on(t.accountId),
+    index("payments_order_idx").on(t.orderId),
+    check("payments_amount", sql`${t.amount} > 0`),
+  ],
+);
