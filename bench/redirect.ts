@@ -195,15 +195,33 @@ async function bundle(config: string, outdir: string): Promise<string> {
   return path.join(outdir, script);
 }
 
-/** Counts the lines the Worker logs for a failed queue send; the benchmark reports them. */
-function stdioCounter(counter: { enqueueFailures: number; errors: string[] }) {
+interface LogCounter {
+  enqueueFailures: number;
+  /** workerd's warnings about one request using another's promises or I/O objects. */
+  crossRequest: number;
+  errors: string[];
+}
+
+const newLogCounter = (): LogCounter => ({ enqueueFailures: 0, crossRequest: 0, errors: [] });
+
+/**
+ * workerd's words when a request awaits a promise another request settled after ending, or touches
+ * another request's I/O object; the capture outbox is built so that neither happens.
+ */
+const crossRequestWarning = /different request|Cannot perform I\/O on behalf of/;
+
+/** Counts the lines the Worker logs for a failed queue send, and cross-request warnings; the benchmark reports them. */
+function stdioCounter(counter: LogCounter) {
   return (stdout: Readable, stderr: Readable) => {
     for (const stream of [stdout, stderr]) {
       stream.setEncoding("utf8");
       stream.on("data", (chunk: string) => {
         for (const line of chunk.split("\n")) {
           if (line.includes("capture.enqueue_failed")) counter.enqueueFailures += 1;
-          else if (line.includes('"event"') && counter.errors.length < 5)
+          else if (crossRequestWarning.test(line)) {
+            counter.crossRequest += 1;
+            if (counter.errors.length < 5) counter.errors.push(line.slice(0, 300));
+          } else if (line.includes('"event"') && counter.errors.length < 5)
             counter.errors.push(line.slice(0, 300));
         }
       });
@@ -398,12 +416,13 @@ const redirectBench: Bench = {
   async run({ quick }): Promise<BenchResult> {
     const duration = quick ? 5 : 15;
     const outdir = await mkdtemp(path.join(os.tmpdir(), "leadrail-bench-redirect-"));
-    const logs = { enqueueFailures: 0, errors: [] as string[] };
+    const logs = newLogCounter();
     let floor: Miniflare | null = null;
     let edge: Miniflare | null = null;
     let discarding: Miniflare | null = null;
     let collecting: Miniflare | null = null;
-    const collectLogs = { enqueueFailures: 0, errors: [] as string[] };
+    const collectLogs = newLogCounter();
+    const discardingLogs = newLogCounter();
     const samples: WorkerSamples = { received: [], malformed: 0 };
     try {
       const [edgeScript, floorScript] = await Promise.all([
@@ -447,6 +466,7 @@ const redirectBench: Bench = {
         host: "127.0.0.1",
         port: 0,
         cf: benchCf,
+        handleRuntimeStdio: stdioCounter(discardingLogs),
         workers: [
           {
             ...edgeWorker,
@@ -578,6 +598,8 @@ const redirectBench: Bench = {
           edge_non_redirects: edgeUnexpected,
           edge_errors: edgeMax.errors + edgePaced.errors,
           edge_enqueue_failures: logs.enqueueFailures,
+          // workerd warnings of a request using another's promise or I/O object, over all four instances.
+          cross_request_warnings: logs.crossRequest + discardingLogs.crossRequest + collectLogs.crossRequest,
           // Latency at the Worker: edge.durationMs of every capture of a separate paced run with a consumer.
           worker_clock: workerClockNote,
           worker_run_requests: collectPaced.requests,
@@ -616,7 +638,7 @@ const redirectBench: Bench = {
         collecting?.dispose(),
       ]);
       await rm(outdir, { recursive: true, force: true });
-      const logged = [...logs.errors, ...collectLogs.errors];
+      const logged = [...logs.errors, ...discardingLogs.errors, ...collectLogs.errors];
       if (logged.length > 0) console.error(`edge logged:\n${logged.join("\n")}`);
     }
   },

@@ -68,12 +68,15 @@ export function rule(fields: Partial<RuleDoc> & { targetUrl: string }): RuleDoc 
 
 export interface SentMessage {
   body: unknown;
-  options: QueueSendOptions | undefined;
+  /** The message's own send options (`contentType`, `delaySeconds`). */
+  options: Omit<MessageSendRequest, "body">;
 }
 
 export interface Harness {
   env: Env;
   sent: SentMessage[];
+  /** The number of messages in each `sendBatch` call, in order. */
+  batches: number[];
   /** Keys the edge asked the EDGE_CONFIG namespace for, as it asked. */
   configReads: string[];
 }
@@ -123,19 +126,25 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     },
   } as unknown as KVNamespace;
   const sent: SentMessage[] = [];
+  const batches: number[] = [];
   const queue = {
-    async send(body: unknown, sendOptions?: QueueSendOptions) {
-      if (options.failSend) throw new Error("queue unavailable");
-      // What the consumer receives is the JSON form of the message.
-      sent.push({ body: JSON.parse(JSON.stringify(body)), options: sendOptions });
+    async send() {
+      throw new Error("the edge sends captures with sendBatch");
     },
-    async sendBatch() {
-      throw new Error("the edge sends one message per capture");
+    async sendBatch(messages: Iterable<MessageSendRequest>) {
+      const list = [...messages];
+      if (options.failSend) throw new Error("queue unavailable");
+      batches.push(list.length);
+      // What the consumer receives is the JSON form of each message.
+      for (const { body, ...sendOptions } of list) {
+        sent.push({ body: JSON.parse(JSON.stringify(body)), options: sendOptions });
+      }
     },
   } as unknown as Queue;
   return {
     env: { ...env, ...options.vars, EDGE_CONFIG: edgeConfig, KNOWLEDGE: knowledge, CAPTURES_QUEUE: queue },
     sent,
+    batches,
     configReads,
   };
 }

@@ -11,6 +11,7 @@ import type { CaptureMessage } from "../../queues/capture/message.ts";
 import { type EdgeConfig, type Env, edgeConfig } from "../env.ts";
 import { type ReadBody, readLandingBody } from "./body.ts";
 import { fitMessage, recordHeaders, recordUrl } from "./capture-message.ts";
+import { enqueueCapture } from "./capture-outbox.ts";
 import { selectCf } from "./cf.ts";
 import { readKnowledge, readLanding, readRules } from "./config-store.ts";
 import { decodeHashId } from "./hash-id-cache.ts";
@@ -73,7 +74,7 @@ interface Decision {
 
 /**
  * Answers `GET|POST /l/:landing`: decides the redirect from KV alone, answers at once, and sends
- * the one capture message in `waitUntil`. Never throws: any failure redirects to the best fallback known.
+ * the one capture message in `waitUntil` (batched with concurrent captures, see {@link enqueueCapture}). Never throws: any failure redirects to the best fallback known.
  */
 export async function captureLanding(
   request: Request,
@@ -130,8 +131,9 @@ export async function captureLanding(
     durationMs,
   };
   // Building the message is a few microseconds of work before the response; deferring it to a timer
-  // cost more CPU than it saved latency. The send itself completes after the response.
-  ctx.waitUntil(sendCapture(env, request, trace, sent));
+  // cost more CPU than it saved latency. The send itself happens after the response, batched with the
+  // captures of concurrent requests.
+  sendCapture(env, ctx, request, trace, sent);
   return new Response(null, { status: responseStatus, headers });
 }
 
@@ -244,12 +246,13 @@ interface SentResponse {
   durationMs: number;
 }
 
-async function sendCapture(
+function sendCapture(
   env: Env,
+  ctx: ExecutionContext,
   request: Request,
   trace: CaptureTrace,
   response: SentResponse,
-): Promise<void> {
+): void {
   try {
     const body = trace.body;
     const message: CaptureMessage = {
@@ -281,9 +284,9 @@ async function sendCapture(
         durationMs: response.durationMs,
       },
     };
-    await env.CAPTURES_QUEUE.send(fitMessage(message).message, { contentType: "json" });
+    enqueueCapture(env.CAPTURES_QUEUE, ctx, trace.captureId, fitMessage(message).message);
   } catch (error) {
-    // The visitor has been redirected already; the failure is logged without any personal data.
+    // The visitor is redirected all the same; the failure is logged without any personal data.
     logError("capture.enqueue_failed", trace.captureId, error);
   }
 }
