@@ -23,6 +23,9 @@ import { registerCreateLanding } from "./routes/landings.create.ts";
 import { registerGetLanding } from "./routes/landings.get.ts";
 import { registerListLandings } from "./routes/landings.list.ts";
 import { registerUpdateLanding } from "./routes/landings.update.ts";
+import { registerCreateMarket } from "./routes/markets.create.ts";
+import { registerGetMarket } from "./routes/markets.get.ts";
+import { registerListMarkets } from "./routes/markets.list.ts";
 import { registerCreatePartner } from "./routes/partners.create.ts";
 import { registerGetPartner } from "./routes/partners.get.ts";
 import { registerListPartners } from "./routes/partners.list.ts";
@@ -71,6 +74,9 @@ const routes: ((app: ApiApp) => void)[] = [
   registerPublish,
   registerListFailedEvents,
   registerReplayFailedEvents,
+  registerCreateMarket,
+  registerListMarkets,
+  registerGetMarket,
 ];
 
 const maxBodyBytes = 1024 * 1024;
