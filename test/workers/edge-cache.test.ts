@@ -1,9 +1,11 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { landingKey } from "../../domain/edge-config.ts";
 import { sha256Hex } from "../../domain/email.ts";
 import { knowledgeKey } from "../../domain/knowledge.ts";
 import { clearEdgeCaches } from "../../workers/edge/config-store.ts";
+import { handleEdgeRequest } from "../../workers/edge/router.ts";
 import { call, freshEmail, harness, landingUrl, rule, seedKnowledge, seedLanding } from "./edge-harness.ts";
 
 /** The per-isolate cache of KV documents, with a TTL above 0 (the other tests run with 0: no cache). */
@@ -50,5 +52,36 @@ describe("edge cache", () => {
     const working = await harness({ vars: { EDGE_CACHE_TTL_MS: "60000" } });
     const ok = await call(working, new Request(landingUrl(landing.ref, `email=${freshEmail()}`)));
     expect(ok.message.edge.fallbackReason).toBe("no_match");
+  });
+
+  it("never shares a pending read between requests: concurrent misses each read, later requests hit", async () => {
+    clearEdgeCaches();
+    const landing = await seedLanding();
+    const h = await harness({
+      rules: [rule({ targetUrl: "https://offers.test/any" })],
+      vars: { EDGE_CACHE_TTL_MS: "60000" },
+    });
+    const visit = async () => {
+      const ctx = createExecutionContext();
+      const response = await handleEdgeRequest(
+        new Request(landingUrl(landing.ref, `email=${freshEmail()}`)),
+        h.env,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return response.headers.get("location");
+    };
+    // Each request awaits only promises of its own: a read another request started is not waited for.
+    expect(await Promise.all([visit(), visit(), visit()])).toEqual(Array(3).fill("https://offers.test/any"));
+    expect(h.configReads.sort()).toEqual([
+      landingKey(landing.doc.id),
+      landingKey(landing.doc.id),
+      landingKey(landing.doc.id),
+      "rules",
+      "rules",
+      "rules",
+    ]);
+    expect(await visit()).toBe("https://offers.test/any");
+    expect(h.configReads.length).toBe(6);
   });
 });
