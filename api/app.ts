@@ -37,6 +37,9 @@ import { registerDeleteRule } from "./routes/rules.delete.ts";
 import { registerGetRule } from "./routes/rules.get.ts";
 import { registerListRules } from "./routes/rules.list.ts";
 import { registerUpdateRule } from "./routes/rules.update.ts";
+import { registerCreateStore } from "./routes/stores.create.ts";
+import { registerGetStore } from "./routes/stores.get.ts";
+import { registerListStores } from "./routes/stores.list.ts";
 import { registerCreateTheme } from "./routes/themes.create.ts";
 import { registerGetTheme } from "./routes/themes.get.ts";
 import { registerListThemes } from "./routes/themes.list.ts";
@@ -77,6 +80,9 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCreateMarket,
   registerListMarkets,
   registerGetMarket,
+  registerCreateStore,
+  registerListStores,
+  registerGetStore,
 ];
 
 const maxBodyBytes = 1024 * 1024;
