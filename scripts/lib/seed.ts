@@ -62,6 +62,27 @@ const partners = [
   },
 ];
 
+const markets = [
+  { code: "kr", name: "South Korea", country: "KR", currency: "KRW", timeZone: "Asia/Seoul" },
+  { code: "us", name: "United States", country: "US", currency: "USD", timeZone: "America/New_York" },
+];
+
+/** One Shopify shop per demo brand, keyed by its shop domain. */
+const stores = [
+  {
+    brand: "acme-skincare",
+    market: "kr",
+    externalRef: "acme-skincare.myshopify.com",
+    name: "Acme Skincare Korea",
+  },
+  {
+    brand: "northwind-coffee",
+    market: "us",
+    externalRef: "northwind-coffee.myshopify.com",
+    name: "Northwind Coffee US",
+  },
+];
+
 const products = [
   { brand: "acme-skincare", sku: "SERUM-30", name: "Hydra serum 30 ml" },
   { brand: "northwind-coffee", sku: "BEANS-1KG", name: "Espresso beans 1 kg" },
@@ -192,6 +213,10 @@ export interface SeededRule {
 /** What the demo seed created or found: internal ids keyed by a stable name. */
 export interface DemoSeed {
   brands: Record<string, number>;
+  /** By market code. */
+  markets: Record<string, number>;
+  /** By shop domain. */
+  stores: Record<string, number>;
   landings: Record<string, SeededLanding>;
   rules: Record<string, SeededRule>;
   adminKeyId: number;
@@ -199,8 +224,8 @@ export interface DemoSeed {
 
 /**
  * Seeds the demo catalog and the admin API key. Idempotent: brands, themes and partners by slug,
- * products by (brand, sku), landings by name, rules by their full definition, the key by its
- * SHA-256. Only the hash of the key is stored.
+ * markets by code, stores by (platform, shop domain), products by (brand, sku), landings by name,
+ * rules by their full definition, the key by its SHA-256. Only the hash of the key is stored.
  */
 export async function seedDemo(databaseUrl: string, adminKey: string): Promise<DemoSeed> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -236,6 +261,28 @@ export async function seedDemo(databaseUrl: string, adminKey: string): Promise<D
         "SELECT id FROM partners WHERE slug = $1",
         [partner.name, partner.slug, partner.clickIdParam, partner.transactionIdParam, partner.postbackUrl],
         partner.slug,
+      );
+    }
+    const marketIds: Record<string, number> = {};
+    for (const market of markets) {
+      marketIds[market.code] = await upsertBySlug(
+        client,
+        `INSERT INTO markets (code, name, country, currency, time_zone) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (code) DO NOTHING`,
+        "SELECT id FROM markets WHERE code = $1",
+        [market.code, market.name, market.country, market.currency, market.timeZone],
+        market.code,
+      );
+    }
+    const storeIds: Record<string, number> = {};
+    for (const store of stores) {
+      storeIds[store.externalRef] = await upsertBySlug(
+        client,
+        `INSERT INTO stores (brand_id, market_id, platform, external_ref, name) VALUES ($1, $2, 'shopify', $3, $4)
+         ON CONFLICT (platform, external_ref) DO NOTHING`,
+        "SELECT id FROM stores WHERE platform = 'shopify' AND external_ref = $1",
+        [lookup(brandIds, store.brand), lookup(marketIds, store.market), store.externalRef, store.name],
+        store.externalRef,
       );
     }
     const productIds: Record<string, number> = {};
@@ -322,7 +369,14 @@ export async function seedDemo(databaseUrl: string, adminKey: string): Promise<D
     const key = await client.query<{ id: string }>("SELECT id FROM api_keys WHERE key_hash = $1", [keyHash]);
     const adminKeyId = toId(key.rows[0]?.id, "admin key");
     await client.query("COMMIT");
-    return { brands: brandIds, landings: seededLandings, rules: seededRules, adminKeyId };
+    return {
+      brands: brandIds,
+      markets: marketIds,
+      stores: storeIds,
+      landings: seededLandings,
+      rules: seededRules,
+      adminKeyId,
+    };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;
