@@ -7,7 +7,8 @@
  * passing through the WebSocket bridge, for batches of 1, 10 and 100.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -17,6 +18,7 @@ import { promisify } from "node:util";
 import { Miniflare, supportedCompatibilityDate } from "miniflare";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { WebSocket } from "ws";
 import { hashIds } from "../domain/hash-ids.ts";
 import { uuidv7 } from "../domain/uuid-v7.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
@@ -41,11 +43,18 @@ const mix = { duplicate: 0.05, invalid: 0.05, bot: 0.05 };
 
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
 // ── the wire: the project's WebSocket-to-TCP bridge, counting round trips ──
 
 interface RoundTrips {
   roundTrips: number;
   connections: number;
+  /** Bytes the client sent (queries and their parameters). */
+  bytes: number;
 }
 
 type CountingBridge = RoundTrips & { port: number; close(): Promise<void> };
@@ -58,6 +67,7 @@ function roundTripCounter(bridge: RoundTrips) {
   let buffer: Buffer = Buffer.alloc(0);
   let startup = true;
   return (chunk: Buffer) => {
+    bridge.bytes += chunk.length;
     buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
     for (;;) {
       if (startup) {
@@ -84,7 +94,7 @@ function roundTripCounter(bridge: RoundTrips) {
 }
 
 async function startCountingBridge(target: { host: string; port: number }): Promise<CountingBridge> {
-  const counts = { roundTrips: 0, connections: 0 };
+  const counts = { roundTrips: 0, connections: 0, bytes: 0 };
   const handle = await startWsBridge(target, 0, {
     observe: () => {
       counts.connections += 1;
@@ -267,6 +277,8 @@ interface BatchTimings {
 
 interface BatchLog {
   statements: number[];
+  /** KV knowledge entries each batch of 100 wrote. */
+  published: number[];
   /** The handler's own timings of each batch of 100 (from its `capture.batch` log line). */
   timings: BatchTimings[];
   failures: string[];
@@ -287,8 +299,15 @@ function stdio(log: BatchLog) {
           if (match) {
             log.statements.push(Number(match[1]));
             try {
-              const parsed = JSON.parse(line) as { messages: number; timings: BatchTimings };
-              if (parsed.messages === batchSize) log.timings.push(parsed.timings);
+              const parsed = JSON.parse(line) as {
+                messages: number;
+                timings: BatchTimings;
+                knowledgePublished: number;
+              };
+              if (parsed.messages === batchSize) {
+                log.timings.push(parsed.timings);
+                log.published.push(parsed.knowledgePublished);
+              }
             } catch {
               // A line cut by the runtime's output buffering: its statement count is enough.
             }
@@ -317,6 +336,267 @@ async function sendBatch(
     throw new Error(
       `batch not fully acked: ${acked.size}/${messages.length}, ${result.retryMessages.length} retried`,
     );
+  }
+}
+
+// ── where the CPU goes ──
+
+/**
+ * CPU seconds (user + system) of one process and of its children that ended and were reaped,
+ * from /proc; null where /proc is not there. Postgres forks a backend per connection and the
+ * consumer connects per batch, so most of Postgres's work is in the postmaster's reaped children.
+ */
+async function processCpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at field 3: utime, stime,
+    // cutime, cstime are fields 14 to 17, in clock ticks (100 a second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function processes(): Promise<{ pid: number; ppid: number; name: string }[]> {
+  const list: { pid: number; ppid: number; name: string }[] = [];
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const open = stat.indexOf("(");
+    const close = stat.lastIndexOf(")");
+    if (open < 0 || close < 0) continue;
+    const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+    list.push({ pid: Number(entry), ppid, name: stat.slice(open + 1, close) });
+  }
+  return list;
+}
+
+/** CPU seconds the whole machine spent busy (all cores, everything but idle and iowait), from /proc/stat. */
+async function machineBusySeconds(): Promise<number> {
+  const stat = await readFile("/proc/stat", "utf8").catch(() => "");
+  const fields = (stat.split("\n")[0] ?? "").split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+interface CpuSample {
+  /** This Node process: message building, `worker.queue` dispatch, the WebSocket bridge. */
+  node: number;
+  /** workerd (Miniflare's runtime): the consumer, and the KV, queue and loopback simulators. */
+  workerd: number;
+  /** Every `postgres` process on the machine (the bench holds the CPU lock, so they are ours). */
+  postgres: number;
+  /** The whole machine: anything beyond the three above is someone else's work, and spoils the run. */
+  machine: number;
+}
+
+/** Samples the CPU time of the processes that take part, to split a run's CPU between them. */
+async function cpuMeter(): Promise<() => Promise<CpuSample>> {
+  const all = await processes();
+  const descendants = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all)
+      if (descendants.has(p.ppid) && !descendants.has(p.pid)) {
+        descendants.add(p.pid);
+        grew = true;
+      }
+  }
+  const workerd = all.filter((p) => descendants.has(p.pid) && p.name === "workerd").map((p) => p.pid);
+  return async () => {
+    const sum = async (pids: number[]) =>
+      (await Promise.all(pids.map(processCpuSeconds))).reduce<number>((total, s) => total + (s ?? 0), 0);
+    const postgres = (await processes()).filter((p) => p.name === "postgres").map((p) => p.pid);
+    // A backend still alive is counted itself; one that ended is in the postmaster's children.
+    const usage = process.cpuUsage();
+    return {
+      node: (usage.user + usage.system) / 1e6,
+      workerd: await sum(workerd),
+      postgres: await sum(postgres),
+      machine: await machineBusySeconds(),
+    };
+  };
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Opens a Chrome DevTools Protocol session on one inspector target. */
+async function devtools(url: string) {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  let id = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  ws.on("message", (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as { id?: number; result?: unknown };
+    if (message.id !== undefined) waiting.get(message.id)?.(message.result);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      id += 1;
+      waiting.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => ws.close() };
+}
+
+/** Milliseconds of JavaScript (not idle, not garbage collection) per function, largest first. */
+function selfTimes(profile: CpuProfile): {
+  busy: number;
+  gc: number;
+  program: number;
+  functions: [string, number][];
+} {
+  const byNode = new Map<number, number>();
+  profile.samples.forEach((sample, index) => {
+    byNode.set(sample, (byNode.get(sample) ?? 0) + (profile.timeDeltas[index + 1] ?? 0) / 1000);
+  });
+  const byFunction = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const name = `${functionName || "(anonymous)"} ${url.split("/").at(-1) ?? ""}:${lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + (byNode.get(node.id) ?? 0));
+  }
+  const sum = (prefix: string) =>
+    [...byFunction].filter(([name]) => name.startsWith(prefix)).reduce((t, [, ms]) => t + ms, 0);
+  const total = [...byFunction.values()].reduce((t, ms) => t + ms, 0);
+  // "(program)": the isolate is neither idle nor running JavaScript. workerd's isolates share its
+  // thread, so this also holds other isolates' turns and is not counted as this one's work.
+  const program = sum("(program)");
+  return {
+    busy: total - sum("(idle)") - program,
+    gc: sum("(garbage collector)"),
+    program,
+    functions: [...byFunction]
+      .filter(([name]) => !name.startsWith("(idle)") && !name.startsWith("(program)"))
+      .sort((a, b) => b[1] - a[1]),
+  };
+}
+
+/**
+ * `BENCH_PROFILE=<dir>`: JavaScript CPU profiles, through the Chrome DevTools Protocol, of every
+ * worker in workerd over the throughput phase: the consumer (`core:user:`) and Miniflare's own
+ * simulators (KV namespace object `kv:ns`, queues, the entry worker). Each goes to
+ * `<dir>/<worker>.cpuprofile`; the returned function stops them and prints busy time per worker
+ * and the consumer's top functions.
+ */
+async function startProfiles(inspectorPort: number): Promise<(batches: number) => Promise<void>> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
+    id: string;
+    webSocketDebuggerUrl: string;
+  }[];
+  const sessions = await Promise.all(
+    targets.map(async (target) => ({ id: target.id, session: await devtools(target.webSocketDebuggerUrl) })),
+  );
+  for (const { session } of sessions) {
+    await session.send("Profiler.enable");
+    await session.send("Profiler.setSamplingInterval", { interval: 1000 });
+    await session.send("Profiler.start");
+  }
+  return async (batches) => {
+    const dir = process.env.BENCH_PROFILE ?? os.tmpdir();
+    const lines: string[] = [];
+    for (const { id, session } of sessions) {
+      const { profile } = (await session.send("Profiler.stop")) as { profile: CpuProfile };
+      session.close();
+      await writeFile(
+        path.join(dir, `${id.replaceAll(":", "_") || "worker"}.cpuprofile`),
+        JSON.stringify(profile),
+      );
+      const times = selfTimes(profile);
+      if (times.busy < 1) continue;
+      lines.push(
+        `${id}: ${round(times.busy / batches)} ms JS per batch (gc ${round(times.gc / batches)}, "(program)" ${round(times.program / batches)})`,
+      );
+      for (const [name, ms] of times.functions.slice(0, id === "core:user:" ? 40 : 8))
+        lines.push(`    ${String(round(ms / batches, 2)).padStart(7)}  ${name}`);
+    }
+    console.error(`workerd JavaScript over the throughput phase:\n${lines.join("\n")}`);
+  };
+}
+
+// ── the local simulators' own ceiling ──
+
+/**
+ * A consumer that does only what the local simulators charge for: take a batch from Miniflare's
+ * queue dispatch, write `kvWrites` entries of the knowledge index's shape into Miniflare's local
+ * KV (none for the queue-only floor), ack every message. No database, no stages. It runs in
+ * its own Miniflare with the same KV storage as the bench's, so its captures/s is the most
+ * any consumer can reach through these simulators on this machine.
+ */
+const simulatorFloorScript = `
+export default {
+  async queue(batch, env) {
+    const writes = Math.round((Number(env.KV_WRITES_PER_100) * batch.messages.length) / 100);
+    const at = new Date().toISOString();
+    await Promise.all(
+      batch.messages.slice(0, writes).map((message) =>
+        env.KNOWLEDGE.put("k:" + message.body.captureId, JSON.stringify({ v: 1, activeBrands: [1], at })),
+      ),
+    );
+    for (const message of batch.messages) message.ack();
+  },
+};
+`;
+
+async function throughput(
+  worker: Worker,
+  make: (size: number) => ReturnType<ReturnType<typeof messageFactory>>,
+  seconds: number,
+  concurrency: number,
+): Promise<{ captures: number; batches: number; elapsed: number; latencies: number[] }> {
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  const run = { captures: 0, batches: 0, elapsed: 0, latencies: [] as number[] };
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const messages = make(batchSize);
+        const t0 = performance.now();
+        await sendBatch(worker, messages);
+        run.latencies.push(performance.now() - t0);
+        run.captures += messages.length;
+        run.batches += 1;
+      }
+    }),
+  );
+  run.elapsed = (performance.now() - started) / 1000;
+  return run;
+}
+
+async function simulatorFloor(
+  kvPersist: string,
+  make: (size: number) => ReturnType<ReturnType<typeof messageFactory>>,
+  kvWritesPer100: number,
+  seconds: number,
+  concurrency: number,
+): Promise<number> {
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    modules: true,
+    script: simulatorFloorScript,
+    compatibilityDate,
+    compatibilityFlags: ["nodejs_compat"],
+    kvNamespaces: ["KNOWLEDGE"],
+    kvPersist,
+    bindings: { KV_WRITES_PER_100: String(kvWritesPer100) },
+  });
+  try {
+    await mf.ready;
+    const worker = await mf.getWorker();
+    await throughput(worker, make, 1, concurrency);
+    const run = await throughput(worker, make, seconds, concurrency);
+    return run.captures / run.elapsed;
+  } finally {
+    await mf.dispose();
   }
 }
 
@@ -502,9 +782,15 @@ const consumerBench: Bench = {
       `leadrail_bench_consumer_${process.pid}_${Date.now()}`,
     );
     const outdir = await mkdtemp(path.join(os.tmpdir(), "leadrail-bench-consumer-"));
+    // Miniflare keeps even "in-memory" KV on disk (SQLite plus a file per value) under the system
+    // temp directory. Cloudflare's KV is not on the Worker's disk: keep the simulator's files in
+    // memory (tmpfs) where the machine has one, so ext4 journaling is not counted as KV cost.
+    const kvRoot = await mkdtemp(
+      path.join(existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "leadrail-bench-kv-"),
+    );
     let bridge: CountingBridge | null = null;
     let mf: Miniflare | null = null;
-    const log: BatchLog = { statements: [], timings: [], failures: [], samples: [] };
+    const log: BatchLog = { statements: [], published: [], timings: [], failures: [], samples: [] };
     try {
       const [script] = await Promise.all([bundle(outdir), applyMigrations(scratch.url)]);
       const tenants = await seedTenants(scratch.url, 4);
@@ -518,6 +804,7 @@ const consumerBench: Bench = {
         compatibilityDate,
         compatibilityFlags: ["nodejs_compat"],
         kvNamespaces: ["EDGE_CONFIG", "KNOWLEDGE"],
+        kvPersist: path.join(kvRoot, "consumer"),
         queueProducers: { CAPTURES_QUEUE: "leadrail-captures", RELAYS_QUEUE: "leadrail-relays" },
         bindings: {
           SQIDS_ALPHABET: alphabet,
@@ -528,6 +815,7 @@ const consumerBench: Bench = {
           DB_WS_PROXY: `127.0.0.1:${bridge.port}`,
         },
         handleRuntimeStdio: stdio(log),
+        ...(process.env.BENCH_PROFILE ? { inspectorPort: 9329 } : {}),
       });
       await mf.ready;
       const worker = await mf.getWorker();
@@ -566,24 +854,17 @@ const consumerBench: Bench = {
 
       // Throughput: `concurrency` batches of 100 in flight for `seconds`.
       const timingsFrom = log.timings.length;
-      const deadline = performance.now() + seconds * 1000;
-      const started = performance.now();
-      let persisted = 0;
-      let batches = 0;
-      const latencies: number[] = [];
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (performance.now() < deadline) {
-            const messages = make(batchSize);
-            const t0 = performance.now();
-            await sendBatch(worker, messages);
-            latencies.push(performance.now() - t0);
-            persisted += messages.length;
-            batches += 1;
-          }
-        }),
-      );
-      const elapsed = (performance.now() - started) / 1000;
+      const cpu = await cpuMeter();
+      const stopProfile = process.env.BENCH_PROFILE ? await startProfiles(9329) : null;
+      const cpuBefore = await cpu();
+      const bytesBefore = bridge.bytes;
+      const measured = await throughput(worker, make, seconds, concurrency);
+      const { batches, latencies } = measured;
+      const persisted = measured.captures;
+      const elapsed = measured.elapsed;
+      const cpuAfter = await cpu();
+      const bytesPerBatch = (bridge.bytes - bytesBefore) / batches;
+      await stopProfile?.(batches);
       sent += persisted;
       const capturesPerSecond = persisted / elapsed;
 
@@ -608,16 +889,30 @@ const consumerBench: Bench = {
 
       const floor = await copyFloor(scratch.url, Math.min(persisted, quick ? 20_000 : 100_000));
       const floorCount = floor.rows / 12;
+      // Miniflare's queue dispatch and local KV alone, with this run's KV writes per batch.
+      await mf.dispose();
+      mf = null;
+      const kvWritesPer100 = median(log.published.slice(timingsFrom));
+      const queueFloor = await simulatorFloor(
+        path.join(kvRoot, "floor-queue"),
+        make,
+        0,
+        quick ? 4 : 10,
+        concurrency,
+      );
+      const queueKvFloor = await simulatorFloor(
+        path.join(kvRoot, "floor-queue-kv"),
+        make,
+        kvWritesPer100,
+        quick ? 4 : 10,
+        concurrency,
+      );
       const copyCapturesPerSecond = floorCount / floor.seconds;
       latencies.sort((a, b) => a - b);
       const p = (q: number) =>
         latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
       const equal = roundTrips[1] === roundTrips[10] && roundTrips[10] === roundTrips[100];
       const phases = log.timings.slice(timingsFrom);
-      const median = (values: number[]) => {
-        const sorted = [...values].sort((a, b) => a - b);
-        return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-      };
       const statement = (index: number) => median(phases.map((t) => t.statements[index] ?? Number.NaN));
       const database = median(phases.map((t) => t.connect + t.statements.reduce((sum, ms) => sum + ms, 0)));
       return {
@@ -656,12 +951,42 @@ const consumerBench: Bench = {
           phase_relay_enqueue_ms: median(phases.map((t) => t.enqueue)),
           phase_total_ms: median(phases.map((t) => t.total)),
           database_share_pct: round((database / median(phases.map((t) => t.total))) * 100),
+          // CPU per batch of 100 during the throughput phase, per process (the machine has 2 cores).
+          wire_kib_sent_per_batch: round(bytesPerBatch / 1024),
+          kv_writes_per_batch: kvWritesPer100,
+          simulator_floor_queue_only_captures_per_s: Math.round(queueFloor),
+          simulator_floor_queue_and_kv_captures_per_s: Math.round(queueKvFloor),
+          cpu_workerd_ms_per_batch: round(((cpuAfter.workerd - cpuBefore.workerd) * 1000) / batches),
+          cpu_node_ms_per_batch: round(((cpuAfter.node - cpuBefore.node) * 1000) / batches),
+          cpu_postgres_ms_per_batch: round(((cpuAfter.postgres - cpuBefore.postgres) * 1000) / batches),
+          cpu_other_processes_pct_of_2_cores: round(
+            ((cpuAfter.machine -
+              cpuBefore.machine -
+              (cpuAfter.workerd -
+                cpuBefore.workerd +
+                cpuAfter.node -
+                cpuBefore.node +
+                cpuAfter.postgres -
+                cpuBefore.postgres)) /
+              (elapsed * 2)) *
+              100,
+          ),
+          cpu_bench_processes_pct_of_2_cores: round(
+            ((cpuAfter.workerd -
+              cpuBefore.workerd +
+              cpuAfter.node -
+              cpuBefore.node +
+              cpuAfter.postgres -
+              cpuBefore.postgres) /
+              (elapsed * 2)) *
+              100,
+          ),
         },
         targets: [
           {
             name: "≥ 5,000 captures/s through the ten stages",
             met: capturesPerSecond >= target,
-            detail: `${Math.round(capturesPerSecond)} captures/s (${concurrency} batches of ${batchSize} in flight, ${round(elapsed)} s); COPY floor ${Math.round(copyCapturesPerSecond)} captures/s (${Math.round(floor.rows / floor.seconds)} rows/s)`,
+            detail: `${Math.round(capturesPerSecond)} captures/s (${concurrency} batches of ${batchSize} in flight, ${round(elapsed)} s); COPY floor ${Math.round(copyCapturesPerSecond)} captures/s (${Math.round(floor.rows / floor.seconds)} rows/s); Miniflare's queue dispatch plus ${kvWritesPer100} local KV writes per batch alone, no stages: ${Math.round(queueKvFloor)} captures/s (queue dispatch alone ${Math.round(queueFloor)})`,
           },
           {
             name: "round trips per batch do not grow with batch size",
@@ -673,6 +998,7 @@ const consumerBench: Bench = {
     } finally {
       await Promise.allSettled([mf?.dispose(), bridge?.close()]);
       await rm(outdir, { recursive: true, force: true });
+      await rm(kvRoot, { recursive: true, force: true });
       await scratch.drop().catch(() => {});
       if (log.failures.length > 0) console.error(`consumer logged:\n${log.failures.join("\n")}`);
       if (process.env.BENCH_VERBOSE) console.error(`last batches:\n${log.samples.join("\n")}`);
