@@ -1,13 +1,13 @@
 import type { PoolClient } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
-import { type Database, type DbHandle, openDb, schema } from "../../db/client.ts";
+import { type DbHandle, openDb } from "../../db/client.ts";
 import type { CaptureOutcome } from "../../domain/outcome.ts";
 import { dbConfig, type Env } from "../../workers/env.ts";
 import { queueNames } from "../../workers/queue-names.ts";
 import type { FailedEventRecord } from "../dead-letter/store.ts";
 import { consumerConfig, describeError, isConnectionFailure, retryDelaySeconds } from "./failure.ts";
 import { type CaptureMessage, captureMessageSchema } from "./message.ts";
-import { type PipelineResult, runCapturePipeline } from "./pipeline.ts";
+import { type PipelineDatabase, type PipelineResult, runCapturePipeline } from "./pipeline.ts";
 import { type EmailKnowledge, publishBatchKnowledge } from "./stages/08-knowledge.ts";
 import { enqueueRelayJobs } from "./stages/10-relay-dispatch.ts";
 
@@ -148,9 +148,8 @@ export async function processCaptureBatch(
   let broken = false;
   const committed: Committed[] = [];
   try {
-    const db: Database = drizzle({
+    const db: PipelineDatabase = drizzle({
       client,
-      schema,
       logger: {
         logQuery: () => {
           report.statements += 1;
@@ -230,7 +229,7 @@ interface Committed {
   poison: number;
 }
 
-async function commitUnits(db: Database, list: readonly Unit[], marks: number[]): Promise<Committed> {
+async function commitUnits(db: PipelineDatabase, list: readonly Unit[], marks: number[]): Promise<Committed> {
   const captures: CaptureMessage[] = [];
   const poison: FailedEventRecord[] = [];
   for (const unit of list) {

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import { z } from "zod";
-import type { Database } from "../../db/client.ts";
 import { pgArray } from "../../db/sql.ts";
 import type { CaptureOutcome, RelationshipState } from "../../domain/outcome.ts";
 import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
@@ -82,7 +82,13 @@ function compute<T>(work: () => T): T {
   }
 }
 
-async function single(tx: Pick<Database, "execute">, statement: SQL): Promise<unknown> {
+/**
+ * The pipeline needs only `transaction` and `execute`: a drizzle instance without the relational
+ * schema, which drizzle would otherwise index anew for every batch's instance.
+ */
+export type PipelineDatabase = NeonDatabase<Record<string, never>>;
+
+async function single(tx: Pick<PipelineDatabase, "execute">, statement: SQL): Promise<unknown> {
   const result = await tx.execute<Record<string, unknown>>(statement);
   const row = result.rows[0];
   return row ? Object.values(row)[0] : undefined;
@@ -190,6 +196,8 @@ const identitySchema = z.object({
   pendingJobs: z.array(z.number().int()),
 });
 type Identity = z.infer<typeof identitySchema>;
+/** Built once: a zod schema is costly to construct, and the write statement runs for every batch. */
+const writeResultSchema = z.object({ jobs: z.array(z.number().int()), failed: z.number().int() });
 
 interface Decision {
   fresh: DecidedCapture[];
@@ -311,7 +319,10 @@ function emptyOutcomes(): Record<CaptureOutcome, number> {
  * Runs the pipeline over distinct captures (one message per capture id) and poison
  * messages, in one transaction. Throws on any failure; nothing is then written.
  */
-export async function runCapturePipeline(db: Database, input: PipelineInput): Promise<PipelineResult> {
+export async function runCapturePipeline(
+  db: PipelineDatabase,
+  input: PipelineInput,
+): Promise<PipelineResult> {
   return db.transaction(async (tx) => {
     const result: PipelineResult = {
       written: [],
@@ -348,9 +359,7 @@ export async function runCapturePipeline(db: Database, input: PipelineInput): Pr
         tx,
         withCtes(write, sql`SELECT jsonb_build_object('jobs', ${jobs}, 'failed', ${failed})`),
       );
-      const written = compute(() =>
-        z.object({ jobs: z.array(z.number().int()), failed: z.number().int() }).parse(value),
-      );
+      const written = compute(() => writeResultSchema.parse(value));
       result.relayJobIds.push(...written.jobs);
       result.poisonStored = written.failed;
     }
