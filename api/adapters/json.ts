@@ -1,0 +1,30 @@
+import type { z } from "@hono/zod-openapi";
+import { ValidationFailed } from "../../domain/errors.ts";
+import { fieldErrorsFromZod } from "../validation.ts";
+
+/**
+ * Parses a store's JSON body, keeping integers beyond 2^53 as their exact digits: Shopify ids are 64-bit
+ * (`820982911946154508`) and a plain `JSON.parse` would round them, so a refund would name an order id
+ * that no stored order has. Uses the reviver's source text where the runtime gives it (V8 ≥ 11.4).
+ */
+export function parseStoreJson(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source
+      ? context.source
+      : value,
+  );
+}
+
+/** A platform id (number or string) as text. */
+export const idText = (value: string | number): string => (typeof value === "number" ? String(value) : value);
+
+/** Parses `input` with a store payload schema; a mismatch is a 422 naming each field under `root`. */
+export function parsePayload<T extends z.ZodType>(schema: T, input: unknown, root: string): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const errors = fieldErrorsFromZod(result.error, input, "json").map((error) => ({
+    ...error,
+    field: root && error.field !== "body" ? `${root}.${error.field}` : root || error.field,
+  }));
+  throw new ValidationFailed(errors, "The store payload is not in the expected format.");
+}
