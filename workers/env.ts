@@ -23,6 +23,11 @@ export const dbConfigSchema = edgeConfigSchema.extend({
     .string()
     .optional()
     .transform((value) => (value ? value : undefined)),
+  /** The Shopify app's secret that signs its webhooks (a Worker secret); unset, the webhooks answer 503. */
+  SHOPIFY_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
 });
 export type DbConfig = z.infer<typeof dbConfigSchema>;
 
