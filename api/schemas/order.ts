@@ -1,4 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
+import type { OrderDetail, OrderSummary } from "../../domain/order-detail.ts";
+import type { OrderInput } from "../../domain/orders.ts";
 import { hashId, timestamp } from "./common.ts";
 
 /**
@@ -134,7 +137,11 @@ export const createOrderBody = z
   })
   .superRefine((order, ctx) => {
     order.items.forEach((item, index) => {
-      if (item.discount > item.quantity * item.unit_price)
+      // Runs even when fields failed their own checks: compare only amounts that are valid themselves.
+      const valid = [item.quantity, item.unit_price, item.discount].every(
+        (n) => Number.isSafeInteger(n) && n >= 0,
+      );
+      if (valid && item.quantity >= 1 && item.discount > item.quantity * item.unit_price)
         ctx.addIssue({
           code: "custom",
           path: ["items", index, "discount"],
@@ -155,3 +162,230 @@ export const createOrderBody = z
 /** The normalised order as a client sends it (defaults not yet applied): the adapters' output type. */
 export type NormalisedOrder = z.input<typeof createOrderBody>;
 export type ParsedOrder = z.infer<typeof createOrderBody>;
+
+const money = z.number().int();
+const accountTotalsSchema = z
+  .object({
+    id: hashId("Brand client account id."),
+    currency: z.string(),
+    invoiced: money,
+    credited: money,
+    paid: money,
+    refunded: money,
+    balance: money.openapi({ description: "paid − refunded." }),
+    outstanding: money.openapi({
+      description: "(invoiced − credited) − (paid − refunded); negative when in credit.",
+    }),
+  })
+  .openapi("AccountTotals");
+
+export const orderSchema = z
+  .object({
+    id: hashId("Order id."),
+    brand: hashId("Brand id."),
+    market: z.string(),
+    store: hashId("Store id.").nullable(),
+    platform: z.string(),
+    external_id: z.string(),
+    currency: z.string(),
+    subtotal: money,
+    discount_total: money,
+    tax_total: money,
+    shipping_total: money,
+    total: money,
+    credited_total: money,
+    placed_at: timestamp,
+    created_at: timestamp,
+    campaign: z.string().nullable(),
+    marketing: z.record(z.string(), z.string()),
+    capture_id: z.string().nullable(),
+    items: z.array(
+      z.object({
+        id: hashId("Order item id."),
+        line_no: z.number().int(),
+        product: hashId("Product id."),
+        sku: z.string(),
+        offer: hashId("Offer id."),
+        offer_code: z.string(),
+        subscription: hashId("Subscription id.").nullable(),
+        name: z.string(),
+        quantity: z.number().int(),
+        unit_price: money,
+        discount: money,
+        tax: money,
+        total: money,
+        credited_total: money,
+      }),
+    ),
+    invoice: z.object({
+      id: hashId("Invoice id."),
+      amount: money,
+      credited_total: money,
+      issued_at: timestamp,
+      items: z.array(
+        z.object({
+          id: hashId("Invoice item id."),
+          kind: z.enum(["product", "shipping"]),
+          order_item: hashId("Order item id.").nullable(),
+          product: hashId("Product id.").nullable(),
+          description: z.string(),
+          amount: money,
+          credited_total: money,
+        }),
+      ),
+    }),
+    coupons: z.array(z.object({ code: z.string(), discount: money })),
+    payments: z.array(
+      z.object({
+        id: hashId("Payment id."),
+        amount: money,
+        method: z.string(),
+        external_id: z.string().nullable(),
+        received_at: timestamp,
+      }),
+    ),
+    account: accountTotalsSchema,
+  })
+  .openapi("Order");
+export type OrderJson = z.infer<typeof orderSchema>;
+
+const isoText = (value: string): string => new Date(value).toISOString();
+
+export function presentOrder(ids: HashIds, order: OrderDetail): OrderJson {
+  const orNull = (kind: EntityKind, id: number | null) => (id === null ? null : ids.encode(kind, id));
+  return {
+    id: ids.encode("order", order.id),
+    brand: ids.encode("brand", order.brand_id),
+    market: order.market,
+    store: orNull("store", order.store_id),
+    platform: order.platform,
+    external_id: order.external_id,
+    currency: order.currency,
+    subtotal: order.subtotal,
+    discount_total: order.discount_total,
+    tax_total: order.tax_total,
+    shipping_total: order.shipping_total,
+    total: order.total,
+    credited_total: order.credited_total,
+    placed_at: isoText(order.placed_at),
+    created_at: isoText(order.created_at),
+    campaign: order.campaign,
+    marketing: order.marketing,
+    capture_id: order.capture_id,
+    items: order.items.map((item) => ({
+      id: ids.encode("orderItem", item.id),
+      line_no: item.line_no,
+      product: ids.encode("product", item.product_id),
+      sku: item.sku,
+      offer: ids.encode("offer", item.offer_id),
+      offer_code: item.offer,
+      subscription: orNull("subscription", item.subscription_id),
+      name: item.name,
+      quantity: item.quantity,
+      unit_price: item.unit_price,
+      discount: item.discount,
+      tax: item.tax,
+      total: item.total,
+      credited_total: item.credited_total,
+    })),
+    invoice: {
+      id: ids.encode("invoice", order.invoice.id),
+      amount: order.invoice.amount,
+      credited_total: order.invoice.credited_total,
+      issued_at: isoText(order.invoice.issued_at),
+      items: order.invoice.items.map((item) => ({
+        id: ids.encode("invoiceItem", item.id),
+        kind: item.kind,
+        order_item: orNull("orderItem", item.order_item_id),
+        product: orNull("product", item.product_id),
+        description: item.description,
+        amount: item.amount,
+        credited_total: item.credited_total,
+      })),
+    },
+    coupons: order.coupons,
+    payments: order.payments.map((payment) => ({
+      id: ids.encode("payment", payment.id),
+      amount: payment.amount,
+      method: payment.method,
+      external_id: payment.external_id,
+      received_at: isoText(payment.received_at),
+    })),
+    account: { ...order.account, id: ids.encode("account", order.account.id) },
+  };
+}
+
+export const orderSummarySchema = z
+  .object({
+    id: hashId("Order id."),
+    brand: hashId("Brand id."),
+    account: hashId("Brand client account id."),
+    platform: z.string(),
+    external_id: z.string(),
+    currency: z.string(),
+    total: money,
+    credited_total: money,
+    placed_at: timestamp,
+  })
+  .openapi("OrderSummary");
+
+export function presentOrderSummary(ids: HashIds, order: OrderSummary): z.infer<typeof orderSummarySchema> {
+  return {
+    id: ids.encode("order", order.id),
+    brand: ids.encode("brand", order.brandId),
+    account: ids.encode("account", order.accountId),
+    platform: order.platform,
+    external_id: order.externalId,
+    currency: order.currency,
+    total: order.total,
+    credited_total: order.creditedTotal,
+    placed_at: order.placedAt.toISOString(),
+  };
+}
+
+/** The verb's input from a validated body, with the brand resolved by the caller. */
+export function orderInput(body: ParsedOrder, brandId: number, storeId: number | null = null): OrderInput {
+  return {
+    brandId,
+    storeId,
+    platform: body.platform,
+    externalId: body.external_id,
+    marketCode: body.market,
+    currency: body.currency,
+    placedAt: new Date(body.placed_at),
+    customer: {
+      email: body.customer.email,
+      firstName: body.customer.first_name,
+      lastName: body.customer.last_name,
+      phone: body.customer.phone,
+    },
+    billingAddress: body.billing_address,
+    shippingAddress: body.shipping_address,
+    items: body.items.map((item) => ({
+      sku: item.sku,
+      name: item.name,
+      offer: item.offer,
+      quantity: item.quantity,
+      unitPrice: item.unit_price,
+      discount: item.discount,
+      tax: item.tax,
+      subscription: item.subscription && {
+        action: item.subscription.action,
+        externalId: item.subscription.external_id,
+        interval: item.subscription.interval,
+        intervalCount: item.subscription.interval_count,
+      },
+    })),
+    shipping: body.shipping,
+    coupons: body.coupons,
+    campaign: body.campaign,
+    marketing: body.marketing,
+    captureId: body.capture_id,
+    payment: body.payment && {
+      amount: body.payment.amount,
+      method: body.payment.method,
+      externalId: body.payment.external_id,
+      paidAt: body.payment.paid_at === undefined ? undefined : new Date(body.payment.paid_at),
+    },
+  };
+}
