@@ -26,6 +26,9 @@ import { registerUpdateLanding } from "./routes/landings.update.ts";
 import { registerCreateMarket } from "./routes/markets.create.ts";
 import { registerGetMarket } from "./routes/markets.get.ts";
 import { registerListMarkets } from "./routes/markets.list.ts";
+import { registerCreateOrder } from "./routes/orders.create.ts";
+import { registerGetOrder } from "./routes/orders.get.ts";
+import { registerListOrders } from "./routes/orders.list.ts";
 import { registerCreatePartner } from "./routes/partners.create.ts";
 import { registerGetPartner } from "./routes/partners.get.ts";
 import { registerListPartners } from "./routes/partners.list.ts";
@@ -83,6 +86,9 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCreateStore,
   registerListStores,
   registerGetStore,
+  registerCreateOrder,
+  registerListOrders,
+  registerGetOrder,
 ];
 
 const maxBodyBytes = 1024 * 1024;
