@@ -6,6 +6,9 @@ import { auth } from "./middleware/auth.ts";
 import { database } from "./middleware/db.ts";
 import { onError, onNotFound } from "./middleware/errors.ts";
 import { services } from "./middleware/services.ts";
+import { registerContactAccounts } from "./routes/accounts.by-contact.ts";
+import { registerGetAccount } from "./routes/accounts.get.ts";
+import { registerLookupAccounts } from "./routes/accounts.lookup.ts";
 import { registerPublish } from "./routes/admin.publish.ts";
 import { registerCreateApiKey } from "./routes/api-keys.create.ts";
 import { registerListApiKeys } from "./routes/api-keys.list.ts";
@@ -16,9 +19,11 @@ import { registerListBrands } from "./routes/brands.list.ts";
 import { registerGetCapture } from "./routes/captures.get.ts";
 import { registerLookupContact } from "./routes/contacts.lookup.ts";
 import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
+import { registerGetCreditNote } from "./routes/credit-notes.get.ts";
 import { registerListFailedEvents } from "./routes/failed-events.list.ts";
 import { registerReplayFailedEvents } from "./routes/failed-events.replay.ts";
 import { registerHealth } from "./routes/health.get.ts";
+import { registerGetInvoice } from "./routes/invoices.get.ts";
 import { registerCreateLanding } from "./routes/landings.create.ts";
 import { registerGetLanding } from "./routes/landings.get.ts";
 import { registerListLandings } from "./routes/landings.list.ts";
@@ -32,9 +37,11 @@ import { registerListOrders } from "./routes/orders.list.ts";
 import { registerCreatePartner } from "./routes/partners.create.ts";
 import { registerGetPartner } from "./routes/partners.get.ts";
 import { registerListPartners } from "./routes/partners.list.ts";
+import { registerCreatePayment } from "./routes/payments.create.ts";
 import { registerCreateProduct } from "./routes/products.create.ts";
 import { registerGetProduct } from "./routes/products.get.ts";
 import { registerListProducts } from "./routes/products.list.ts";
+import { registerCreateRefund } from "./routes/refunds.create.ts";
 import { registerCreateRule } from "./routes/rules.create.ts";
 import { registerDeleteRule } from "./routes/rules.delete.ts";
 import { registerGetRule } from "./routes/rules.get.ts";
@@ -89,6 +96,13 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCreateOrder,
   registerListOrders,
   registerGetOrder,
+  registerCreatePayment,
+  registerCreateRefund,
+  registerLookupAccounts,
+  registerGetAccount,
+  registerContactAccounts,
+  registerGetInvoice,
+  registerGetCreditNote,
 ];
 
 const maxBodyBytes = 1024 * 1024;
