@@ -32,6 +32,7 @@ import { registerCreateMarket } from "./routes/markets.create.ts";
 import { registerGetMarket } from "./routes/markets.get.ts";
 import { registerListMarkets } from "./routes/markets.list.ts";
 import { registerCreateOrder } from "./routes/orders.create.ts";
+import { registerCreateCafe24Order } from "./routes/orders.create-cafe24.ts";
 import { registerGetOrder } from "./routes/orders.get.ts";
 import { registerListOrders } from "./routes/orders.list.ts";
 import { registerCreatePartner } from "./routes/partners.create.ts";
@@ -53,6 +54,8 @@ import { registerListStores } from "./routes/stores.list.ts";
 import { registerCreateTheme } from "./routes/themes.create.ts";
 import { registerGetTheme } from "./routes/themes.get.ts";
 import { registerListThemes } from "./routes/themes.list.ts";
+import { registerShopifyOrdersCreate } from "./routes/webhooks.shopify-orders-create.ts";
+import { registerShopifyRefundsCreate } from "./routes/webhooks.shopify-refunds-create.ts";
 import { validationHook } from "./validation.ts";
 
 const routes: ((app: ApiApp) => void)[] = [
@@ -94,6 +97,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerListStores,
   registerGetStore,
   registerCreateOrder,
+  registerCreateCafe24Order,
   registerListOrders,
   registerGetOrder,
   registerCreatePayment,
@@ -103,6 +107,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerContactAccounts,
   registerGetInvoice,
   registerGetCreditNote,
+  registerShopifyOrdersCreate,
+  registerShopifyRefundsCreate,
 ];
 
 const maxBodyBytes = 1024 * 1024;
@@ -126,6 +132,8 @@ export function buildApiApp(): ApiApp {
   app.use("/healthz", database);
   // No API body is anywhere near 1 MB; refuse bigger ones before touching the database.
   app.use("/api/v1/*", bodyLimit({ maxSize: maxBodyBytes }), database, auth);
+  // Store webhooks authenticate by their signature (checked in the route, over the raw body), not an API key.
+  app.use("/webhooks/*", bodyLimit({ maxSize: maxBodyBytes }), database);
 
   for (const register of routes) register(app);
 

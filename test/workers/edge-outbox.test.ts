@@ -64,7 +64,7 @@ describe("the capture outbox", () => {
     const { queue, calls } = recordingQueue();
     const message = captureMessage(tenant);
     const ctx = createExecutionContext();
-    enqueueCapture(queue, ctx, message.captureId, message);
+    enqueueCapture(queue, ctx, fitMessage(message));
     expect(calls).toEqual([]);
     await waitOnExecutionContext(ctx);
     expect(calls).toEqual([[{ body: message, contentType: "json" }]]);
@@ -75,7 +75,7 @@ describe("the capture outbox", () => {
     const messages = Array.from({ length: 2 * maxBatchMessages + 50 }, () => captureMessage(tenant));
     const contexts = messages.map((message) => {
       const ctx = createExecutionContext();
-      enqueueCapture(queue, ctx, message.captureId, message);
+      enqueueCapture(queue, ctx, fitMessage(message));
       return ctx;
     });
     await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
@@ -85,18 +85,21 @@ describe("the capture outbox", () => {
 
   it("keeps each sendBatch under 256 KB", async () => {
     const { queue, calls } = recordingQueue();
-    // Five messages cut to the 100 KB message budget: two fit in a batch, a third would not.
-    const messages = Array.from({ length: 5 }, () => {
+    // Five messages cut to the 100 KB message budget, in ASCII and in Hangul (3 bytes a character):
+    // two fit in a batch, a third would not.
+    const fitted = Array.from({ length: 5 }, (_, index) => {
       const message = captureMessage(tenant);
-      message.request.body = "x".repeat(150_000);
-      return fitMessage(message).message;
+      message.request.body = index % 2 === 0 ? "x".repeat(150_000) : "가".repeat(33_500);
+      return fitMessage(message);
     });
+    const messages = fitted.map(({ message }) => message);
     for (const message of messages) {
       expect(jsonBytes(message)).toBeLessThanOrEqual(messageBudgetBytes);
-      expect(jsonBytes(message)).toBeGreaterThan(messageBudgetBytes - 1_000);
+      // Over 90 KB each: three of them would exceed the batch limit.
+      expect(jsonBytes(message)).toBeGreaterThan(90_000);
     }
     const ctx = createExecutionContext();
-    for (const message of messages) enqueueCapture(queue, ctx, message.captureId, message);
+    for (const message of fitted) enqueueCapture(queue, ctx, message);
     await waitOnExecutionContext(ctx);
     expect(calls.map((call) => call.length)).toEqual([2, 2, 1]);
     for (const call of calls) {
@@ -112,7 +115,7 @@ describe("the capture outbox", () => {
     const messages = Array.from({ length: 3 }, () => captureMessage(tenant));
     const logged = await errorsDuring(async () => {
       const ctx = createExecutionContext();
-      for (const message of messages) enqueueCapture(queue, ctx, message.captureId, message);
+      for (const message of messages) enqueueCapture(queue, ctx, fitMessage(message));
       await waitOnExecutionContext(ctx);
     });
     expect(logged.map((line) => JSON.parse(line))).toEqual(

@@ -31,12 +31,19 @@ export function recordUrl(url: string): string {
   return url.length > maxUrlLength ? url.slice(0, maxUrlLength) : url;
 }
 
+export interface FittedMessage {
+  message: CaptureMessage;
+  /** An upper bound of the bytes of the message's JSON. */
+  bytes: number;
+}
+
 const encoder = new TextEncoder();
 
+/** An upper bound of the UTF-8 size of a value's JSON, exact when that is over a third of the budget. */
 function jsonBytes(value: unknown): number {
   const json = JSON.stringify(value);
   // UTF-8 needs at most 3 bytes per UTF-16 unit: most messages are clearly small and need no encoding.
-  if (json.length * 3 <= messageBudgetBytes) return json.length;
+  if (json.length * 3 <= messageBudgetBytes) return json.length * 3;
   return encoder.encode(json).byteLength;
 }
 
@@ -45,6 +52,30 @@ const textLength = (record: Record<string, string>): number => {
   for (const name in record) length += name.length + (record[name]?.length ?? 0) + 6;
   return length;
 };
+
+/** The longest JSON text of a finite number (`-1.7976931348623157e+308`). */
+const maxNumberLength = 24;
+
+/**
+ * An upper bound of the UTF-16 units in the JSON of a record of scalars and records of scalars (the
+ * selected `request.cf`), before escaping; counted rather than serialised, on every request.
+ */
+function scalarRecordLength(record: Record<string, unknown> | null): number {
+  if (record === null) return 0;
+  let length = 2;
+  for (const name in record) {
+    const value = record[name];
+    length +=
+      name.length +
+      4 +
+      (typeof value === "string"
+        ? value.length + 2
+        : typeof value === "object" && value !== null
+          ? scalarRecordLength(value as Record<string, unknown>)
+          : maxNumberLength);
+  }
+  return length;
+}
 
 /**
  * An upper bound of the message's JSON size in bytes, without serialising it: every UTF-16 unit of a
@@ -60,7 +91,7 @@ function maxJsonBytes(message: CaptureMessage): number {
     textLength(request.fields) +
     Object.keys(request.truncatedFields).length * 32 +
     Object.keys(message.overrides).length * 300 +
-    (message.cf === null ? 0 : JSON.stringify(message.cf).length) +
+    scalarRecordLength(message.cf) +
     message.edge.response.location.length * 2 +
     textLength(message.edge.response.headers);
   return units * 6 + 4096;
@@ -69,10 +100,11 @@ function maxJsonBytes(message: CaptureMessage): number {
 /**
  * Shrinks a message that would exceed {@link messageBudgetBytes}: first the raw body (marking it
  * truncated), then the largest field values (recording their original length), then the largest header values.
- * Modifies and returns it, with its size when it had to be measured.
+ * Modifies and returns it, with an upper bound of its JSON size in bytes (measured when it had to be).
  */
-export function fitMessage(message: CaptureMessage): { message: CaptureMessage; bytes: number | null } {
-  if (maxJsonBytes(message) <= messageBudgetBytes) return { message, bytes: null };
+export function fitMessage(message: CaptureMessage): FittedMessage {
+  const bound = maxJsonBytes(message);
+  if (bound <= messageBudgetBytes) return { message, bytes: bound };
   let bytes = jsonBytes(message);
   const request = message.request;
   while (bytes > messageBudgetBytes && request.body !== null && request.body.length > 0) {

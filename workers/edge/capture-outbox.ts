@@ -1,4 +1,5 @@
 import type { CaptureMessage } from "../../queues/capture/message.ts";
+import type { FittedMessage } from "./capture-message.ts";
 
 /** Cloudflare Queues takes at most this many messages in one `sendBatch`. */
 export const maxBatchMessages = 100;
@@ -18,8 +19,10 @@ export const flushDelayMs = 5;
 const staleFlushMs = 1_000;
 
 interface Pending {
-  captureId: string;
   body: CaptureMessage;
+  /** What the message counts towards a batch's bytes: an upper bound until `exact`. */
+  bytes: number;
+  exact: boolean;
 }
 
 interface Outbox {
@@ -43,18 +46,17 @@ const outboxes = new WeakMap<Queue, Outbox>();
  * batch of {@link maxBatchMessages} is sent at once, from the request that filled it. A failed send
  * logs `capture.enqueue_failed` for every capture in it, by capture id only.
  */
-export function enqueueCapture(
-  queue: Queue,
-  ctx: ExecutionContext,
-  captureId: string,
-  body: CaptureMessage,
-): void {
+export function enqueueCapture(queue: Queue, ctx: ExecutionContext, fitted: FittedMessage): void {
   let outbox = outboxes.get(queue);
   if (outbox === undefined) {
     outbox = { pending: [], scheduledAt: null };
     outboxes.set(queue, outbox);
   }
-  outbox.pending.push({ captureId, body });
+  outbox.pending.push({
+    body: fitted.message,
+    bytes: fitted.bytes + metadataAllowanceBytes,
+    exact: false,
+  });
   if (outbox.pending.length >= maxBatchMessages) {
     ctx.waitUntil(sendAll(queue, take(outbox)));
     return;
@@ -90,11 +92,11 @@ async function sendBatch(queue: Queue, batch: Pending[]): Promise<void> {
     await queue.sendBatch(batch.map(({ body }) => ({ body, contentType: "json" as const })));
   } catch (error) {
     // The visitors have been redirected already; each lost capture is logged without personal data.
-    for (const { captureId } of batch) {
+    for (const { body } of batch) {
       console.error(
         JSON.stringify({
           event: "capture.enqueue_failed",
-          captureId,
+          captureId: body.captureId,
           error: error instanceof Error ? error.name : typeof error,
         }),
       );
@@ -105,26 +107,43 @@ async function sendBatch(queue: Queue, batch: Pending[]): Promise<void> {
 const encoder = new TextEncoder();
 const nonAscii = /[\u0080-\uffff]/;
 
-/** The UTF-8 size of a message's JSON, as Queues counts it. */
-function messageBytes(body: CaptureMessage): number {
-  const json = JSON.stringify(body);
-  return (nonAscii.test(json) ? encoder.encode(json).byteLength : json.length) + metadataAllowanceBytes;
+/** The message's size as Queues counts it: the UTF-8 bytes of its JSON, and its metadata. */
+function exactBytes(item: Pending): number {
+  if (!item.exact) {
+    const json = JSON.stringify(item.body);
+    item.bytes =
+      (nonAscii.test(json) ? encoder.encode(json).byteLength : json.length) + metadataAllowanceBytes;
+    item.exact = true;
+  }
+  return item.bytes;
 }
 
-/** Splits `pending` into batches of at most {@link maxBatchMessages} and {@link maxBatchBytes}, in order. */
-export function batches<T extends { body: CaptureMessage }>(pending: T[]): T[][] {
-  const result: T[][] = [];
-  let batch: T[] = [];
+/**
+ * Splits `pending` into batches of at most {@link maxBatchMessages} and {@link maxBatchBytes}, in order.
+ * Each message counts as its upper bound (no serialising) until the bounds of a batch add up to more than
+ * the limit; only then are its messages measured, each at most once.
+ */
+function batches(pending: Pending[]): Pending[][] {
+  const result: Pending[][] = [];
+  let batch: Pending[] = [];
   let bytes = 0;
   for (const item of pending) {
-    const size = messageBytes(item.body);
-    if (batch.length > 0 && (batch.length >= maxBatchMessages || bytes + size > maxBatchBytes)) {
+    if (batch.length >= maxBatchMessages) {
       result.push(batch);
       batch = [];
       bytes = 0;
     }
+    if (batch.length > 0 && bytes + item.bytes > maxBatchBytes) {
+      bytes = 0;
+      for (const queued of batch) bytes += exactBytes(queued);
+      if (bytes + exactBytes(item) > maxBatchBytes) {
+        result.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+    }
     batch.push(item);
-    bytes += size;
+    bytes += item.bytes;
   }
   if (batch.length > 0) result.push(batch);
   return result;

@@ -284,7 +284,7 @@ function sendCapture(
         durationMs: response.durationMs,
       },
     };
-    enqueueCapture(env.CAPTURES_QUEUE, ctx, trace.captureId, fitMessage(message).message);
+    enqueueCapture(env.CAPTURES_QUEUE, ctx, fitMessage(message));
   } catch (error) {
     // The visitor is redirected all the same; the failure is logged without any personal data.
     logError("capture.enqueue_failed", trace.captureId, error);
