@@ -51,6 +51,9 @@ import { registerUpdateRule } from "./routes/rules.update.ts";
 import { registerCreateStore } from "./routes/stores.create.ts";
 import { registerGetStore } from "./routes/stores.get.ts";
 import { registerListStores } from "./routes/stores.list.ts";
+import { registerGetSubscription } from "./routes/subscriptions.get.ts";
+import { registerListSubscriptions } from "./routes/subscriptions.list.ts";
+import { registerTransitionSubscription } from "./routes/subscriptions.transition.ts";
 import { registerCreateTheme } from "./routes/themes.create.ts";
 import { registerGetTheme } from "./routes/themes.get.ts";
 import { registerListThemes } from "./routes/themes.list.ts";
@@ -96,6 +99,9 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCreateStore,
   registerListStores,
   registerGetStore,
+  registerTransitionSubscription,
+  registerListSubscriptions,
+  registerGetSubscription,
   registerCreateOrder,
   registerCreateCafe24Order,
   registerListOrders,
