@@ -1,0 +1,100 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { NotFound, ValidationFailed } from "../../domain/errors.ts";
+import { refundProduct } from "../../domain/refunds.ts";
+import { findRefundTargets, storeWebhookPrincipal } from "../../domain/store-orders.ts";
+import { withTransaction } from "../../domain/transaction.ts";
+import { shopifyRefundToRequests } from "../adapters/shopify.ts";
+import type { ApiApp } from "../hono-env.ts";
+import { readShopifyWebhook } from "../middleware/store-orders.ts";
+import { problemResponses } from "../problem.ts";
+import { hashId } from "../schemas/common.ts";
+
+export const shopifyRefundWebhookAnswer = z
+  .object({
+    refunds: z.array(
+      z.object({
+        id: hashId("The ledger refund."),
+        created: z.boolean().openapi({ description: "False when this refund line was recorded before." }),
+      }),
+    ),
+  })
+  .openapi("ShopifyRefundWebhookResult");
+
+export const shopifyRefundsCreateRoute = createRoute({
+  method: "post",
+  path: "/webhooks/shopify/refunds-create",
+  tags: ["Webhooks"],
+  summary: "Shopify refunds/create webhook",
+  description:
+    "Shopify's `refunds/create` payload, signed with `X-Shopify-Hmac-Sha256`. Each refunded line becomes a product refund of the order's account (its subtotal and tax, in minor units), credited by the refund waterfall; all lines in one transaction, idempotent per refund line. The order must have been ingested (404 otherwise, so Shopify retries). Shipping refunds name no product and are not recorded.",
+  responses: {
+    200: {
+      description: "Recorded (or recorded before).",
+      content: { "application/json": { schema: shopifyRefundWebhookAnswer } },
+    },
+    ...problemResponses(400, 401, 404, 413, 422, 503),
+  },
+});
+
+export function registerShopifyRefundsCreate(app: ApiApp): void {
+  app.openapi(shopifyRefundsCreateRoute, async (c) => {
+    const { payload, store } = await readShopifyWebhook(c);
+    const read = shopifyRefundToRequests(payload, { currency: store.currency, taxesIncluded: false });
+    const first = read[0];
+    if (!first) return c.json({ refunds: [] }, 200);
+    const targets = await findRefundTargets(c.var.db, {
+      brandId: store.brandId,
+      platform: "shopify",
+      orderExternalId: first.orderExternalId,
+      skus: read.map((request) => request.sku),
+    });
+    if (!targets) throw new NotFound("order", `No Shopify order ${first.orderExternalId} has been ingested.`);
+    // The refund payload does not say whether prices included tax; the stored order does (no tax of its own).
+    const requests =
+      targets.taxTotal === 0
+        ? shopifyRefundToRequests(payload, { currency: targets.currency, taxesIncluded: true })
+        : read;
+    const lines = requests.map((request) => ({ request, productId: targets.productIds.get(request.sku) }));
+    const missing = lines.filter((line) => line.productId === undefined);
+    if (missing.length > 0)
+      throw new ValidationFailed(
+        missing.map(({ request }) => ({
+          field: "refund_line_items.line_item.sku",
+          category: "not_found",
+          message: `The brand has no product ${request.sku}.`,
+        })),
+      );
+    const results = await withTransaction(c.var.db, async (tx) => {
+      const done = [];
+      // One refund per line, all in this transaction: each locks the same account row.
+      for (const { request, productId } of lines) {
+        if (productId === undefined) continue;
+        done.push(
+          await refundProduct({
+            ctx: { db: tx, principal: storeWebhookPrincipal, ids: c.var.ids },
+            input: {
+              accountId: targets.accountId,
+              productId,
+              amount: request.amount,
+              currency: request.currency,
+              platform: "shopify",
+              externalId: request.externalId,
+              reason: request.reason,
+              refundedAt: new Date(request.refundedAt),
+            },
+          }),
+        );
+      }
+      return done;
+    });
+    return c.json(
+      {
+        refunds: results.map((result) => ({
+          id: c.var.ids.encode("refund", result.refund.id),
+          created: result.created,
+        })),
+      },
+      200,
+    );
+  });
+}
