@@ -41,10 +41,45 @@ export interface HashIds {
 
 const cache = new Map<string, HashIds>();
 
+const escapeRegExp = (word: string): string => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The same decision as sqids' own blocklist check, compiled once: sqids tests every blocklist word
+ * (about 560) with a regular expression on every encode, about 45 µs per id, and an order's response
+ * carries some 25 ids. Words of three letters or fewer only block an id equal to them; words with a
+ * digit block an id that starts or ends with them; the others block an id that contains them.
+ */
+export function blockedIdCheck(words: ReadonlySet<string>): (id: string) => boolean {
+  const short = new Set<string>();
+  const edges: string[] = [];
+  const inner: string[] = [];
+  for (const word of words) {
+    if (word.length <= 3) short.add(word);
+    else if (/\d/.test(word)) edges.push(escapeRegExp(word));
+    else inner.push(escapeRegExp(word));
+  }
+  const edge = edges.length > 0 ? new RegExp(`^(?:${edges.join("|")})|(?:${edges.join("|")})$`) : null;
+  const contains = inner.length > 0 ? new RegExp(inner.join("|")) : null;
+  return (id) => {
+    const lower = id.toLowerCase();
+    if (lower.length <= 3) return short.has(lower);
+    return short.has(lower) || (edge?.test(lower) ?? false) || (contains?.test(lower) ?? false);
+  };
+}
+
+/** Sqids with its blocklist check replaced by {@link blockedIdCheck}: the same ids, much faster. */
+function fastSqids(alphabet: string): Sqids {
+  const sqids = new Sqids({ alphabet, minLength: 8 });
+  // `blocklist` and `isBlockedId` are private in sqids' types; they are plain properties at run time.
+  const internals = sqids as unknown as { blocklist: Set<string>; isBlockedId: (id: string) => boolean };
+  internals.isBlockedId = blockedIdCheck(internals.blocklist);
+  return sqids;
+}
+
 export function hashIds(alphabet: string): HashIds {
   const cached = cache.get(alphabet);
   if (cached) return cached;
-  const sqids = new Sqids({ alphabet, minLength: 8 });
+  const sqids = fastSqids(alphabet);
   const codec: HashIds = {
     encode: (kind, id) => sqids.encode([entityKinds[kind], id]),
     decode: (kind, value) => {

@@ -1,5 +1,6 @@
+import Sqids from "sqids";
 import { describe, expect, it } from "vitest";
-import { entityKinds, hashIds } from "../../domain/hash-ids.ts";
+import { blockedIdCheck, entityKinds, hashIds } from "../../domain/hash-ids.ts";
 
 const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
 const codec = hashIds(alphabet);
@@ -56,5 +57,42 @@ describe("hash ids", () => {
 
   it("refuses ids below 1 and lists of another length", () => {
     expect(codec.decode("landing", codec.encode("landing", 0))).toBeNull();
+  });
+});
+
+describe("the compiled blocklist check", () => {
+  // sqids' own check, called on a plain instance (private in its types, a method at run time).
+  const plain = new Sqids({ alphabet, minLength: 8 });
+  const libraryCheck = (id: string): boolean =>
+    (plain as unknown as { isBlockedId(id: string): boolean }).isBlockedId(id);
+  const words = [...(plain as unknown as { blocklist: Set<string> }).blocklist];
+  const fast = blockedIdCheck(new Set(words));
+
+  it("decides exactly as sqids does, word by word", () => {
+    const candidates = words.flatMap((word) => [
+      word,
+      word.toUpperCase(),
+      `${word}x9Q`,
+      `Zq7${word}`,
+      `ab${word}cd`,
+      word.slice(1),
+      `${word.slice(0, -1)}`,
+    ]);
+    const decisions = candidates.map((id) => [id, fast(id)]);
+    expect(decisions).toEqual(candidates.map((id) => [id, libraryCheck(id)]));
+    // Both kinds of answer occur, so the comparison means something.
+    expect(decisions.filter(([, blocked]) => blocked).length).toBeGreaterThan(1000);
+    expect(decisions.filter(([, blocked]) => !blocked).length).toBeGreaterThan(100);
+  });
+
+  it("gives the ids plain sqids gives, including the ones it re-encodes", () => {
+    const unblocked = new Sqids({ alphabet, minLength: 8, blocklist: new Set() });
+    let reEncoded = 0;
+    for (let id = 1; id <= 20_000; id += 1) {
+      const expected = plain.encode([entityKinds.order, id]);
+      expect(codec.encode("order", id)).toBe(expected);
+      if (expected !== unblocked.encode([entityKinds.order, id])) reEncoded += 1;
+    }
+    expect(reEncoded).toBeGreaterThan(0);
   });
 });
