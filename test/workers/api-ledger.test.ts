@@ -378,6 +378,42 @@ describe("POST /api/v1/refunds", () => {
   });
 });
 
+describe("one customer, many writers", () => {
+  it("50 orders, refunds and payments at once through the API keep the totals exact", async () => {
+    const tenant = await createSalesTenant();
+    const email = customerEmail("crowd");
+    const first = await placeOrder(tenant, email, "2026-01-01T00:00:00.000Z", [serum]);
+    const account: string = first.account.id;
+    const product = productOf(first, serum.sku);
+    const writes = Array.from({ length: 50 }, (_, i) => {
+      if (i % 5 === 0)
+        return postPayment({ account, amount: 1_000 + i, currency: "KRW", method: "card" }, tenant.key);
+      if (i % 2 === 0)
+        return postRefund({ account, product, amount: 10_000 + i, currency: "KRW" }, tenant.key);
+      const day = String((i % 28) + 1).padStart(2, "0");
+      return placeOrder(tenant, email, `2026-02-${day}T00:00:00.000Z`, [serum, mask]).then(() => ({
+        status: 201,
+        text: "",
+      }));
+    });
+    const statuses = (await Promise.all(writes)).map((r) => r.status);
+    // Orders and payments always succeed; a refund fits or is refused, never half-written, never a 500.
+    expect(statuses.filter((s) => s !== 201 && s !== 422)).toEqual([]);
+    const state = await storedAndRecomputed(decode("account", account));
+    expect(state.stored).toEqual(state.recomputed);
+    expect(state.drift).toEqual(noDrift);
+    // 1 + 20 orders; 10 payments of 1,000 + i on top of the orders' own; 20 refunds.
+    expect(state.stored.invoiced).toBe(42_000 + 20 * 51_900);
+    expect(state.stored.paid).toBe(
+      42_000 + 20 * 51_900 + [0, 5, 10, 15, 20, 25, 30, 35, 40, 45].reduce((s, i) => s + 1_000 + i, 0),
+    );
+    const refunds = statuses.filter((_, i) => i % 5 !== 0 && i % 2 === 0);
+    expect(refunds).toHaveLength(20);
+    expect(state.stored.refunded).toBeLessThanOrEqual(21 * 42_000);
+    expect(state.stored.credited).toBe(state.stored.refunded);
+  });
+});
+
 describe("POST /api/v1/payments", () => {
   it("adds to paid and balance, lowers outstanding, and is idempotent on external_id", async () => {
     const tenant = await createSalesTenant();
