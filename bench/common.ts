@@ -1,0 +1,213 @@
+/**
+ * What the benchmarks share: the Worker bundle as `wrangler deploy` builds it, the compatibility date
+ * both it and Miniflare accept, and the project's WebSocket-to-TCP bridge with a round-trip counter.
+ */
+import { execFile } from "node:child_process";
+import { readdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { supportedCompatibilityDate } from "miniflare";
+import { WebSocket } from "ws";
+import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const run = promisify(execFile);
+
+/** The benches' sqids alphabet (any valid one: hash ids are only decoded by the same Worker). */
+export const benchAlphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
+
+/** wrangler.toml's date, or the newest the installed workerd supports when that is older. */
+const configuredCompatibilityDate = "2026-10-01";
+export const compatibilityDate =
+  supportedCompatibilityDate < configuredCompatibilityDate
+    ? supportedCompatibilityDate
+    : configuredCompatibilityDate;
+
+/** Builds a Worker exactly as `wrangler deploy` would, without deploying it; returns the script's path. */
+export async function bundleWorker(
+  outdir: string,
+  config = path.join(root, "wrangler.toml"),
+): Promise<string> {
+  // Through this process's own node: wrangler needs node 22, which the system node may not be.
+  const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
+  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", config], {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const script = (await readdir(outdir)).find((file) => file.endsWith(".js"));
+  if (!script) throw new Error(`wrangler produced no script in ${outdir}`);
+  return path.join(outdir, script);
+}
+
+export interface RoundTrips {
+  roundTrips: number;
+  connections: number;
+  /** Bytes the client sent (queries and their parameters). */
+  bytes: number;
+}
+
+export type CountingBridge = RoundTrips & { port: number; close(): Promise<void> };
+
+/**
+ * Counts, in what the client sends, every message the client must wait on before it can go
+ * on: the startup packet, a simple Query ('Q') and the Sync ('S') that ends an extended query.
+ */
+function roundTripCounter(counts: RoundTrips) {
+  let buffer: Buffer = Buffer.alloc(0);
+  let startup = true;
+  return (chunk: Buffer) => {
+    counts.bytes += chunk.length;
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    for (;;) {
+      if (startup) {
+        if (buffer.length < 8) return;
+        const length = buffer.readInt32BE(0);
+        if (buffer.length < length) return;
+        const code = buffer.readInt32BE(4);
+        buffer = buffer.subarray(length);
+        // 80877103 asks for TLS and is answered before the real startup packet follows.
+        if (code !== 80877103) {
+          startup = false;
+          counts.roundTrips += 1;
+        }
+        continue;
+      }
+      if (buffer.length < 5) return;
+      const total = 1 + buffer.readInt32BE(1);
+      if (buffer.length < total) return;
+      const type = String.fromCharCode(buffer[0] ?? 0);
+      if (type === "Q" || type === "S") counts.roundTrips += 1;
+      buffer = buffer.subarray(total);
+    }
+  };
+}
+
+/** The project's bridge (scripts/lib/ws-bridge.ts) with every connection's round trips counted. */
+export async function startCountingBridge(target: { host: string; port: number }): Promise<CountingBridge> {
+  const counts = { roundTrips: 0, connections: 0, bytes: 0 };
+  const handle = await startWsBridge(target, 0, {
+    observe: () => {
+      counts.connections += 1;
+      return roundTripCounter(counts);
+    },
+  });
+  return Object.assign(counts, handle);
+}
+
+/** The p-th percentile of sorted values (nearest rank). */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+export interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Opens a Chrome DevTools Protocol session on one inspector target. */
+export async function devtools(url: string) {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  let id = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  ws.on("message", (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as { id?: number; result?: unknown };
+    if (message.id !== undefined) waiting.get(message.id)?.(message.result);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      id += 1;
+      waiting.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => ws.close() };
+}
+
+/** Milliseconds of JavaScript (not idle, not garbage collection) per function, largest first. */
+export function selfTimes(profile: CpuProfile): {
+  busy: number;
+  gc: number;
+  program: number;
+  functions: [string, number][];
+} {
+  const byNode = new Map<number, number>();
+  profile.samples.forEach((sample, index) => {
+    byNode.set(sample, (byNode.get(sample) ?? 0) + (profile.timeDeltas[index + 1] ?? 0) / 1000);
+  });
+  const byFunction = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const name = `${functionName || "(anonymous)"} ${url.split("/").at(-1) ?? ""}:${lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + (byNode.get(node.id) ?? 0));
+  }
+  const sum = (prefix: string) =>
+    [...byFunction].filter(([name]) => name.startsWith(prefix)).reduce((t, [, ms]) => t + ms, 0);
+  const total = [...byFunction.values()].reduce((t, ms) => t + ms, 0);
+  // "(program)": the isolate is neither idle nor running JavaScript. workerd's isolates share its
+  // thread, so this also holds other isolates' turns and is not counted as this one's work.
+  const program = sum("(program)");
+  return {
+    busy: total - sum("(idle)") - program,
+    gc: sum("(garbage collector)"),
+    program,
+    functions: [...byFunction]
+      .filter(([name]) => !name.startsWith("(idle)") && !name.startsWith("(program)"))
+      .sort((a, b) => b[1] - a[1]),
+  };
+}
+
+/**
+ * `BENCH_PROFILE=<dir>`: JavaScript CPU profiles, through the Chrome DevTools Protocol, of every
+ * worker in workerd over the throughput phase: the consumer (`core:user:`) and Miniflare's own
+ * simulators (KV namespace object `kv:ns`, queues, the entry worker). Each goes to
+ * `<dir>/<worker>.cpuprofile`; the returned function stops them and prints busy time per worker
+ * and the consumer's top functions.
+ */
+export async function startProfiles(
+  inspectorPort: number,
+  unit = "batch",
+): Promise<(units: number) => Promise<void>> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
+    id: string;
+    webSocketDebuggerUrl: string;
+  }[];
+  const sessions = await Promise.all(
+    targets.map(async (target) => ({ id: target.id, session: await devtools(target.webSocketDebuggerUrl) })),
+  );
+  for (const { session } of sessions) {
+    await session.send("Profiler.enable");
+    await session.send("Profiler.setSamplingInterval", { interval: 1000 });
+    await session.send("Profiler.start");
+  }
+  return async (units) => {
+    const dir = process.env.BENCH_PROFILE ?? os.tmpdir();
+    const lines: string[] = [];
+    for (const { id, session } of sessions) {
+      const { profile } = (await session.send("Profiler.stop")) as { profile: CpuProfile };
+      session.close();
+      await writeFile(
+        path.join(dir, `${id.replaceAll(":", "_") || "worker"}.cpuprofile`),
+        JSON.stringify(profile),
+      );
+      const times = selfTimes(profile);
+      if (times.busy < 1) continue;
+      lines.push(
+        `${id}: ${round(times.busy / units)} ms JS per ${unit} (gc ${round(times.gc / units)}, "(program)" ${round(times.program / units)})`,
+      );
+      for (const [name, ms] of times.functions.slice(0, id === "core:user:" ? 40 : 8))
+        lines.push(`    ${String(round(ms / units, 2)).padStart(7)}  ${name}`);
+    }
+    console.error(`workerd JavaScript over the throughput phase:\n${lines.join("\n")}`);
+  };
+}
