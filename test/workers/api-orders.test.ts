@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createOrderBody, orderInput } from "../../api/schemas/order.ts";
 import { openDb } from "../../db/client.ts";
 import {
@@ -551,9 +551,16 @@ describe("a failure in the middle of ingestion", () => {
         coupons: [],
         payment: undefined,
       });
+      const logged = vi.spyOn(console, "error");
       const response = await postOrder(tenant, body);
       expectProblem(response, 500);
       expect(response.text).not.toContain("injected");
+      // The failure is logged with its kind and code, never with the order's personal data.
+      const lines = logged.mock.calls.map((call) => call.map(String).join(" "));
+      logged.mockRestore();
+      expect(lines.some((line) => line.includes('"api.error"'))).toBe(true);
+      for (const secret of [body.customer.email, "Minji", "1234-5678", "Teheran", poison])
+        expect(lines.filter((line) => line.includes(secret))).toEqual([]);
       expect(await footprint(body.customer.email)).toEqual({
         emails: 0,
         accounts: 0,
