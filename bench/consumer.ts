@@ -12,34 +12,29 @@
  * through one Durable Object); and consumers that only take Miniflare's queue dispatch, with and
  * without the same number of local KV writes. Miniflare's KV files live on tmpfs, not on disk.
  */
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { Miniflare, supportedCompatibilityDate } from "miniflare";
+import { Miniflare } from "miniflare";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { WebSocket } from "ws";
 import { hashIds } from "../domain/hash-ids.ts";
 import { uuidv7 } from "../domain/uuid-v7.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
-import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
 import { iphoneSafari, seoulCf } from "../test/support/fixtures.ts";
+import {
+  benchAlphabet as alphabet,
+  bundleWorker as bundle,
+  type CountingBridge,
+  compatibilityDate,
+  startCountingBridge,
+  startProfiles,
+} from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const run = promisify(execFile);
-const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
-const configuredCompatibilityDate = "2026-10-01";
-const compatibilityDate =
-  supportedCompatibilityDate < configuredCompatibilityDate
-    ? supportedCompatibilityDate
-    : configuredCompatibilityDate;
 const capturesQueue = "leadrail-captures";
 const batchSize = 100;
 const target = 5000;
@@ -55,60 +50,6 @@ const median = (values: readonly number[]): number => {
 };
 
 // ── the wire: the project's WebSocket-to-TCP bridge, counting round trips ──
-
-interface RoundTrips {
-  roundTrips: number;
-  connections: number;
-  /** Bytes the client sent (queries and their parameters). */
-  bytes: number;
-}
-
-type CountingBridge = RoundTrips & { port: number; close(): Promise<void> };
-
-/**
- * Counts, in what the client sends, every message the client must wait on before it can go
- * on: the startup packet, a simple Query ('Q') and the Sync ('S') that ends an extended query.
- */
-function roundTripCounter(bridge: RoundTrips) {
-  let buffer: Buffer = Buffer.alloc(0);
-  let startup = true;
-  return (chunk: Buffer) => {
-    bridge.bytes += chunk.length;
-    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-    for (;;) {
-      if (startup) {
-        if (buffer.length < 8) return;
-        const length = buffer.readInt32BE(0);
-        if (buffer.length < length) return;
-        const code = buffer.readInt32BE(4);
-        buffer = buffer.subarray(length);
-        // 80877103 asks for TLS and is answered before the real startup packet follows.
-        if (code !== 80877103) {
-          startup = false;
-          bridge.roundTrips += 1;
-        }
-        continue;
-      }
-      if (buffer.length < 5) return;
-      const total = 1 + buffer.readInt32BE(1);
-      if (buffer.length < total) return;
-      const type = String.fromCharCode(buffer[0] ?? 0);
-      if (type === "Q" || type === "S") bridge.roundTrips += 1;
-      buffer = buffer.subarray(total);
-    }
-  };
-}
-
-async function startCountingBridge(target: { host: string; port: number }): Promise<CountingBridge> {
-  const counts = { roundTrips: 0, connections: 0, bytes: 0 };
-  const handle = await startWsBridge(target, 0, {
-    observe: () => {
-      counts.connections += 1;
-      return roundTripCounter(counts);
-    },
-  });
-  return Object.assign(counts, handle);
-}
 
 // ── fixtures ──
 
@@ -255,22 +196,6 @@ function messageFactory(tenants: readonly Tenant[]) {
 }
 
 // ── the Worker ──
-
-async function bundle(outdir: string): Promise<string> {
-  const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
-  await run(
-    process.execPath,
-    [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", path.join(root, "wrangler.toml")],
-    {
-      cwd: root,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-      maxBuffer: 16 * 1024 * 1024,
-    },
-  );
-  const script = (await readdir(outdir)).find((file) => file.endsWith(".js"));
-  if (!script) throw new Error(`wrangler produced no script in ${outdir}`);
-  return path.join(outdir, script);
-}
 
 interface BatchTimings {
   connect: number;
@@ -422,109 +347,6 @@ async function cpuMeter(): Promise<() => Promise<CpuSample>> {
       postgres: await sum(postgres),
       machine: await machineBusySeconds(),
     };
-  };
-}
-
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/** Opens a Chrome DevTools Protocol session on one inspector target. */
-async function devtools(url: string) {
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let id = 0;
-  const waiting = new Map<number, (result: unknown) => void>();
-  ws.on("message", (data: Buffer) => {
-    const message = JSON.parse(data.toString()) as { id?: number; result?: unknown };
-    if (message.id !== undefined) waiting.get(message.id)?.(message.result);
-  });
-  const send = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve) => {
-      id += 1;
-      waiting.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  return { send, close: () => ws.close() };
-}
-
-/** Milliseconds of JavaScript (not idle, not garbage collection) per function, largest first. */
-function selfTimes(profile: CpuProfile): {
-  busy: number;
-  gc: number;
-  program: number;
-  functions: [string, number][];
-} {
-  const byNode = new Map<number, number>();
-  profile.samples.forEach((sample, index) => {
-    byNode.set(sample, (byNode.get(sample) ?? 0) + (profile.timeDeltas[index + 1] ?? 0) / 1000);
-  });
-  const byFunction = new Map<string, number>();
-  for (const node of profile.nodes) {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const name = `${functionName || "(anonymous)"} ${url.split("/").at(-1) ?? ""}:${lineNumber + 1}`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + (byNode.get(node.id) ?? 0));
-  }
-  const sum = (prefix: string) =>
-    [...byFunction].filter(([name]) => name.startsWith(prefix)).reduce((t, [, ms]) => t + ms, 0);
-  const total = [...byFunction.values()].reduce((t, ms) => t + ms, 0);
-  // "(program)": the isolate is neither idle nor running JavaScript. workerd's isolates share its
-  // thread, so this also holds other isolates' turns and is not counted as this one's work.
-  const program = sum("(program)");
-  return {
-    busy: total - sum("(idle)") - program,
-    gc: sum("(garbage collector)"),
-    program,
-    functions: [...byFunction]
-      .filter(([name]) => !name.startsWith("(idle)") && !name.startsWith("(program)"))
-      .sort((a, b) => b[1] - a[1]),
-  };
-}
-
-/**
- * `BENCH_PROFILE=<dir>`: JavaScript CPU profiles, through the Chrome DevTools Protocol, of every
- * worker in workerd over the throughput phase: the consumer (`core:user:`) and Miniflare's own
- * simulators (KV namespace object `kv:ns`, queues, the entry worker). Each goes to
- * `<dir>/<worker>.cpuprofile`; the returned function stops them and prints busy time per worker
- * and the consumer's top functions.
- */
-async function startProfiles(inspectorPort: number): Promise<(batches: number) => Promise<void>> {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
-    id: string;
-    webSocketDebuggerUrl: string;
-  }[];
-  const sessions = await Promise.all(
-    targets.map(async (target) => ({ id: target.id, session: await devtools(target.webSocketDebuggerUrl) })),
-  );
-  for (const { session } of sessions) {
-    await session.send("Profiler.enable");
-    await session.send("Profiler.setSamplingInterval", { interval: 1000 });
-    await session.send("Profiler.start");
-  }
-  return async (batches) => {
-    const dir = process.env.BENCH_PROFILE ?? os.tmpdir();
-    const lines: string[] = [];
-    for (const { id, session } of sessions) {
-      const { profile } = (await session.send("Profiler.stop")) as { profile: CpuProfile };
-      session.close();
-      await writeFile(
-        path.join(dir, `${id.replaceAll(":", "_") || "worker"}.cpuprofile`),
-        JSON.stringify(profile),
-      );
-      const times = selfTimes(profile);
-      if (times.busy < 1) continue;
-      lines.push(
-        `${id}: ${round(times.busy / batches)} ms JS per batch (gc ${round(times.gc / batches)}, "(program)" ${round(times.program / batches)})`,
-      );
-      for (const [name, ms] of times.functions.slice(0, id === "core:user:" ? 40 : 8))
-        lines.push(`    ${String(round(ms / batches, 2)).padStart(7)}  ${name}`);
-    }
-    console.error(`workerd JavaScript over the throughput phase:\n${lines.join("\n")}`);
   };
 }
 

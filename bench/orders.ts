@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
+import autocannon, { type Result as LoadSummary } from "autocannon";
 import { Miniflare } from "miniflare";
 import pg from "pg";
 import type { NormalisedOrder } from "../api/schemas/order.ts";
@@ -22,6 +22,7 @@ import {
   type CountingBridge,
   compatibilityDate,
   percentile,
+  root,
   startCountingBridge,
   startProfiles,
 } from "./common.ts";
@@ -175,6 +176,74 @@ async function roundTripsOfOne(
   return bridge.roundTrips - before;
 }
 
+interface LoadResult {
+  samples: number[];
+  statuses: Record<string, number>;
+  result: LoadSummary;
+}
+
+/** `connections` clients posting distinct orders for `seconds`; latencies of the 201s. */
+async function load(url: string, key: string, make: () => unknown, seconds: number): Promise<LoadResult> {
+  const samples: number[] = [];
+  const statuses: Record<string, number> = {};
+  const instance = autocannon({
+    url,
+    connections,
+    duration: seconds,
+    timeout: 10,
+    requests: [
+      {
+        method: "POST",
+        path: "/api/v1/orders",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        setupRequest: (request) => ({ ...request, body: JSON.stringify(make()) }),
+      },
+    ],
+  });
+  instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+    if (statusCode === 201) samples.push(responseTime);
+  });
+  return { samples, statuses, result: await instance };
+}
+
+/**
+ * The floor (bench/floor/orders-floor.ts): the same requests through Miniflare to a Worker that only
+ * opens a connection like the API, makes as many trivial round trips and answers as much JSON.
+ */
+async function floor(
+  outdir: string,
+  databaseUrl: string,
+  bridgePort: number,
+  roundTrips: number,
+  make: () => unknown,
+  seconds: number,
+): Promise<number> {
+  const script = await bundleWorker(outdir, path.join(root, "bench/floor/wrangler.orders-floor.toml"));
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    modules: true,
+    scriptPath: script,
+    modulesRoot: path.dirname(script),
+    compatibilityDate,
+    compatibilityFlags: ["nodejs_compat"],
+    bindings: {
+      DATABASE_URL: databaseUrl,
+      DB_WS_PROXY: `127.0.0.1:${bridgePort}`,
+      ROUND_TRIPS: String(roundTrips),
+    },
+  });
+  try {
+    const url = (await mf.ready).toString();
+    await load(url, "floor", make, 2);
+    const { samples, result } = await load(url, "floor", make, seconds);
+    return samples.length / result.duration;
+  } finally {
+    await mf.dispose();
+  }
+}
+
 const bench: Bench = {
   name: "orders",
   async run({ databaseUrl, quick }): Promise<BenchResult> {
@@ -227,29 +296,9 @@ const bench: Bench = {
       const flat =
         [1, 3, 10].every((items) => new Set(roundTrips[items]).size === 1) && perOrder(1) === perOrder(10);
 
-      const samples: number[] = [];
-      const statuses: Record<string, number> = {};
       const stopProfiles = process.env.BENCH_PROFILE ? await startProfiles(9331, "order") : null;
       const cpuBefore = cpuSeconds();
-      const instance = autocannon({
-        url,
-        connections,
-        duration: seconds,
-        timeout: 10,
-        requests: [
-          {
-            method: "POST",
-            path: "/api/v1/orders",
-            headers: { authorization: `Bearer ${fixture.key}`, "content-type": "application/json" },
-            setupRequest: (request) => ({ ...request, body: JSON.stringify(make()) }),
-          },
-        ],
-      });
-      instance.on("response", (_client, statusCode, _bytes, responseTime) => {
-        statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-        if (statusCode === 201) samples.push(responseTime);
-      });
-      const result = await instance;
+      const { samples, statuses, result } = await load(url, fixture.key, make, seconds);
       const cpuAfter = cpuSeconds();
       await stopProfiles?.(samples.length);
       const sorted = Float64Array.from(samples).sort();
@@ -275,6 +324,14 @@ const bench: Bench = {
       // Orders still in flight when the load generator stops are stored without being counted.
       const expectedStored = 20 + 9 + samples.length;
       const storedAsAnswered = stored >= expectedStored && stored <= expectedStored + connections;
+      const floorRps = await floor(
+        path.join(outdir, "floor"),
+        scratch.url,
+        bridge.port,
+        perOrder(itemsPerOrder) - 1,
+        make,
+        seconds,
+      );
       const cpu =
         cpuBefore && cpuAfter && samples.length > 0
           ? {
@@ -287,6 +344,8 @@ const bench: Bench = {
         name: "orders",
         metrics: {
           orders_per_s: Math.round(ordersPerSecond),
+          floor_requests_per_s: Math.round(floorRps),
+          share_of_floor_pct: Math.round((ordersPerSecond / floorRps) * 1000) / 10,
           orders_created: samples.length,
           other_statuses:
             Object.entries(statuses)
@@ -310,7 +369,7 @@ const bench: Bench = {
           {
             name: `at least ${target} orders/s through the API (${itemsPerOrder} items each)`,
             met: ordersPerSecond >= target && storedAsAnswered && inconsistentAccounts === 0,
-            detail: `${Math.round(ordersPerSecond)} orders/s over ${seconds} s with ${connections} connections; ${stored} orders stored (${expectedStored} answered 201, at most ${connections} more in flight at the end), ${inconsistentAccounts} accounts whose totals differ from their rows`,
+            detail: `${Math.round(ordersPerSecond)} orders/s over ${seconds} s with ${connections} connections (the floor — same requests, same connection and round trips, no ingestion — did ${Math.round(floorRps)}/s); ${stored} orders stored (${expectedStored} answered 201, at most ${connections} more in flight at the end), ${inconsistentAccounts} accounts whose totals differ from their rows`,
           },
           {
             name: "round trips per order do not grow with the number of items",
