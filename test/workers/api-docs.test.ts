@@ -23,6 +23,13 @@ const paths: Record<string, string[]> = {
   "/api/v1/admin/publish": ["post"],
   "/api/v1/failed-events": ["get"],
   "/api/v1/failed-events/replay": ["post"],
+  "/api/v1/markets": ["get", "post"],
+  "/api/v1/markets/{id}": ["get"],
+  "/api/v1/stores": ["get", "post"],
+  "/api/v1/stores/{id}": ["get"],
+  "/api/v1/subscriptions": ["get"],
+  "/api/v1/subscriptions/{id}": ["get"],
+  "/api/v1/subscriptions/{id}/transitions": ["post"],
 };
 
 describe("API description", () => {
