@@ -61,14 +61,17 @@ export function personalInfo(input: {
   return hashed(parts, ["person", parts.firstName, parts.lastName, parts.phone]);
 }
 
-export function address(input: {
+/** An address as orders carry it (the API's field names). */
+export interface AddressInput {
   country: string;
   region?: string | undefined;
   city?: string | undefined;
   postal_code?: string | undefined;
   line1?: string | undefined;
   line2?: string | undefined;
-}): Hashed<AddressParts> {
+}
+
+export function address(input: AddressInput): Hashed<AddressParts> {
   const parts = {
     country: cleanText(input.country).toUpperCase(),
     region: cleanText(input.region),

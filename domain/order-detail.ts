@@ -1,9 +1,21 @@
 import { and, asc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../db/client.ts";
 import { orders } from "../db/schema/sales.ts";
+import type { AccountTotals } from "./account-totals.ts";
 import { NotFound } from "./errors.ts";
 import { assertBrand } from "./scope.ts";
 import { type Page, type PageInput, toPage, type VerbContext } from "./verb.ts";
+
+/** One line of an order's invoice. */
+export interface InvoiceLine {
+  id: number;
+  kind: "product" | "shipping";
+  order_item_id: number | null;
+  product_id: number | null;
+  description: string;
+  amount: number;
+  credited_total: number;
+}
 
 /** Timestamps arrive as JSON strings (ISO 8601); amounts as integers in minor units. */
 export interface OrderDetail {
@@ -48,28 +60,11 @@ export interface OrderDetail {
     amount: number;
     credited_total: number;
     issued_at: string;
-    items: {
-      id: number;
-      kind: "product" | "shipping";
-      order_item_id: number | null;
-      product_id: number | null;
-      description: string;
-      amount: number;
-      credited_total: number;
-    }[];
+    items: InvoiceLine[];
   };
   coupons: { code: string; discount: number }[];
   payments: { id: number; amount: number; method: string; external_id: string | null; received_at: string }[];
-  account: {
-    id: number;
-    currency: string;
-    invoiced: number;
-    credited: number;
-    paid: number;
-    refunded: number;
-    balance: number;
-    outstanding: number;
-  };
+  account: AccountTotals & { id: number; currency: string };
 }
 
 /** One statement: the order with its items, invoice, coupons, payments and the account's totals. */

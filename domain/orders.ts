@@ -4,7 +4,8 @@ import { sqlState, uniqueViolation, violatedConstraint } from "../db/sql-state.t
 import { jsonParam, recordset } from "../queues/capture/sql.ts";
 import { emailHashes, isNormalisedEmail, normaliseEmail } from "./email.ts";
 import { Conflict, FieldErrors, NotFound } from "./errors.ts";
-import { type AddressParts, address, type Hashed, personalInfo } from "./identity.ts";
+import { type AddressInput, type AddressParts, address, type Hashed, personalInfo } from "./identity.ts";
+import type { InvoiceLine } from "./order-detail.ts";
 import { lineTotal, orderAmounts } from "./order-totals.ts";
 import { assertBrand } from "./scope.ts";
 import { renewableStates, type SubscriptionState } from "./subscription-states.ts";
@@ -30,15 +31,6 @@ export interface OrderItemInput {
   discount: number;
   tax: number;
   subscription?: OrderSubscriptionInput | undefined;
-}
-
-export interface AddressInput {
-  country: string;
-  region?: string | undefined;
-  city?: string | undefined;
-  postal_code?: string | undefined;
-  line1?: string | undefined;
-  line2?: string | undefined;
 }
 
 /** A normalised order with its brand resolved (the API decodes the hash id; a webhook finds it by store). */
@@ -495,14 +487,7 @@ function writeStatement(input: OrderInput, p: Prepared, ids: Ids): SQL {
       total: line.total,
     };
   });
-  const invoiceItems: {
-    id: number;
-    kind: "product" | "shipping";
-    order_item_id: number | null;
-    product_id: number | null;
-    description: string;
-    amount: number;
-  }[] = items.map((item, index) => ({
+  const invoiceItems: Omit<InvoiceLine, "credited_total">[] = items.map((item, index) => ({
     id: ids.invoiceItemId(index),
     kind: "product" as const,
     order_item_id: item.id,

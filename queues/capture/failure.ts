@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sqlState } from "../../db/sql-state.ts";
 import type { Env } from "../../workers/env.ts";
 
 /** The longest back-off a message waits between attempts. */
@@ -35,17 +36,6 @@ export class ProcessingError extends Error {
     super("capture processing failed", { cause });
     this.name = "ProcessingError";
   }
-}
-
-/** The SQLSTATE of a database error, looking through the wrappers drizzle adds. */
-export function sqlState(error: unknown): string | null {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === "object"; depth += 1) {
-    const code = "code" in current ? current.code : undefined;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-    current = "cause" in current ? current.cause : undefined;
-  }
-  return null;
 }
 
 /**

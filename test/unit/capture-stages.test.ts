@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { sqlState } from "../../db/sql-state.ts";
 import {
   describeError,
   isConnectionFailure,
   ProcessingError,
   retryDelaySeconds,
-  sqlState,
 } from "../../queues/capture/failure.ts";
 import { jsonParam } from "../../queues/capture/sql.ts";
 import {
