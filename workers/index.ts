@@ -22,6 +22,8 @@ export default {
       case queueNames.captures:
         return handleCaptureBatch(batch, env, ctx);
       case queueNames.capturesDeadLetter:
+      case queueNames.relaysDeadLetter:
+      case queueNames.eventsDeadLetter:
         return handleDeadLetterBatch(batch, env, ctx);
       default:
         // A queue this Worker does not consume: leave the messages for their own consumer.

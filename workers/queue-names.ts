@@ -3,4 +3,7 @@ export const queueNames = {
   captures: "leadrail-captures",
   capturesDeadLetter: "leadrail-captures-dlq",
   relays: "leadrail-relays",
+  relaysDeadLetter: "leadrail-relays-dlq",
+  events: "leadrail-events",
+  eventsDeadLetter: "leadrail-events-dlq",
 } as const;

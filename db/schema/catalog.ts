@@ -1,5 +1,18 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  char,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { createdAt, id, ref, updatedAt } from "./common.ts";
 
 export const brands = pgTable(
@@ -42,6 +55,25 @@ export const partners = pgTable(
     postbackMethod: postbackMethod("postback_method").notNull().default("get"),
     /** Events that fire the postback: lead_accepted, lead_restored, sale, refund. */
     postbackEvents: text("postback_events").array().notNull().default(sql`ARRAY['lead_accepted']::text[]`),
+    /** Body of a `post` postback: `json` or `form` (application/x-www-form-urlencoded). */
+    postbackContentType: text("postback_content_type").notNull().default("json"),
+    /** Extra request headers sent with every postback (values are shown masked when they look secret). */
+    postbackHeaders: jsonb("postback_headers").notNull().default(sql`'{}'::jsonb`),
+    /**
+     * Shared secret with the network: signs outgoing postbacks (`X-Leadrail-Signature`) and verifies its
+     * inbound conversions (`/pb`). Published to KV for the edge; never returned by the API.
+     */
+    signingSecret: text("signing_secret"),
+    /** What a conversion pays, in minor units of `payout_currency` (the `{payout}` macro). */
+    payout: bigint("payout", { mode: "number" }).notNull().default(0),
+    payoutCurrency: char("payout_currency", { length: 3 }),
+    /** Postbacks wait this long after their event before the first attempt. */
+    postbackDelaySeconds: integer("postback_delay_seconds").notNull().default(0),
+    /** Consecutive failed attempts; reset by a success. At `postback_failure_limit` postbacks pause. */
+    postbackConsecutiveFailures: integer("postback_consecutive_failures").notNull().default(0),
+    postbackFailureLimit: integer("postback_failure_limit").notNull().default(25),
+    /** Set when postbacks were paused after too many failures; cleared by the resume call. */
+    postbacksPausedAt: timestamp("postbacks_paused_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("partners_slug_key").on(t.slug)],

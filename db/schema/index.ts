@@ -1,6 +1,7 @@
 export * from "./billing.ts";
 export * from "./capture.ts";
 export * from "./catalog.ts";
+export * from "./events.ts";
 export * from "./identity.ts";
 export * from "./ops.ts";
 export * from "./relay.ts";

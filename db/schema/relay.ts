@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
+  char,
   index,
   integer,
   jsonb,
@@ -9,11 +11,14 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { refunds } from "./billing.ts";
 import { captures } from "./capture.ts";
 import { brands, partners } from "./catalog.ts";
 import { createdAt, id, ref, updatedAt } from "./common.ts";
+import { orders } from "./sales.ts";
 
 /** A lead buyer: accepted leads of a brand are forwarded here with a field mapping. */
 export const relayTargets = pgTable("relay_targets", {
@@ -27,6 +32,15 @@ export const relayTargets = pgTable("relay_targets", {
   /** Outgoing field name → capture field (`email`, `first_name`, `utm_source`, …). */
   fieldMapping: jsonb("field_mapping").notNull().default(sql`'{}'::jsonb`),
   active: boolean("active").notNull().default(true),
+  /** `json` or `form` for a `post` relay. */
+  contentType: text("content_type").notNull().default("json"),
+  /** Extra request headers sent with every relay. */
+  headers: jsonb("headers").notNull().default(sql`'{}'::jsonb`),
+  /** Signs each relay (`X-Leadrail-Signature`); never returned by the API. */
+  signingSecret: text("signing_secret"),
+  /** Events forwarded to this buyer. */
+  events: text("events").array().notNull().default(sql`ARRAY['lead_accepted']::text[]`),
+  delaySeconds: integer("delay_seconds").notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -50,13 +64,93 @@ export const relayJobs = pgTable(
     payload: jsonb("payload").notNull(),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
     lastError: text("last_error"),
+    /** The sale or refund that fired the job (the ledger's events); null for lead events. */
+    orderId: ref("order_id").references(() => orders.id),
+    refundId: ref("refund_id").references(() => refunds.id),
+    succeededAt: timestamp("succeeded_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
+    // One job per source (a capture, an order or a refund), kind, event and recipient. The name is kept
+    // from when captures were the only source, so `ON CONFLICT ON CONSTRAINT` works across the change.
     unique("relay_jobs_capture_dedup_key")
-      .on(t.captureId, t.kind, t.event, t.partnerId, t.relayTargetId)
+      .on(t.captureId, t.orderId, t.refundId, t.kind, t.event, t.partnerId, t.relayTargetId)
       .nullsNotDistinct(),
     index("relay_jobs_status_idx").on(t.status, t.nextAttemptAt),
+    index("relay_jobs_partner_created_idx").on(t.partnerId, t.createdAt),
+  ],
+);
+
+/** Every delivery attempt of a relay job, as sent and as answered. */
+export const relayAttempts = pgTable(
+  "relay_attempts",
+  {
+    id: id(),
+    jobId: ref("job_id")
+      .notNull()
+      .references(() => relayJobs.id),
+    /** 1 for the first attempt. */
+    attempt: integer("attempt").notNull(),
+    url: text("url").notNull(),
+    method: text("method").notNull(),
+    /** Request headers with secret values masked. */
+    requestHeaders: jsonb("request_headers").notNull(),
+    requestBody: text("request_body"),
+    responseStatus: integer("response_status"),
+    /** The response body, capped at a few KB (`response_truncated` says when it was cut). */
+    responseBody: text("response_body"),
+    responseTruncated: boolean("response_truncated").notNull().default(false),
+    latencyMs: integer("latency_ms"),
+    /** Why the attempt failed without an HTTP answer (timeout, connection refused, …). */
+    error: text("error"),
+    succeeded: boolean("succeeded").notNull(),
+    attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("relay_attempts_job_attempt_key").on(t.jobId, t.attempt)],
+);
+
+/** Something an operator must look at (e.g. a partner's postbacks paused after repeated failures). */
+export const operatorAlerts = pgTable(
+  "operator_alerts",
+  {
+    id: id(),
+    kind: text("kind").notNull(),
+    partnerId: ref("partner_id").references(() => partners.id),
+    message: text("message").notNull(),
+    detail: jsonb("detail").notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [index("operator_alerts_open_idx").on(t.resolvedAt, t.createdAt)],
+);
+
+/**
+ * A conversion a partner reported to `/pb`, attached to the capture its click id or transaction id
+ * names. (partner, transaction id) is the idempotency key.
+ */
+export const inboundConversions = pgTable(
+  "inbound_conversions",
+  {
+    id: id(),
+    partnerId: ref("partner_id")
+      .notNull()
+      .references(() => partners.id),
+    transactionId: text("transaction_id").notNull(),
+    clickId: text("click_id"),
+    /** The capture it was attached to; null when none matched (kept for a later match). */
+    captureId: uuid("capture_id").references(() => captures.id),
+    event: text("event").notNull(),
+    /** Minor units of `currency`. */
+    amount: bigint("amount", { mode: "number" }),
+    currency: char("currency", { length: 3 }),
+    /** The query or body as received (the signature removed). */
+    raw: jsonb("raw").notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("inbound_conversions_partner_transaction_key").on(t.partnerId, t.transactionId),
+    index("inbound_conversions_capture_idx").on(t.captureId),
   ],
 );
