@@ -9,6 +9,7 @@ import {
   insertApiKey,
   numericIdFields,
   ok,
+  rand,
   withDb,
 } from "../support/api.ts";
 import {
@@ -18,6 +19,13 @@ import {
   insertSubscription,
   type SubscriptionFixture,
 } from "../support/markets.ts";
+import {
+  createSalesTenant,
+  customerEmail,
+  orderBody,
+  postOrder,
+  type SalesTenant,
+} from "../support/sales.ts";
 
 const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -475,5 +483,154 @@ describe("subscriptions: security", () => {
     expect(all).toEqual({ data: [expect.objectContaining({ id: subB.hashId })], next_cursor: null });
     const active = await ok("GET", "/api/v1/subscriptions?state=active&limit=200", { key: keyB });
     expect(active.data.map((item: { id: string }) => item.id)).toEqual([subB.hashId]);
+  });
+});
+
+describe("subscriptions created and renewed by orders", () => {
+  const plan = (action: "create" | "renew", externalId: string) => ({
+    sku: "SERUM-30",
+    name: "Vitamin C Serum 30 ml",
+    offer: "monthly",
+    quantity: 1,
+    unit_price: 39_000,
+    subscription: { action, external_id: externalId, interval: "month" as const, interval_count: 1 },
+  });
+  const order = (
+    tenant: SalesTenant,
+    email: string,
+    action: "create" | "renew",
+    contract: string,
+    at: string,
+  ) =>
+    postOrder(
+      tenant,
+      orderBody(tenant, {
+        customer: { email },
+        items: [plan(action, contract)],
+        shipping: 0,
+        coupons: [],
+        payment: undefined,
+        placed_at: at,
+      }),
+    );
+
+  it("shows the orders' periods and history, and a suspended one resumes when an order renews it", async () => {
+    const tenant = await createSalesTenant();
+    const email = customerEmail();
+    const contract = `contract-${rand()}`;
+    const first = await order(tenant, email, "create", contract, "2026-01-31T10:00:00.000Z");
+    expect(first.status, first.text).toBe(201);
+    const second = await order(tenant, email, "renew", contract, "2026-02-27T10:00:00.000Z");
+    expect(second.status, second.text).toBe(201);
+    const id: string = first.body.items[0].subscription;
+    const account: string = first.body.account.id;
+
+    const detail = await ok("GET", `/api/v1/subscriptions/${id}`, { key: tenant.key });
+    expect(detail).toEqual({
+      id,
+      brand: tenant.brand.id,
+      account,
+      product: first.body.items[0].product,
+      offer: first.body.items[0].offer,
+      platform: "shopify",
+      external_id: contract,
+      state: "active",
+      occurrences: 2,
+      // Month arithmetic is Postgres's: Jan 31 + 1 month = Feb 28, + 1 month = Mar 28.
+      current_period_start: "2026-02-28T10:00:00.000Z",
+      current_period_end: "2026-03-28T10:00:00.000Z",
+      started_at: "2026-01-31T10:00:00.000Z",
+      ended_at: null,
+      allowed_transitions: ["suspended", "cancelled", "expired"],
+      created_at: expect.stringMatching(isoPattern),
+      updated_at: expect.stringMatching(isoPattern),
+      history: [
+        {
+          from_state: null,
+          to_state: "active",
+          occurrences: 1,
+          source: "order",
+          reason: null,
+          order_item: first.body.items[0].id,
+          changed_at: "2026-01-31T10:00:00.000Z",
+        },
+        {
+          from_state: "active",
+          to_state: "active",
+          occurrences: 2,
+          source: "order",
+          reason: null,
+          order_item: second.body.items[0].id,
+          changed_at: "2026-02-27T10:00:00.000Z",
+        },
+      ],
+      periods: [
+        {
+          number: 1,
+          order: first.body.id,
+          order_item: first.body.items[0].id,
+          period_start: "2026-01-31T10:00:00.000Z",
+          period_end: "2026-02-28T10:00:00.000Z",
+        },
+        {
+          number: 2,
+          order: second.body.id,
+          order_item: second.body.items[0].id,
+          period_start: "2026-02-28T10:00:00.000Z",
+          period_end: "2026-03-28T10:00:00.000Z",
+        },
+      ],
+    });
+
+    const suspended = await call("POST", `/api/v1/subscriptions/${id}/transitions`, {
+      key: tenant.key,
+      body: { to: "suspended", reason: "Card declined" },
+    });
+    expect(suspended.status, suspended.text).toBe(200);
+    expect(suspended.body).toMatchObject({ state: "suspended", occurrences: 2, ended_at: null });
+    expect(
+      (await ok("GET", `/api/v1/subscriptions?account=${account}&state=suspended`, { key: tenant.key })).data,
+    ).toEqual([expect.objectContaining({ id, state: "suspended" })]);
+
+    const third = await order(tenant, email, "renew", contract, "2026-03-27T10:00:00.000Z");
+    expect(third.status, third.text).toBe(201);
+    const resumed = await ok("GET", `/api/v1/subscriptions/${id}`, { key: tenant.key });
+    expect(resumed).toMatchObject({
+      state: "active",
+      occurrences: 3,
+      current_period_start: "2026-03-28T10:00:00.000Z",
+      current_period_end: "2026-04-28T10:00:00.000Z",
+      started_at: "2026-01-31T10:00:00.000Z",
+    });
+    expect(
+      resumed.history.map(
+        (h: { from_state: string | null; to_state: string; occurrences: number; source: string }) => [
+          h.from_state,
+          h.to_state,
+          h.occurrences,
+          h.source,
+        ],
+      ),
+    ).toEqual([
+      [null, "active", 1, "order"],
+      ["active", "active", 2, "order"],
+      ["active", "suspended", 2, "api"],
+      ["suspended", "active", 3, "order"],
+    ]);
+    expect(resumed.periods.map((p: { number: number; order: string }) => [p.number, p.order])).toEqual([
+      [1, first.body.id],
+      [2, second.body.id],
+      [3, third.body.id],
+    ]);
+
+    // Cancelled through the API, it is final: the next renewal order is refused.
+    const cancelled = await ok("POST", `/api/v1/subscriptions/${id}/transitions`, {
+      key: tenant.key,
+      body: { to: "cancelled" },
+    });
+    expect(cancelled).toMatchObject({ state: "cancelled", ended_at: expect.stringMatching(isoPattern) });
+    const refused = await order(tenant, email, "renew", contract, "2026-04-27T10:00:00.000Z");
+    expectProblem(refused, 422, [{ field: "items.0.subscription.external_id", category: "not_allowed" }]);
+    expect((await ok("GET", `/api/v1/subscriptions/${id}`, { key: tenant.key })).occurrences).toBe(3);
   });
 });
