@@ -55,6 +55,25 @@ const pacedConnections = 8;
  */
 const discardingQueue = "export default function () { return { async send() {}, async sendBatch() {} }; }";
 /**
+ * Diagnostic floor: a Worker that reads what any capture must (the URL, the body's bytes, `request.cf`,
+ * every header) and then only redirects. Between it and the bare floor is the runtime's cost of that
+ * reading; between it and the edge's own work is the edge's code.
+ */
+const readingFloor = `export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const body = await request.arrayBuffer();
+    const cf = request.cf;
+    let headers = 0;
+    for (const _ of request.headers) headers += 1;
+    const read = body.byteLength + headers + url.search.length + (cf ? 1 : 0);
+    return new Response(null, {
+      status: 303,
+      headers: { location: "https://floor.leadrail.test/?" + read, "cache-control": "no-store" },
+    });
+  },
+};`;
+/**
  * Capture queue consumer of the in-Worker latency run: hands each message's `receivedAt` and
  * `edge.durationMs` (the edge's own measure from the start of the handler to the response) to the bench
  * process through a service binding, and acknowledges the batch.
@@ -420,6 +439,7 @@ const redirectBench: Bench = {
     let floor: Miniflare | null = null;
     let edge: Miniflare | null = null;
     let discarding: Miniflare | null = null;
+    let reading: Miniflare | null = null;
     let collecting: Miniflare | null = null;
     const collectLogs = newLogCounter();
     const discardingLogs = newLogCounter();
@@ -453,6 +473,7 @@ const redirectBench: Bench = {
         },
       };
       floor = new Miniflare({ ...common, scriptPath: floorScript, modulesRoot: path.dirname(floorScript) });
+      reading = new Miniflare({ ...common, script: readingFloor });
       edge = new Miniflare({
         host: "127.0.0.1",
         port: 0,
@@ -477,10 +498,11 @@ const redirectBench: Bench = {
           { name: "discarding-queue", modules: true, script: discardingQueue },
         ],
       });
-      const [floorUrl, edgeUrl, discardingUrl] = await Promise.all([
+      const [floorUrl, edgeUrl, discardingUrl, readingUrl] = await Promise.all([
         floor.ready,
         edge.ready,
         discarding.ready,
+        reading.ready,
       ]);
       const fixture = await seed(edge);
       await seed(discarding);
@@ -493,7 +515,7 @@ const redirectBench: Bench = {
       // Warm each (JIT, caches), then measure each at saturation and at a fixed rate, one after another.
       const saturated = { duration, connections: saturatingConnections };
       const paced = { duration, connections: pacedConnections, rate: pacedRate };
-      for (const url of [floorUrl, edgeUrl, discardingUrl]) {
+      for (const url of [floorUrl, edgeUrl, discardingUrl, readingUrl]) {
         await load(url.href, request, { duration: 1, connections: saturatingConnections });
       }
       await load(discardingUrl.href, returning, { duration: 1, connections: saturatingConnections });
@@ -502,10 +524,11 @@ const redirectBench: Bench = {
       const edgeMax = await load(edgeUrl.href, request, saturated);
       const discardingMax = await load(discardingUrl.href, request, saturated);
       const ownWorkMax = await load(discardingUrl.href, returning, saturated);
+      const readingMax = await load(readingUrl.href, request, saturated);
       const floorPaced = await load(floorUrl.href, request, paced);
       const edgePaced = await load(edgeUrl.href, request, paced);
-      await Promise.allSettled([floor.dispose(), edge.dispose(), discarding.dispose()]);
-      floor = edge = discarding = null;
+      await Promise.allSettled([floor.dispose(), edge.dispose(), discarding.dispose(), reading.dispose()]);
+      floor = edge = discarding = reading = null;
 
       // Latency at the Worker: a fresh instance of the same edge with a consumer on the capture queue,
       // started only now so that no consumer runs during the runs above. The consumer forwards each
@@ -580,7 +603,11 @@ const redirectBench: Bench = {
           edge_queue_discarded_vs_floor_pct: round((discardingMax.rps / floorMax.rps) * 100, 1),
           edge_own_work_throughput_rps: Math.round(ownWorkMax.rps),
           edge_own_work_vs_floor_pct: round((ownWorkMax.rps / floorMax.rps) * 100, 1),
+          // The floor that also reads the URL, body, request.cf and headers (see readingFloor).
+          reading_floor_throughput_rps: Math.round(readingMax.rps),
+          reading_floor_vs_floor_pct: round((readingMax.rps / floorMax.rps) * 100, 1),
           floor_cpu_us_per_request: cpu(floorMax),
+          reading_floor_cpu_us_per_request: cpu(readingMax),
           edge_cpu_us_per_request: cpu(edgeMax),
           edge_queue_discarded_cpu_us_per_request: cpu(discardingMax),
           edge_own_work_cpu_us_per_request: cpu(ownWorkMax),
@@ -633,6 +660,7 @@ const redirectBench: Bench = {
     } finally {
       await Promise.allSettled([
         floor?.dispose(),
+        reading?.dispose(),
         edge?.dispose(),
         discarding?.dispose(),
         collecting?.dispose(),
