@@ -38,6 +38,7 @@ import { registerListOrders } from "./routes/orders.list.ts";
 import { registerCreatePartner } from "./routes/partners.create.ts";
 import { registerGetPartner } from "./routes/partners.get.ts";
 import { registerListPartners } from "./routes/partners.list.ts";
+import { registerUpdatePartner } from "./routes/partners.update.ts";
 import { registerCreatePayment } from "./routes/payments.create.ts";
 import { registerCreateProduct } from "./routes/products.create.ts";
 import { registerGetProduct } from "./routes/products.get.ts";
@@ -72,6 +73,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCreatePartner,
   registerListPartners,
   registerGetPartner,
+  registerUpdatePartner,
   registerCreateProduct,
   registerListProducts,
   registerGetProduct,

@@ -133,6 +133,19 @@ export interface CreatePartnerInput {
   postbackUrl: string | null;
   postbackMethod: PostbackMethod;
   postbackEvents: string[];
+  postbackContentType?: "json" | "form";
+  postbackHeaders?: Record<string, string>;
+  signingSecret?: string | null;
+  payout?: number;
+  payoutCurrency?: string | null;
+  postbackDelaySeconds?: number;
+  postbackFailureLimit?: number;
+}
+
+/** A payout without a currency cannot fill `{currency}`: refused rather than guessed. */
+function checkPayout(errors: FieldErrors, payout: number, currency: string | null): void {
+  if (payout > 0 && currency === null)
+    errors.add("payout_currency", "missing", "Required when payout is more than 0.");
 }
 
 export async function createPartner({
@@ -143,6 +156,9 @@ export async function createPartner({
   input: CreatePartnerInput;
 }): Promise<Partner> {
   assertUnscoped(ctx.principal);
+  const errors = new FieldErrors();
+  checkPayout(errors, input.payout ?? 0, input.payoutCurrency ?? null);
+  errors.throwIfAny();
   return withTransaction(ctx.db, async (tx) => {
     const [row] = await tx
       .insert(partners)
@@ -154,6 +170,13 @@ export async function createPartner({
         postbackUrl: input.postbackUrl,
         postbackMethod: input.postbackMethod,
         postbackEvents: input.postbackEvents,
+        postbackContentType: input.postbackContentType,
+        postbackHeaders: input.postbackHeaders,
+        signingSecret: input.signingSecret,
+        payout: input.payout,
+        payoutCurrency: input.payoutCurrency,
+        postbackDelaySeconds: input.postbackDelaySeconds,
+        postbackFailureLimit: input.postbackFailureLimit,
       })
       .onConflictDoNothing({ target: partners.slug })
       .returning();
@@ -188,6 +211,57 @@ export async function getPartner({
   const [row] = await ctx.db.select().from(partners).where(eq(partners.id, input.id));
   if (!row) throw new NotFound("partner");
   return row;
+}
+
+/** Fields to change; `undefined` leaves one as it is (the slug and the pause state are not changed here). */
+export type UpdatePartnerInput = { id: number } & Partial<Omit<CreatePartnerInput, "slug">>;
+
+/**
+ * Changes a partner's parameters and postback settings (unscoped keys only). The signing secret is
+ * write-only; `null` removes it. A payout needs a currency, checked against the row as it will be.
+ */
+export async function updatePartner({
+  ctx,
+  input,
+}: {
+  ctx: VerbContext;
+  input: UpdatePartnerInput;
+}): Promise<Partner> {
+  assertUnscoped(ctx.principal);
+  return withTransaction(ctx.db, async (tx) => {
+    const [current] = await tx.select().from(partners).where(eq(partners.id, input.id)).for("update");
+    if (!current) throw new NotFound("partner");
+    const errors = new FieldErrors();
+    checkPayout(
+      errors,
+      input.payout ?? current.payout,
+      input.payoutCurrency === undefined ? current.payoutCurrency : input.payoutCurrency,
+    );
+    errors.throwIfAny();
+    const { id: _, ...changes } = input;
+    if (Object.values(changes).every((value) => value === undefined)) return current;
+    const [row] = await tx
+      .update(partners)
+      .set({
+        name: input.name,
+        clickIdParam: input.clickIdParam,
+        transactionIdParam: input.transactionIdParam,
+        postbackUrl: input.postbackUrl,
+        postbackMethod: input.postbackMethod,
+        postbackEvents: input.postbackEvents,
+        postbackContentType: input.postbackContentType,
+        postbackHeaders: input.postbackHeaders,
+        signingSecret: input.signingSecret,
+        payout: input.payout,
+        payoutCurrency: input.payoutCurrency,
+        postbackDelaySeconds: input.postbackDelaySeconds,
+        postbackFailureLimit: input.postbackFailureLimit,
+      })
+      .where(eq(partners.id, input.id))
+      .returning();
+    if (!row) throw new NotFound("partner");
+    return row;
+  });
 }
 
 // Products

@@ -1,5 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { createPartner } from "../../domain/catalog.ts";
+import { publishPartners } from "../../domain/edge-publish.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { createPartnerBody, partnerSchema, presentPartner } from "../schemas/catalog.ts";
@@ -14,7 +15,7 @@ export const createPartnerRoute = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: createPartnerBody } } } },
   responses: {
     201: { description: "The new partner.", content: { "application/json": { schema: partnerSchema } } },
-    ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503),
   },
 });
 
@@ -34,8 +35,17 @@ export function registerCreatePartner(app: ApiApp): void {
         postbackUrl: body.postback_url,
         postbackMethod: body.postback_method,
         postbackEvents: body.postback_events,
+        postbackContentType: body.postback_content_type,
+        postbackHeaders: body.postback_headers,
+        signingSecret: body.signing_secret,
+        payout: body.payout,
+        payoutCurrency: body.payout_currency,
+        postbackDelaySeconds: body.postback_delay_seconds,
+        postbackFailureLimit: body.postback_failure_limit,
       },
     });
+    // After commit, so the edge can verify the partner's `/pb` conversions (its document says it exists).
+    await publishPartners(c.var.db, c.env.EDGE_CONFIG, [partner.id]);
     const json = presentPartner(c.var.ids, partner);
     return c.json(json, 201, { location: `/api/v1/partners/${json.id}` });
   });

@@ -58,6 +58,15 @@ describe("catalog: create, get, list", () => {
       postback_url: "https://postback.affnet.example/c?click={click_id}&tx={transaction_id}&e={event}",
       postback_method: "post",
       postback_events: ["lead_accepted", "sale"],
+      postback_content_type: "json",
+      postback_headers: {},
+      has_signing_secret: false,
+      payout: 0,
+      payout_currency: null,
+      postback_delay_seconds: 0,
+      postback_failure_limit: 25,
+      postback_consecutive_failures: 0,
+      postbacks_paused_at: null,
       created_at: expect.stringMatching(isoPattern),
     });
     expect(await ok("GET", `/api/v1/partners/${partner.id}`)).toEqual(partner);
