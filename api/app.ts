@@ -44,6 +44,11 @@ import { registerCreateProduct } from "./routes/products.create.ts";
 import { registerGetProduct } from "./routes/products.get.ts";
 import { registerListProducts } from "./routes/products.list.ts";
 import { registerCreateRefund } from "./routes/refunds.create.ts";
+import { registerCreateRelayTarget } from "./routes/relay-targets.create.ts";
+import { registerDeleteRelayTarget } from "./routes/relay-targets.delete.ts";
+import { registerGetRelayTarget } from "./routes/relay-targets.get.ts";
+import { registerListRelayTargets } from "./routes/relay-targets.list.ts";
+import { registerUpdateRelayTarget } from "./routes/relay-targets.update.ts";
 import { registerCreateRule } from "./routes/rules.create.ts";
 import { registerDeleteRule } from "./routes/rules.delete.ts";
 import { registerGetRule } from "./routes/rules.get.ts";
@@ -117,6 +122,11 @@ const routes: ((app: ApiApp) => void)[] = [
   registerGetCreditNote,
   registerShopifyOrdersCreate,
   registerShopifyRefundsCreate,
+  registerCreateRelayTarget,
+  registerListRelayTargets,
+  registerGetRelayTarget,
+  registerUpdateRelayTarget,
+  registerDeleteRelayTarget,
 ];
 
 const maxBodyBytes = 1024 * 1024;

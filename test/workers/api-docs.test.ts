@@ -42,6 +42,8 @@ const paths: Record<string, string[]> = {
   "/api/v1/credit-notes/{id}": ["get"],
   "/webhooks/shopify/orders-create": ["post"],
   "/webhooks/shopify/refunds-create": ["post"],
+  "/api/v1/relay-targets": ["get", "post"],
+  "/api/v1/relay-targets/{id}": ["delete", "get", "patch"],
 };
 
 describe("API description", () => {
