@@ -43,3 +43,18 @@ export interface RulesDoc {
 
 export const landingKey = (landingId: number): string => `landing:${landingId}`;
 export const rulesKey = "rules";
+
+/**
+ * Key `partner:<partner id>`: what the edge needs to verify a partner's inbound conversions (`/pb`).
+ * The signing secret travels in KV because the edge has no database; the namespace is private to the
+ * account. A partner with no secret cannot report conversions.
+ */
+export interface PartnerDoc {
+  v: 1;
+  id: number;
+  /** Partners cannot be deactivated yet, so this is always true; the edge refuses an inactive one. */
+  active: boolean;
+  signingSecret: string | null;
+}
+
+export const partnerKey = (partnerId: number): string => `partner:${partnerId}`;

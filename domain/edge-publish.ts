@@ -1,7 +1,14 @@
 import { asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
 import { landings, partners, redirectRules } from "../db/schema/catalog.ts";
-import { type LandingDoc, landingKey, type RulesDoc, rulesKey } from "./edge-config.ts";
+import {
+  type LandingDoc,
+  landingKey,
+  type PartnerDoc,
+  partnerKey,
+  type RulesDoc,
+  rulesKey,
+} from "./edge-config.ts";
 import { Unavailable } from "./errors.ts";
 import { assertAdmin, type Principal } from "./scope.ts";
 import type { PageInput } from "./verb.ts";
@@ -15,6 +22,7 @@ import type { PageInput } from "./verb.ts";
 const lockClass = 0x4c52; // "LR"
 const landingsLock = 1;
 const rulesLock = 2;
+const partnersLock = 3;
 
 const publishFailed = (what: string, cause: unknown) =>
   new Unavailable(
@@ -132,30 +140,107 @@ export async function publishRules(db: Database, kv: KVNamespace): Promise<Rules
   }
 }
 
-/** Most landings one republish call writes: a Worker invocation may make at most 1,000 KV operations. */
-export const maxLandingsPerPublish = 500;
+export function partnerDoc(partner: Pick<typeof partners.$inferSelect, "id" | "signingSecret">): PartnerDoc {
+  return { v: 1, id: partner.id, active: true, signingSecret: partner.signingSecret };
+}
+
+/** Which partners to publish: some by id, or one page of all of them in id order. */
+export type PartnerSelection = readonly number[] | PageInput;
 
 /**
- * Republishes one page of landings (in id order) and the rules document (admins only): after
- * seeding, after restoring a database, or to repair a publish that failed after its change was
- * saved. `nextAfter` is where the next call continues; `null` once every landing is written.
+ * Publishes the PartnerDoc of the given partners (or of one page of all partners); a partner asked
+ * for by id that no longer exists has its document deleted, so the edge stops accepting it.
+ * Call it after every committed change of a partner's signing secret. Returns what was written.
+ */
+export async function publishPartners(
+  db: Database,
+  kv: KVNamespace,
+  selection: PartnerSelection,
+): Promise<PartnerDoc[]> {
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${lockClass}::int, ${partnersLock}::int)`);
+      const query = tx.select({ id: partners.id, signingSecret: partners.signingSecret }).from(partners);
+      const rows =
+        "limit" in selection
+          ? await query
+              .where(selection.after === null ? undefined : gt(partners.id, selection.after))
+              .orderBy(asc(partners.id))
+              .limit(selection.limit)
+          : selection.length === 0
+            ? []
+            : await query.where(inArray(partners.id, [...selection])).orderBy(asc(partners.id));
+      const docs = rows.map(partnerDoc);
+      await putAll(
+        kv,
+        docs.map((doc) => [partnerKey(doc.id), JSON.stringify(doc)]),
+      );
+      if (!("limit" in selection)) {
+        const found = new Set(docs.map((doc) => doc.id));
+        await Promise.all(selection.filter((id) => !found.has(id)).map((id) => kv.delete(partnerKey(id))));
+      }
+      return docs;
+    });
+  } catch (error) {
+    throw publishFailed("partners", error);
+  }
+}
+
+/**
+ * Most documents one republish call writes (landings and partners together, plus the rules): a
+ * Worker invocation may make at most 1,000 KV operations.
+ */
+export const maxLandingsPerPublish = 500;
+
+/** Where a republish walk stands: after a landing (landings first), then after a partner. */
+export interface PublishCursor {
+  kind: "landing" | "partner";
+  id: number;
+}
+
+/**
+ * Republishes one page of edge documents and the rules document (admins only): after seeding, after
+ * restoring a database, or to repair a publish that failed after its change was saved. The walk goes
+ * through every landing in id order, then every partner; a page that finishes the landings fills the
+ * rest of its `limit` with partners. `next` is where the next call continues; `null` once every
+ * document is written.
  */
 export async function republishEdgeConfig({
   ctx,
   input,
 }: {
   ctx: { db: Database; principal: Principal; edgeConfig: KVNamespace };
-  input: PageInput;
-}): Promise<{ landings: number; rules: number; publishedAt: string; nextAfter: number | null }> {
+  input: { limit: number; after: PublishCursor | null };
+}): Promise<{
+  landings: number;
+  partners: number;
+  rules: number;
+  publishedAt: string;
+  next: PublishCursor | null;
+}> {
   assertAdmin(ctx.principal);
   const limit = Math.min(input.limit, maxLandingsPerPublish);
-  const docs = await publishLandings(ctx.db, ctx.edgeConfig, { limit, after: input.after });
+  let next: PublishCursor | null = null;
+  let landingDocs: LandingDoc[] = [];
+  let partnerDocs: PartnerDoc[] = [];
+  if (input.after?.kind !== "partner") {
+    landingDocs = await publishLandings(ctx.db, ctx.edgeConfig, { limit, after: input.after?.id ?? null });
+    const last = landingDocs.at(-1);
+    if (landingDocs.length === limit && last) next = { kind: "landing", id: last.id };
+  }
+  const room = limit - landingDocs.length;
+  if (next === null && room > 0) {
+    const after = input.after?.kind === "partner" ? input.after.id : null;
+    partnerDocs = await publishPartners(ctx.db, ctx.edgeConfig, { limit: room, after });
+    const last = partnerDocs.at(-1);
+    if (partnerDocs.length === room && last) next = { kind: "partner", id: last.id };
+  }
   const rules = await publishRules(ctx.db, ctx.edgeConfig);
-  const last = docs.at(-1);
   return {
-    landings: docs.length,
+    landings: landingDocs.length,
+    partners: partnerDocs.length,
     rules: rules.rules.length,
     publishedAt: rules.publishedAt,
-    nextAfter: docs.length === limit && last ? last.id : null,
+    next,
   };
 }

@@ -192,11 +192,14 @@ describe("redirect rules", () => {
     const result = await ok("POST", "/api/v1/admin/publish");
     expect(result).toEqual({
       landings: expect.any(Number),
+      partners: expect.any(Number),
       rules: expect.any(Number),
       published_at: expect.any(String),
       next_cursor: null,
     });
     expect(result.landings).toBeGreaterThanOrEqual(1);
+    // The same walk publishes the partners after the landings.
+    expect(result.partners).toBeGreaterThanOrEqual(1);
     expect(await env.EDGE_CONFIG.get(`landing:${tenant.internal.landing}`, "json")).toMatchObject({
       id: tenant.internal.landing,
       fallbackUrl: tenant.landing.fallback_url,

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { type LandingDoc, landingKey, type RuleDoc, rulesKey } from "../../domain/edge-config.ts";
+import {
+  type LandingDoc,
+  landingKey,
+  type PartnerDoc,
+  partnerKey,
+  type RuleDoc,
+  rulesKey,
+} from "../../domain/edge-config.ts";
 import { type KnowledgeEntry, knowledgeKey, knowledgeLevels } from "../../domain/knowledge.ts";
 import { type CompiledRules, compileRules } from "../../domain/rules.ts";
 import { type CompiledTargetTemplate, validateTargetTemplate } from "../../domain/target-url.ts";
@@ -32,6 +39,13 @@ const ruleDocSchema = z.object({
   targetUrl: z.string(),
 }) satisfies z.ZodType<RuleDoc>;
 
+const partnerDocSchema = z.object({
+  v: z.literal(1),
+  id,
+  active: z.boolean(),
+  signingSecret: z.string().nullable(),
+}) satisfies z.ZodType<PartnerDoc>;
+
 const rulesDocSchema = z.object({ v: z.literal(1), publishedAt: z.string(), rules: z.array(ruleDocSchema) });
 
 const knowledgeEntrySchema = z.object({
@@ -55,6 +69,7 @@ export type RulesLookup = { status: "found"; rules: CompiledRules<EdgeRule> } | 
 const landings = new TtlCache<LandingLookup>(2_000);
 const rulesDocs = new TtlCache<RulesLookup>(4);
 const knowledgeEntries = new TtlCache<KnowledgeEntry | null>(20_000);
+const partnerDocs = new TtlCache<PartnerDoc | null>(2_000);
 
 const noRules: RulesLookup = { status: "found", rules: compileRules<EdgeRule>([]) };
 
@@ -114,11 +129,35 @@ export function readKnowledge(
   });
 }
 
+/**
+ * A partner's document (`null` when there is none, or it is unusable: logged), once per cache period.
+ * A rotated signing secret therefore takes up to the cache TTL to reach every isolate. Rejects when KV fails.
+ */
+export function readPartner(
+  kv: KVNamespace,
+  partnerId: number,
+  ttlMs: number,
+  now: number,
+): Promise<PartnerDoc | null> {
+  const key = partnerKey(partnerId);
+  return partnerDocs.get(key, ttlMs, now, async () => {
+    const raw = await kv.get(key, "json");
+    if (raw === null) return null;
+    const parsed = partnerDocSchema.safeParse(raw);
+    if (!parsed.success || parsed.data.id !== partnerId) {
+      logInvalid(key);
+      return null;
+    }
+    return parsed.data;
+  });
+}
+
 /** Forgets every cached document (tests and benchmarks that change KV under a running isolate). */
 export function clearEdgeCaches(): void {
   landings.clear();
   rulesDocs.clear();
   knowledgeEntries.clear();
+  partnerDocs.clear();
 }
 
 function logInvalid(key: string): void {

@@ -1,6 +1,7 @@
 import { type IRequest, IttyRouter } from "itty-router";
 import type { Env } from "../env.ts";
 import { captureLanding } from "./capture.ts";
+import { receiveConversion } from "./pb.ts";
 
 type EdgeArgs = [request: Request, url: URL, env: Env, ctx: ExecutionContext];
 
@@ -19,18 +20,25 @@ const notFound = (): Response =>
 const landing = (route: IRequest, request: Request, url: URL, env: Env, ctx: ExecutionContext) =>
   captureLanding(request, url, env, ctx, route.params.landing ?? "");
 
+const conversion = (_route: IRequest, request: Request, url: URL, env: Env) =>
+  receiveConversion(request, url, env);
+
 const router = IttyRouter<IRequest, EdgeArgs>()
   .get("/l/:landing", landing)
   .post("/l/:landing", landing)
   .all("/l/:landing", methodNotAllowed)
+  .get("/pb", conversion)
+  .post("/pb", conversion)
+  .all("/pb", methodNotAllowed)
   .all("*", notFound);
 
 /** Paths the edge answers without building the API app. */
-export const isEdgePath = (pathname: string): boolean => pathname.startsWith("/l/");
+export const isEdgePath = (pathname: string): boolean => pathname.startsWith("/l/") || pathname === "/pb";
 
 /**
  * The edge's fetch handler: `GET|POST /l/:landing` captures and redirects (see {@link captureLanding}),
- * any other method there is 405, any other `/l/…` path 404.
+ * `GET|POST /pb` takes a partner's signed conversion (see {@link receiveConversion}), any other method
+ * there is 405, any other `/l/…` path 404.
  */
 export async function handleEdgeRequest(
   request: Request,
