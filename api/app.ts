@@ -63,6 +63,8 @@ import { registerTransitionSubscription } from "./routes/subscriptions.transitio
 import { registerCreateTheme } from "./routes/themes.create.ts";
 import { registerGetTheme } from "./routes/themes.get.ts";
 import { registerListThemes } from "./routes/themes.list.ts";
+import { registerNormalisedEmailEvents } from "./routes/webhooks.email.ts";
+import { registerSendGridEvents } from "./routes/webhooks.email-sendgrid.ts";
 import { registerShopifyOrdersCreate } from "./routes/webhooks.shopify-orders-create.ts";
 import { registerShopifyRefundsCreate } from "./routes/webhooks.shopify-refunds-create.ts";
 import { validationHook } from "./validation.ts";
@@ -127,6 +129,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerGetRelayTarget,
   registerUpdateRelayTarget,
   registerDeleteRelayTarget,
+  registerSendGridEvents,
+  registerNormalisedEmailEvents,
 ];
 
 const maxBodyBytes = 1024 * 1024;

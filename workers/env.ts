@@ -28,6 +28,16 @@ export const dbConfigSchema = edgeConfigSchema.extend({
     .string()
     .optional()
     .transform((value) => (value ? value : undefined)),
+  /** SendGrid's Signed Event Webhook verification key (base64 SPKI, as SendGrid shows it); unset, its webhook answers 503. */
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
+  /** Signs the normalised email events webhook (`X-Leadrail-Signature`); unset, it answers 503. */
+  EMAIL_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
 });
 export type DbConfig = z.infer<typeof dbConfigSchema>;
 

@@ -1,5 +1,6 @@
 import { handleCaptureBatch } from "../queues/capture/handler.ts";
 import { handleDeadLetterBatch } from "../queues/dead-letter/handler.ts";
+import { handleEventsBatch } from "../queues/events/handler.ts";
 import { handleEdgeRequest, isEdgePath } from "./edge/router.ts";
 import type { Env } from "./env.ts";
 import { queueNames } from "./queue-names.ts";
@@ -21,6 +22,8 @@ export default {
     switch (batch.queue) {
       case queueNames.captures:
         return handleCaptureBatch(batch, env, ctx);
+      case queueNames.events:
+        return handleEventsBatch(batch, env, ctx);
       case queueNames.capturesDeadLetter:
       case queueNames.relaysDeadLetter:
       case queueNames.eventsDeadLetter:

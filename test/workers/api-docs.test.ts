@@ -44,6 +44,8 @@ const paths: Record<string, string[]> = {
   "/webhooks/shopify/refunds-create": ["post"],
   "/api/v1/relay-targets": ["get", "post"],
   "/api/v1/relay-targets/{id}": ["delete", "get", "patch"],
+  "/webhooks/email/sendgrid": ["post"],
+  "/webhooks/email": ["post"],
 };
 
 describe("API description", () => {

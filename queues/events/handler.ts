@@ -1,0 +1,254 @@
+import type { PoolClient } from "@neondatabase/serverless";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/neon-serverless";
+import type { z } from "zod";
+import { type Database, type DbHandle, type Executor, openDb } from "../../db/client.ts";
+import { dbConfig, type Env } from "../../workers/env.ts";
+import { queueNames } from "../../workers/queue-names.ts";
+import { consumerConfig, describeError, isConnectionFailure, retryDelaySeconds } from "../capture/failure.ts";
+import { withCtes } from "../capture/sql.ts";
+import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
+import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } from "./email.ts";
+
+/**
+ * One kind of message on the events queue, chosen by the body's `type`: how to parse it, how to store a
+ * batch's messages of that kind inside the dispatcher's transaction, and what to do after COMMIT.
+ */
+export interface EventsPart<T> {
+  schema: z.ZodType<T>;
+  /** Runs in the batch's transaction with a fixed number of statements; returns counts for the log line. */
+  store(tx: Executor, messages: T[]): Promise<StoredPart>;
+}
+
+export interface StoredPart {
+  counts: Record<string, number>;
+  /** Side effects once the transaction committed (e.g. the KV knowledge index); a failure retries the messages. */
+  afterCommit?: (db: Executor, env: Env) => Promise<void>;
+}
+
+/** A part from a schema and a store function. */
+export function eventsPart<T>(
+  schema: z.ZodType<T>,
+  store: (tx: Executor, messages: T[]) => Promise<StoredPart>,
+): EventsPart<T> {
+  return { schema, store };
+}
+
+/**
+ * The consumer parts by message `type`. Registering another kind is one line here, e.g. the inbound
+ * conversions (queues/events/conversion.ts):
+ *   conversion: eventsPart(conversionMessageSchema, async (tx, m) => ({ counts: { ...(await storeConversions(tx, m)) } })),
+ */
+const parts: Record<string, EventsPart<never>> = {
+  email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
+    const result = await storeEmailEvents(tx, messages);
+    const { refreshEmailIds, ...counts } = result;
+    return {
+      counts: { ...counts, knowledgeRefreshed: refreshEmailIds.length },
+      afterCommit: async (db, env) => {
+        await refreshEmailKnowledge(db, env.KNOWLEDGE, result);
+      },
+    };
+  }) as EventsPart<never>,
+};
+
+/** A message parsed for its part, or one that no part accepts (kept in failed_events). */
+type Unit =
+  | { kind: "part"; type: string; body: unknown; message: Message<unknown> }
+  | { kind: "poison"; record: FailedEventRecord; message: Message<unknown> };
+
+function typeOf(body: unknown): string | null {
+  if (typeof body !== "object" || body === null || !("type" in body)) return null;
+  return typeof body.type === "string" ? body.type : null;
+}
+
+function classify(message: Message<unknown>): Unit {
+  const type = typeOf(message.body);
+  const part = type === null ? undefined : parts[type];
+  const poison = (meta: Record<string, unknown>): Unit => ({
+    kind: "poison",
+    message,
+    record: {
+      queue: queueNames.events,
+      messageId: message.id,
+      body: message.body,
+      attempts: message.attempts,
+      error: "invalid_message",
+      meta,
+    },
+  });
+  if (type === null || part === undefined) return poison({ type: type?.slice(0, 64) ?? null });
+  const parsed = part.schema.safeParse(message.body);
+  if (!parsed.success) {
+    // Paths and codes only: the issue messages can quote submitted values (addresses).
+    return poison({
+      type,
+      issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), code: i.code })),
+    });
+  }
+  return { kind: "part", type, body: parsed.data, message };
+}
+
+/** What one batch did; returned for tests and the benchmark, logged as one JSON line. */
+export interface EventsBatchReport {
+  messages: number;
+  poison: number;
+  acked: number;
+  retried: number;
+  /** Per part: its counts, summed over the batch. */
+  parts: Record<string, Record<string, number>>;
+  /** Statements sent to Postgres (BEGIN and COMMIT included). */
+  statements: number;
+  /** True when the whole-batch transaction failed and messages ran one by one. */
+  fallback: boolean;
+  ms: number;
+}
+
+function log(event: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ event, ...fields }));
+}
+
+interface Committed {
+  units: readonly Unit[];
+  afterCommit: ((db: Executor, env: Env) => Promise<void>)[];
+}
+
+/** One transaction over `units`: each part's messages stored together, poison kept in failed_events. */
+async function commit(db: Database, units: readonly Unit[], report: EventsBatchReport): Promise<Committed> {
+  const byType = new Map<string, unknown[]>();
+  const poison: FailedEventRecord[] = [];
+  for (const unit of units) {
+    if (unit.kind === "poison") {
+      poison.push(unit.record);
+      continue;
+    }
+    const list = byType.get(unit.type) ?? [];
+    list.push(unit.body);
+    byType.set(unit.type, list);
+  }
+  const stored = await db.transaction(async (tx) => {
+    const done: { type: string; part: StoredPart }[] = [];
+    for (const [type, bodies] of byType) {
+      const part = parts[type];
+      if (part) done.push({ type, part: await part.store(tx, bodies as never[]) });
+    }
+    const insert = failedEventsInsert(poison);
+    if (insert) await tx.execute(withCtes([insert], sql`SELECT count(*) FROM failed_event`));
+    return done;
+  });
+  for (const { type, part } of stored) {
+    const sums = report.parts[type] ?? {};
+    for (const [name, value] of Object.entries(part.counts)) sums[name] = (sums[name] ?? 0) + value;
+    report.parts[type] = sums;
+  }
+  report.poison += poison.length;
+  return {
+    units,
+    afterCommit: stored.flatMap(({ part }) => (part.afterCommit ? [part.afterCommit] : [])),
+  };
+}
+
+/**
+ * The events queue consumer: the whole batch in one transaction (each kind of message set-based, a fixed
+ * number of statements), acked only after COMMIT and after each part's side effects (the knowledge index).
+ * A database that cannot be reached retries every message with exponential back-off
+ * (`CAPTURE_RETRY_BASE_SECONDS`); any other failure re-runs the messages one by one, so one bad message
+ * cannot hold the rest. Messages no part accepts are kept in failed_events and acked.
+ */
+export async function handleEventsBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  _ctx: ExecutionContext,
+): Promise<void> {
+  await processEventsBatch(batch, env);
+}
+
+export async function processEventsBatch(batch: MessageBatch<unknown>, env: Env): Promise<EventsBatchReport> {
+  const started = Date.now();
+  const config = consumerConfig(env);
+  const units = batch.messages.map(classify);
+  const report: EventsBatchReport = {
+    messages: batch.messages.length,
+    poison: 0,
+    acked: 0,
+    retried: 0,
+    parts: {},
+    statements: 0,
+    fallback: false,
+    ms: 0,
+  };
+  const retry = (list: readonly Unit[]) => {
+    for (const { message } of list) {
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, config.CAPTURE_RETRY_BASE_SECONDS) });
+      report.retried += 1;
+    }
+  };
+  let handle: DbHandle | undefined;
+  let client: PoolClient | undefined;
+  try {
+    handle = openDb(dbConfig(env), 1);
+    client = await handle.pool.connect();
+  } catch (error) {
+    retry(units);
+    log("events.batch_failed", { stage: "connect", error: describeError(error), retried: report.retried });
+    await handle?.close().catch(() => {});
+    report.ms = Date.now() - started;
+    return report;
+  }
+  let broken = false;
+  try {
+    const db: Database = drizzle({
+      client,
+      logger: {
+        logQuery: () => {
+          report.statements += 1;
+        },
+      },
+    });
+    const committed: Committed[] = [];
+    try {
+      committed.push(await commit(db, units, report));
+    } catch (error) {
+      if (isConnectionFailure(error)) {
+        broken = true;
+        retry(units);
+        log("events.batch_failed", { stage: "database", error: describeError(error) });
+      } else {
+        report.fallback = true;
+        log("events.batch_fallback", { error: describeError(error), messages: units.length });
+        for (const [index, unit] of units.entries()) {
+          try {
+            committed.push(await commit(db, [unit], report));
+          } catch (unitError) {
+            retry([unit]);
+            log("events.message_failed", { messageId: unit.message.id, error: describeError(unitError) });
+            if (isConnectionFailure(unitError)) {
+              broken = true;
+              retry(units.slice(index + 1));
+              break;
+            }
+          }
+        }
+      }
+    }
+    for (const { units: done, afterCommit } of committed) {
+      try {
+        for (const work of afterCommit) await work(db, env);
+        for (const { message } of done) {
+          message.ack();
+          report.acked += 1;
+        }
+      } catch (error) {
+        // Stored, but a side effect missed the news: a redelivery finds the events stored and redoes it.
+        retry(done);
+        log("events.batch_failed", { stage: "after_commit", error: describeError(error) });
+      }
+    }
+  } finally {
+    client.release(broken);
+    await handle.close();
+  }
+  report.ms = Date.now() - started;
+  log("events.batch", { queue: batch.queue, ...report });
+  return report;
+}
