@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { recordset } from "../capture/sql.ts";
-import type { ConversionMessage } from "./conversion-message.ts";
+import { type ConversionMessage, conversionMessageSchema } from "./conversion-message.ts";
 
 export { type ConversionMessage, conversionMessageSchema } from "./conversion-message.ts";
 
@@ -98,3 +98,26 @@ export async function storeConversions(
     unknownPartners: row.received - row.known,
   };
 }
+
+/**
+ * The events consumer's part for `type: "conversion"` messages: an `EventsPart` of
+ * queues/events/handler.ts (typed here by its shape, so this module does not import the dispatcher
+ * that imports it), registered there under `conversion`. Conversions naming a partner that is not in
+ * the database are dropped and logged by count: the edge verified them against a document that has
+ * since gone stale, so a retry cannot help.
+ */
+export const conversionPart: {
+  schema: typeof conversionMessageSchema;
+  store(tx: Executor, messages: ConversionMessage[]): Promise<{ counts: Record<string, number> }>;
+} = {
+  schema: conversionMessageSchema,
+  async store(tx, messages) {
+    const result = await storeConversions(tx, messages);
+    if (result.unknownPartners > 0) {
+      console.error(
+        JSON.stringify({ event: "events.conversion_unknown_partner", count: result.unknownPartners }),
+      );
+    }
+    return { counts: { ...result } };
+  },
+};
