@@ -6,12 +6,15 @@ import {
   startEmbeddedPostgres,
 } from "../scripts/lib/database.ts";
 import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
+import { startRelaySink } from "./relay-sink.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     wsProxy: string;
     databaseKind: string;
+    /** A loopback HTTP server standing in for partners and lead buyers (test/relay-sink.ts). */
+    relaySinkUrl: string;
   }
 }
 
@@ -43,8 +46,11 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", database.url);
   project.provide("wsProxy", `127.0.0.1:${bridge.port}`);
   project.provide("databaseKind", database.kind);
+  const sink = await startRelaySink();
+  project.provide("relaySinkUrl", sink.url);
   process.env.LEADRAIL_TEST_DATABASE_URL = database.url;
   return async () => {
+    await sink.close();
     await bridge.close();
     await database.stop();
     await drop();
