@@ -1,6 +1,7 @@
 import { handleCaptureBatch } from "../queues/capture/handler.ts";
 import { handleDeadLetterBatch } from "../queues/dead-letter/handler.ts";
 import { handleEventsBatch } from "../queues/events/handler.ts";
+import { handleRelayBatch } from "../queues/relay/handler.ts";
 import { handleEdgeRequest, isEdgePath } from "./edge/router.ts";
 import type { Env } from "./env.ts";
 import { queueNames } from "./queue-names.ts";
@@ -22,6 +23,8 @@ export default {
     switch (batch.queue) {
       case queueNames.captures:
         return handleCaptureBatch(batch, env, ctx);
+      case queueNames.relays:
+        return handleRelayBatch(batch, env, ctx);
       case queueNames.events:
         return handleEventsBatch(batch, env, ctx);
       case queueNames.capturesDeadLetter:
