@@ -138,6 +138,9 @@ describe("conversion fields", () => {
       { field: "currency", category: "malformed" },
       { field: "amount", category: "malformed" },
     ]);
+    expect(fields({ click_id: "c", amount: "999999999999999.99", currency: "USD" })).toEqual([
+      { field: "amount", category: "out_of_range" },
+    ]);
     expect(fields({ click_id: "c", amount: "10" })).toEqual([{ field: "currency", category: "missing" }]);
     expect(fields({ click_id: "c", currency: "EUR" })).toEqual([{ field: "amount", category: "missing" }]);
     expect(fields({ transaction_id: "x".repeat(257) })).toEqual([

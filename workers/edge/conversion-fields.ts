@@ -73,7 +73,9 @@ export function readConversion(
           message: `More decimals than ${currency} has (${exponent}).`,
         });
       } else {
-        amount = Number(`${match[1] ?? "0"}${fraction.slice(0, exponent).padEnd(exponent, "0")}`);
+        const minor = Number(`${match[1] ?? "0"}${fraction.slice(0, exponent).padEnd(exponent, "0")}`);
+        if (Number.isSafeInteger(minor)) amount = minor;
+        else errors.push({ field: "amount", category: "out_of_range", message: "Too large." });
       }
     }
   } else if (currency !== null && errors.every((error) => error.field !== "currency")) {
