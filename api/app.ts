@@ -50,6 +50,9 @@ import { registerDeleteRelayTarget } from "./routes/relay-targets.delete.ts";
 import { registerGetRelayTarget } from "./routes/relay-targets.get.ts";
 import { registerListRelayTargets } from "./routes/relay-targets.list.ts";
 import { registerUpdateRelayTarget } from "./routes/relay-targets.update.ts";
+import { registerGetRelayJob } from "./routes/relays.get.ts";
+import { registerListRelayJobs } from "./routes/relays.list.ts";
+import { registerResendRelayJobs } from "./routes/relays.resend.ts";
 import { registerCreateRule } from "./routes/rules.create.ts";
 import { registerDeleteRule } from "./routes/rules.delete.ts";
 import { registerGetRule } from "./routes/rules.get.ts";
@@ -131,6 +134,9 @@ const routes: ((app: ApiApp) => void)[] = [
   registerGetRelayTarget,
   registerUpdateRelayTarget,
   registerDeleteRelayTarget,
+  registerListRelayJobs,
+  registerResendRelayJobs,
+  registerGetRelayJob,
   registerSendGridEvents,
   registerNormalisedEmailEvents,
 ];

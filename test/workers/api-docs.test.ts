@@ -44,6 +44,9 @@ const paths: Record<string, string[]> = {
   "/webhooks/shopify/refunds-create": ["post"],
   "/api/v1/relay-targets": ["get", "post"],
   "/api/v1/relay-targets/{id}": ["delete", "get", "patch"],
+  "/api/v1/relays": ["get"],
+  "/api/v1/relays/resend": ["post"],
+  "/api/v1/relays/{id}": ["get"],
   "/webhooks/email/sendgrid": ["post"],
   "/webhooks/email": ["post"],
 };
