@@ -67,15 +67,7 @@ export function parseReplayArgs(argv: string[]): ReplayOptions | "help" {
   if (values.queue !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.queue)) {
     throw new UsageError(`--queue: not a queue name: ${JSON.stringify(values.queue)}`);
   }
-  const url = values.url ?? "http://127.0.0.1:8787";
-  try {
-    const parsedUrl = new URL(url);
-    if (parsedUrl.protocol !== "http:" && parsedUrl.protocol !== "https:") throw new Error("not http");
-  } catch {
-    throw new UsageError(`--url: not an http(s) URL: ${JSON.stringify(url)}`);
-  }
-  const key = values.key ?? adminKeyFromEnv();
-  if (key.trim() === "") throw new UsageError("--key is empty");
+  const { url, key } = apiTarget(values);
 
   return {
     url,
@@ -86,6 +78,23 @@ export function parseReplayArgs(argv: string[]): ReplayOptions | "help" {
     ...(until !== undefined ? { until } : {}),
     ...(limit !== undefined ? { limit } : {}),
   };
+}
+
+/** `--url` (default the local Worker) and `--key` (default LEADRAIL_ADMIN_KEY, else the demo key), checked. */
+export function apiTarget(values: { url?: string | undefined; key?: string | undefined }): {
+  url: string;
+  key: string;
+} {
+  const url = values.url ?? "http://127.0.0.1:8787";
+  try {
+    const parsedUrl = new URL(url);
+    if (parsedUrl.protocol !== "http:" && parsedUrl.protocol !== "https:") throw new Error("not http");
+  } catch {
+    throw new UsageError(`--url: not an http(s) URL: ${JSON.stringify(url)}`);
+  }
+  const key = values.key ?? adminKeyFromEnv();
+  if (key.trim() === "") throw new UsageError("--key is empty");
+  return { url, key };
 }
 
 function parse(argv: string[]) {
@@ -106,7 +115,7 @@ function parse(argv: string[]) {
   });
 }
 
-function positiveInt(flag: string, raw: string): number {
+export function positiveInt(flag: string, raw: string): number {
   if (!/^\d+$/.test(raw.trim()))
     throw new UsageError(`${flag}: expected a positive integer, got ${JSON.stringify(raw)}`);
   const value = Number(raw);
@@ -124,7 +133,7 @@ function failedEventId(raw: string): string {
   return value;
 }
 
-function isoTime(flag: string, raw: string): string {
+export function isoTime(flag: string, raw: string): string {
   // A date, or a date-time with an explicit zone: a bare local time would mean different things on different machines.
   const shape = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
   const time = Date.parse(raw);
