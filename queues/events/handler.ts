@@ -8,6 +8,7 @@ import { queueNames } from "../../workers/queue-names.ts";
 import { consumerConfig, describeError, isConnectionFailure, retryDelaySeconds } from "../capture/failure.ts";
 import { withCtes } from "../capture/sql.ts";
 import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
+import { conversionPart } from "./conversion.ts";
 import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } from "./email.ts";
 
 /**
@@ -40,6 +41,7 @@ export function eventsPart<T>(
  *   conversion: eventsPart(conversionMessageSchema, async (tx, m) => ({ counts: { ...(await storeConversions(tx, m)) } })),
  */
 const parts: Record<string, EventsPart<never>> = {
+  conversion: eventsPart(conversionPart.schema, conversionPart.store) as EventsPart<never>,
   email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
     const result = await storeEmailEvents(tx, messages);
     const { refreshEmailIds, ...counts } = result;

@@ -1,4 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +19,9 @@ import {
   conversionMessageSchema,
   storeConversions,
 } from "../../queues/events/conversion.ts";
+import { processEventsBatch } from "../../queues/events/handler.ts";
 import worker from "../../workers/index.ts";
+import { queueNames } from "../../workers/queue-names.ts";
 import {
   type ApiResponse,
   createTenant,
@@ -324,5 +331,59 @@ describe("events consumer: conversions", () => {
       [byClick, "sale"],
     ]);
     expect((await rowsOf(unmatched)).map((row) => row.captureId)).toEqual([null]);
+  });
+
+  it("goes through the events dispatcher: stored in one statement, acked, and a redelivered batch changes nothing", async () => {
+    const clickId = `clk-${rand()}`;
+    const captureId = await insertCapture({ clickId, partnerId: tenant.internal.partner });
+    const transactionIds = [`tx-${rand()}`, `tx-${rand()}`, `tx-${rand()}`];
+    const bodies: unknown[] = [];
+    for (const transactionId of transactionIds) {
+      const response = await pb(
+        await signed({
+          partner: tenant.partner.id,
+          ts: now(),
+          click_id: clickId,
+          transaction_id: transactionId,
+        }),
+      );
+      bodies.push(...response.sent);
+    }
+    const deliver = async () => {
+      const messages = bodies.map((body, index) => ({
+        id: `pb-${index}-${rand()}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body,
+      }));
+      const batch = createMessageBatch(queueNames.events, messages);
+      const ctx = createExecutionContext();
+      const report = await processEventsBatch(batch, env);
+      const result = await getQueueResult(batch, ctx);
+      return { report, acked: result.explicitAcks.length, retried: result.retryMessages.length };
+    };
+    const first = await deliver();
+    expect(first).toMatchObject({ acked: 3, retried: 0, report: { poison: 0, fallback: false } });
+    expect(first.report.parts.conversion).toEqual({
+      received: 3,
+      stored: 3,
+      attached: 3,
+      duplicates: 0,
+      unknownPartners: 0,
+    });
+    // BEGIN, the one conversion statement, COMMIT: the same for any batch size.
+    expect(first.report.statements).toBe(3);
+    const again = await deliver();
+    expect(again).toMatchObject({ acked: 3, retried: 0 });
+    expect(again.report.parts.conversion).toEqual({
+      received: 3,
+      stored: 0,
+      attached: 0,
+      duplicates: 3,
+      unknownPartners: 0,
+    });
+    for (const transactionId of transactionIds) {
+      expect((await rowsOf(transactionId)).map((row) => row.captureId)).toEqual([captureId]);
+    }
   });
 });
