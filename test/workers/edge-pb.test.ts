@@ -123,6 +123,21 @@ describe("GET|POST /pb", () => {
     });
   });
 
+  it("takes conversions from a partner created through the API with a signing secret at once", async () => {
+    const key = `created-${rand()}`;
+    const partner = await ok("POST", "/api/v1/partners", {
+      body: { name: `Network ${rand()}`, slug: `network-${rand()}`, signing_secret: key },
+    });
+    expect(partner.has_signing_secret).toBe(true);
+    const params = await signed({ partner: partner.id, transaction_id: `tx-${rand()}`, ts: now() }, key);
+    const response = await pb(params);
+    expect(response.status, response.text).toBe(202);
+    expect(response.sent).toMatchObject([{ partnerId: ids.decode("partner", partner.id) }]);
+    // Signed with another partner's secret: refused.
+    const { sig: _sig, ...unsignedParams } = params;
+    expectProblem(await pb(await signed(unsignedParams, secret)), 401);
+  });
+
   it("accepts a signed conversion: 202 with a receipt and one message on the events queue", async () => {
     const ts = now();
     const params = await signed({
