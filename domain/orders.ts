@@ -5,6 +5,7 @@ import { jsonParam, recordset } from "../queues/capture/sql.ts";
 import { emailHashes, isNormalisedEmail, normaliseEmail } from "./email.ts";
 import { Conflict, FieldErrors, NotFound } from "./errors.ts";
 import { type AddressInput, type AddressParts, address, type Hashed, personalInfo } from "./identity.ts";
+import { saleRelayJobs } from "./ledger-relays.ts";
 import type { InvoiceLine } from "./order-detail.ts";
 import { lineTotal, orderAmounts } from "./order-totals.ts";
 import { assertBrand } from "./scope.ts";
@@ -66,6 +67,8 @@ export interface IngestedOrder {
   accountId: number;
   /** False when this (brand, platform, external id) was ingested before: nothing was written. */
   created: boolean;
+  /** Sale postback jobs made in the transaction, to send to the relay queue after its commit. */
+  relayJobIds: number[];
 }
 
 /** Everything about the order checked before the database is touched; throws 422 naming each bad field. */
@@ -622,12 +625,16 @@ export async function ingestOrder({
         const resolved = await one<Resolved>(tx, resolveStatement(input, prepared));
         if (resolved.prior_order_id !== null) {
           const accountId = await priorAccount(tx, resolved.prior_order_id);
-          return { orderId: resolved.prior_order_id, accountId, created: false };
+          return { orderId: resolved.prior_order_id, accountId, created: false, relayJobIds: [] };
         }
         const ids = checkResolved(input, prepared, resolved);
         await hooks?.afterResolve?.();
         await tx.execute(writeStatement(input, prepared, ids));
-        return { orderId: ids.orderId, accountId: ids.accountId, created: true };
+        const relayJobIds =
+          input.captureId === undefined
+            ? []
+            : await saleRelayJobs(tx, { orderId: ids.orderId, captureId: input.captureId });
+        return { orderId: ids.orderId, accountId: ids.accountId, created: true, relayJobIds };
       });
     } catch (error) {
       // The same order sent twice at once: the loser waited for the winner's account lock, then hit the key.
@@ -661,5 +668,5 @@ async function existingOrder(db: Database, input: OrderInput): Promise<IngestedO
   );
   const row = result.rows[0];
   if (!row) throw new NotFound("order");
-  return { orderId: Number(row.id), accountId: Number(row.account_id), created: false };
+  return { orderId: Number(row.id), accountId: Number(row.account_id), created: false, relayJobIds: [] };
 }

@@ -13,6 +13,7 @@ import {
   toRefund,
 } from "./accounts.ts";
 import { Conflict, FieldErrors, ValidationFailed } from "./errors.ts";
+import { refundRelayJobs } from "./ledger-relays.ts";
 import { type CreditNotePlan, planRefund, type RefundableLine } from "./refund-waterfall.ts";
 import { assertBrand } from "./scope.ts";
 import { withTransaction } from "./transaction.ts";
@@ -41,6 +42,8 @@ export interface RefundResult {
   account: Account;
   /** False when this (brand, platform, external id) was refunded before: nothing was written. */
   created: boolean;
+  /** Refund postback jobs made in the transaction, to send to the relay queue after its commit. */
+  relayJobIds: number[];
 }
 
 type Json = Record<string, unknown>;
@@ -72,7 +75,7 @@ function replayOf(row: Json, account: Account, input: RefundInput): RefundResult
   const creditNotes = (row.credit_notes as Json[]).map(toCreditNote);
   // Waterfall order is the order the notes were created in (ascending id).
   creditNotes.sort((a, b) => a.id - b.id);
-  return { refund, creditNotes, account, created: false };
+  return { refund, creditNotes, account, created: false, relayJobIds: [] };
 }
 
 /**
@@ -178,8 +181,8 @@ const money = (amount: number, currency: string): string => `${amount} ${currenc
  * Refunds `amount` of a product to an account (SPEC §7): the waterfall (domain/refund-waterfall.ts)
  * credits the product's most recent invoice first and cascades to older ones. In one transaction (the
  * caller's, if `ctx.db` is one — a webhook may group several refunds): lock the account, check brand
- * scope and input, read the refundable lines, write everything — three statements whatever the number of
- * invoices touched. Idempotent on (brand, platform, external id): a re-send returns the first refund and
+ * scope and input, read the refundable lines, write everything, then the refund postbacks of the orders it
+ * credited (domain/ledger-relays.ts) — four statements whatever the number of invoices touched. Idempotent on (brand, platform, external id): a re-send returns the first refund and
  * writes nothing. Refuses (422 on `amount`, nothing written) a refund larger than what the product's
  * invoices can still be credited, or larger than the account's balance (paid − refunded).
  */
@@ -252,11 +255,13 @@ export async function refundProduct({
     const lineCount = plan.creditNotes.reduce((sum, note) => sum + note.items.length, 0);
     if (Number(written.order_heads) !== creditNotes.length || Number(written.order_lines) !== lineCount)
       throw new Error("refund write: orders or order items credited do not match the credit notes");
+    const refund = toRefund(written.refund as Json);
     return {
-      refund: toRefund(written.refund as Json),
+      refund,
       creditNotes,
       account: toAccount(written.account as Json),
       created: true,
+      relayJobIds: await refundRelayJobs(tx, { refundId: refund.id }),
     };
   });
 }

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
 import { getOrder } from "../../domain/order-detail.ts";
 import { ingestOrder } from "../../domain/orders.ts";
 import { assertBrand } from "../../domain/scope.ts";
@@ -61,6 +62,7 @@ export function registerCreateCafe24Order(app: ApiApp): void {
       }),
     );
     const ingested = await ingestOrder({ ctx, input: orderInput(order, store.brandId, store.storeId) });
+    await enqueueLedgerRelays(c.env.RELAYS_QUEUE, ingested.relayJobIds);
     const json = presentOrder(c.var.ids, await getOrder({ ctx, input: { id: ingested.orderId } }));
     return c.json(json, ingested.created ? 201 : 200, { location: `/api/v1/orders/${json.id}` });
   });

@@ -1,4 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
+import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
 import { getOrder } from "../../domain/order-detail.ts";
 import { ingestOrder } from "../../domain/orders.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
@@ -34,6 +35,7 @@ export function registerCreateOrder(app: ApiApp): void {
     const ctx = verbContext(c);
     const brandId = queryId(c.var.ids, "brand", body.brand, "brand");
     const ingested = await ingestOrder({ ctx, input: orderInput(body, brandId) });
+    await enqueueLedgerRelays(c.env.RELAYS_QUEUE, ingested.relayJobIds);
     const order = presentOrder(c.var.ids, await getOrder({ ctx, input: { id: ingested.orderId } }));
     return c.json(order, ingested.created ? 201 : 200, { location: `/api/v1/orders/${order.id}` });
   });

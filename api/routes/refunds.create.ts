@@ -1,4 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
+import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
 import { refundProduct } from "../../domain/refunds.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
@@ -54,6 +55,7 @@ export function registerCreateRefund(app: ApiApp): void {
         refundedAt: body.refunded_at === undefined ? new Date() : new Date(body.refunded_at),
       },
     });
+    await enqueueLedgerRelays(c.env.RELAYS_QUEUE, result.relayJobIds);
     const json = presentRefundResult(ids, result);
     if (!result.created) return c.json(json, 200);
     return c.json(json, 201);

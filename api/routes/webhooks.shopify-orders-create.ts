@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
 import { ingestOrder } from "../../domain/orders.ts";
 import { storeWebhookPrincipal } from "../../domain/store-orders.ts";
 import { shopifyOrderToNormalised } from "../adapters/shopify.ts";
@@ -40,6 +41,7 @@ export function registerShopifyOrdersCreate(app: ApiApp): void {
       ctx: { db: c.var.db, principal: storeWebhookPrincipal, ids: c.var.ids },
       input: orderInput(order, store.brandId, store.storeId),
     });
+    await enqueueLedgerRelays(c.env.RELAYS_QUEUE, ingested.relayJobIds);
     return c.json({ order: c.var.ids.encode("order", ingested.orderId), created: ingested.created }, 200);
   });
 }

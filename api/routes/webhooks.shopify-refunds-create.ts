@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { NotFound, ValidationFailed } from "../../domain/errors.ts";
+import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
 import { refundProduct } from "../../domain/refunds.ts";
 import { findRefundTargets, storeWebhookPrincipal } from "../../domain/store-orders.ts";
 import { withTransaction } from "../../domain/transaction.ts";
@@ -87,6 +88,10 @@ export function registerShopifyRefundsCreate(app: ApiApp): void {
       }
       return done;
     });
+    await enqueueLedgerRelays(
+      c.env.RELAYS_QUEUE,
+      results.flatMap((result) => result.relayJobIds),
+    );
     return c.json(
       {
         refunds: results.map((result) => ({

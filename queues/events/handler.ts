@@ -15,10 +15,10 @@ import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } fro
  * One kind of message on the events queue, chosen by the body's `type`: how to parse it, how to store a
  * batch's messages of that kind inside the dispatcher's transaction, and what to do after COMMIT.
  */
-export interface EventsPart<T> {
-  schema: z.ZodType<T>;
+export interface EventsPart {
+  schema: z.ZodType<unknown>;
   /** Runs in the batch's transaction with a fixed number of statements; returns counts for the log line. */
-  store(tx: Executor, messages: T[]): Promise<StoredPart>;
+  store(tx: Executor, messages: unknown[]): Promise<StoredPart>;
 }
 
 export interface StoredPart {
@@ -27,21 +27,21 @@ export interface StoredPart {
   afterCommit?: (db: Executor, env: Env) => Promise<void>;
 }
 
-/** A part from a schema and a store function. */
+/** A part from a schema and a store function of the messages that schema parsed. */
 export function eventsPart<T>(
   schema: z.ZodType<T>,
   store: (tx: Executor, messages: T[]) => Promise<StoredPart>,
-): EventsPart<T> {
-  return { schema, store };
+): EventsPart {
+  // The dispatcher hands `store` only bodies `schema` parsed.
+  return { schema, store: (tx, messages) => store(tx, messages as T[]) };
 }
 
 /**
- * The consumer parts by message `type`. Registering another kind is one line here, e.g. the inbound
- * conversions (queues/events/conversion.ts):
- *   conversion: eventsPart(conversionMessageSchema, async (tx, m) => ({ counts: { ...(await storeConversions(tx, m)) } })),
+ * The consumer parts by message `type`. Registering another kind is one line here, as the inbound
+ * conversions (queues/events/conversion.ts) are: `<type>: eventsPart(<zod schema>, <store function>),`.
  */
-const parts: Record<string, EventsPart<never>> = {
-  conversion: eventsPart(conversionPart.schema, conversionPart.store) as EventsPart<never>,
+const parts: Record<string, EventsPart> = {
+  conversion: eventsPart(conversionPart.schema, conversionPart.store),
   email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
     const result = await storeEmailEvents(tx, messages);
     const { refreshEmailIds, ...counts } = result;
@@ -51,7 +51,7 @@ const parts: Record<string, EventsPart<never>> = {
         await refreshEmailKnowledge(db, env.KNOWLEDGE, result);
       },
     };
-  }) as EventsPart<never>,
+  }),
 };
 
 /** A message parsed for its part, or one that no part accepts (kept in failed_events). */
@@ -132,7 +132,7 @@ async function commit(db: Database, units: readonly Unit[], report: EventsBatchR
     const done: { type: string; part: StoredPart }[] = [];
     for (const [type, bodies] of byType) {
       const part = parts[type];
-      if (part) done.push({ type, part: await part.store(tx, bodies as never[]) });
+      if (part) done.push({ type, part: await part.store(tx, bodies) });
     }
     const insert = failedEventsInsert(poison);
     if (insert) await tx.execute(withCtes([insert], sql`SELECT count(*) FROM failed_event`));
