@@ -32,6 +32,9 @@ export const normalisedEmailEventsRoute = createRoute({
 });
 
 export function registerNormalisedEmailEvents(app: ApiApp): void {
+  // The body is read raw (the signature is over its bytes) and validated after the signature check, so it
+  // is not the route's declared request body; the schema is still published for senders.
+  app.openAPIRegistry.register("NormalisedEmailEvents", normalisedEmailEvents);
   app.openapi(normalisedEmailEventsRoute, async (c) => {
     const secret = requireSecret(dbConfig(c.env).EMAIL_WEBHOOK_SECRET, "EMAIL_WEBHOOK_SECRET");
     const body = await rawBody(c);

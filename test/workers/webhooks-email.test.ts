@@ -385,6 +385,27 @@ describe("POST /webhooks/email (normalised)", () => {
     expect(refused.calls).toEqual([]);
   });
 
+  it("is documented with its body schema and no API key", async () => {
+    const doc = (await call("GET", "/openapi.json", { key: null })).body;
+    expect(Object.keys(doc.components.schemas.NormalisedEmailEvent.properties)).toEqual([
+      "id",
+      "type",
+      "email",
+      "occurred_at",
+      "brand",
+      "message_id",
+      "bounce_type",
+      "url",
+      "reason",
+      "group_id",
+    ]);
+    expect(doc.components.schemas.NormalisedEmailEvents.required).toEqual(["events"]);
+    for (const path of ["/webhooks/email", "/webhooks/email/sendgrid"]) {
+      expect(doc.paths[path].post.security).toBeUndefined();
+      expect(Object.keys(doc.paths[path].post.responses)).toEqual(["202", "400", "401", "413", "422", "503"]);
+    }
+  });
+
   it("validates the whole body (422 naming each bad field) and queues nothing", async () => {
     const queue = recorder();
     const body = JSON.stringify({
