@@ -38,6 +38,7 @@ import { registerListOrders } from "./routes/orders.list.ts";
 import { registerCreatePartner } from "./routes/partners.create.ts";
 import { registerGetPartner } from "./routes/partners.get.ts";
 import { registerListPartners } from "./routes/partners.list.ts";
+import { registerTestPostback } from "./routes/partners.postbacks-test.ts";
 import { registerResumePostbacks } from "./routes/partners.resume-postbacks.ts";
 import { registerUpdatePartner } from "./routes/partners.update.ts";
 import { registerCreatePayment } from "./routes/payments.create.ts";
@@ -85,6 +86,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerListPartners,
   registerGetPartner,
   registerUpdatePartner,
+  registerTestPostback,
   registerResumePostbacks,
   registerCreateProduct,
   registerListProducts,

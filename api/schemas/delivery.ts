@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { maskHeaders } from "../../domain/relay-delivery.ts";
 
 /** Headers the sender sets itself (framing, body type, signature): a configured value would fight it. */
 const reservedHeaders = new Set([
@@ -68,16 +69,10 @@ export const delaySeconds = z
   .max(86_400)
   .openapi({ description: "Seconds to wait after the event before the first attempt (at most a day)." });
 
-/** Names whose values look like credentials: shown masked, never echoed back. */
-const secretHeaderName = /authorization|cookie|token|secret|key|signature|password|credential/i;
-
-/** Configured headers as the API shows them: secret-looking values masked, keeping the last 4 characters. */
+/** Configured headers as the API shows them: credentials masked as attempts store them. */
 export function maskHeaderValues(headers: unknown): Record<string, string> {
-  const shown: Record<string, string> = {};
-  if (headers === null || typeof headers !== "object") return shown;
-  for (const [name, value] of Object.entries(headers)) {
-    const text = typeof value === "string" ? value : String(value);
-    shown[name] = secretHeaderName.test(name) ? `****${text.length > 12 ? text.slice(-4) : ""}` : text;
-  }
-  return shown;
+  const strings: Record<string, string> = {};
+  if (headers !== null && typeof headers === "object")
+    for (const [name, value] of Object.entries(headers)) if (typeof value === "string") strings[name] = value;
+  return maskHeaders(strings);
 }

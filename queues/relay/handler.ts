@@ -398,7 +398,7 @@ async function attempt(
 }
 
 /** The response text up to the cap; the rest is not read (the stream is cancelled). */
-async function readCapped(response: Response): Promise<{ body: string; truncated: boolean }> {
+export async function readCapped(response: Response): Promise<{ body: string; truncated: boolean }> {
   if (!response.body) return { body: "", truncated: false };
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -421,7 +421,7 @@ async function readCapped(response: Response): Promise<{ body: string; truncated
 }
 
 /** What an attempt that got no HTTP answer stores: the kind of failure, short. */
-function fetchError(error: unknown, timeoutMs: number): string {
+export function fetchError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return `timeout: no answer within ${timeoutMs} ms`;
   }

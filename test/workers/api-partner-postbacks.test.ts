@@ -43,7 +43,7 @@ describe("partner postback settings", () => {
       postback_method: "post",
       postback_events: ["sale", "refund"],
       postback_content_type: "form",
-      postback_headers: { "X-Api-Key": "****mnop", "X-Source": "leadrail" },
+      postback_headers: { "X-Api-Key": "k_li****", "X-Source": "leadrail" },
       has_signing_secret: true,
       payout: 12_500,
       payout_currency: "KRW",
@@ -79,7 +79,7 @@ describe("partner postback settings", () => {
       postback_events: ["lead_accepted", "sale"],
       payout: 300,
       payout_currency: "USD",
-      postback_headers: { Authorization: "****" },
+      postback_headers: { Authorization: "Bearer ****" },
     });
     expect((await storedPartner(created.id)).signingSecret).toBe(secret);
 

@@ -54,7 +54,7 @@ describe("relay targets", () => {
       url: "https://buyer.example/leads",
       method: "post",
       content_type: "json",
-      headers: { Authorization: "****6789", "X-Campaign": "spring" },
+      headers: { Authorization: "Bearer sk_l****", "X-Campaign": "spring" },
       has_signing_secret: true,
       field_mapping: { lead_email: "email", fname: "first_name", src: "utm_source", click: "click_id" },
       events: ["lead_accepted", "lead_restored"],
