@@ -1,5 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { updatePartner } from "../../domain/catalog.ts";
+import { publishPartners } from "../../domain/edge-publish.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { partnerSchema, presentPartner, updatePartnerBody } from "../schemas/catalog.ts";
@@ -11,7 +12,7 @@ export const updatePartnerRoute = createRoute({
   tags: ["Partners"],
   summary: "Change a partner's postback settings",
   description:
-    "Changes the given fields (the slug stays): the postback URL template, method, body type, extra headers, signing secret (write-only; `null` removes it), events, payout and currency, firing delay and failure limit. Needs a key for all brands. Pausing and resuming are not changed here.",
+    "Changes the given fields (the slug stays): the postback URL template, method, body type, extra headers, signing secret (write-only; `null` removes it), events, payout and currency, firing delay and failure limit. Needs a key for all brands. Pausing and resuming are not changed here. A new or removed secret is published to the edge at once (503 if that fails after the change was saved).",
   security,
   request: {
     params: idParams("partner"),
@@ -22,7 +23,7 @@ export const updatePartnerRoute = createRoute({
       description: "The partner as changed.",
       content: { "application/json": { schema: partnerSchema } },
     },
-    ...problemResponses(400, 401, 403, 404, 413, 415, 422),
+    ...problemResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });
 
@@ -52,6 +53,8 @@ export function registerUpdatePartner(app: ApiApp): void {
         postbackFailureLimit: body.postback_failure_limit,
       },
     });
+    // After commit: the edge verifies the partner's `/pb` conversions with the secret in its document.
+    if (body.signing_secret !== undefined) await publishPartners(c.var.db, c.env.EDGE_CONFIG, [partner.id]);
     return c.json(presentPartner(c.var.ids, partner), 200);
   });
 }

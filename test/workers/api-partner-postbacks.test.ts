@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { partners } from "../../db/schema/catalog.ts";
+import { partnerKey } from "../../domain/edge-config.ts";
 import { call, expectProblem, ids, insertApiKey, ok, rand, withDb } from "../support/api.ts";
 
 const secret = "whsec_0123456789abcdef";
@@ -101,8 +103,23 @@ describe("partner postback settings", () => {
     });
     expect(await ok("GET", `/api/v1/partners/${created.id}`)).toEqual(removed);
     expect((await storedPartner(created.id)).signingSecret).toBeNull();
+    // The edge's document follows the secret (it verifies the partner's /pb conversions).
+    const internal = ids.decode("partner", created.id) ?? 0;
+    expect(await env.EDGE_CONFIG.get(partnerKey(internal), "json")).toEqual({
+      v: 1,
+      id: internal,
+      active: true,
+      signingSecret: null,
+    });
+    await ok("PATCH", `/api/v1/partners/${created.id}`, { body: { signing_secret: `${secret}-2` } });
+    expect(await env.EDGE_CONFIG.get(partnerKey(internal), "json")).toMatchObject({
+      signingSecret: `${secret}-2`,
+    });
     // An empty change is allowed and changes nothing.
-    expect(await ok("PATCH", `/api/v1/partners/${created.id}`, { body: {} })).toEqual(removed);
+    expect(await ok("PATCH", `/api/v1/partners/${created.id}`, { body: {} })).toEqual({
+      ...removed,
+      has_signing_secret: true,
+    });
   });
 
   it("refuses bad settings with 422 naming each field and writes nothing", async () => {
