@@ -25,6 +25,7 @@ export interface NormalisedEmail {
 }
 
 const maxLength = 254;
+const asciiOnly = /^[\x00-\x7f]*$/;
 const localPattern = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const labelPattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -38,7 +39,9 @@ export type EmailProblem = "missing" | "too_long" | "malformed";
 export function normaliseEmail(raw: string | null | undefined): NormalisedEmail | EmailProblem {
   if (raw === null || raw === undefined) return "missing";
   // NFKC folds full-width forms ("ｊｏｈｎ＠ｇｍａｉｌ．ｃｏｍ", common with CJK input methods) into ASCII.
-  const trimmed = raw.normalize("NFKC").trim().toLowerCase();
+  // ASCII is its own NFKC form: skip the normalisation for the common case.
+  const folded = asciiOnly.test(raw) ? raw : raw.normalize("NFKC");
+  const trimmed = folded.trim().toLowerCase();
   if (trimmed.length === 0) return "missing";
   if (trimmed.length > maxLength) return "too_long";
   const at = trimmed.lastIndexOf("@");

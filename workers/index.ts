@@ -13,8 +13,8 @@ import { queueNames } from "./queue-names.ts";
  */
 export default {
   async fetch(request, env, ctx): Promise<Response> {
-    const { pathname } = new URL(request.url);
-    if (isEdgePath(pathname)) return handleEdgeRequest(request, env, ctx);
+    const url = new URL(request.url);
+    if (isEdgePath(url.pathname)) return handleEdgeRequest(request, env, ctx, url);
     const { apiApp } = await import("../api/app.ts");
     return apiApp().fetch(request, env, ctx);
   },

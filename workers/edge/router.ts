@@ -44,8 +44,9 @@ export async function handleEdgeRequest(
   request: Request,
   env: Env,
   ctx: ExecutionContext,
+  /** The request's URL when the caller has parsed it already (the Worker's entry has, to route). */
+  url: URL = new URL(request.url),
 ): Promise<Response> {
-  const url = new URL(request.url);
   // The router matches on method and path only; the URL is parsed once here and its query read by the
   // capture itself, so itty's own query parsing gets nothing to do on the hot path.
   const route = { method: request.method, url: `${url.origin}${url.pathname}` };
