@@ -122,19 +122,39 @@ async function postNormalised(body: string, queue: Recorder, signature?: string 
 
 let sequence = 0;
 
-async function consume(bodies: unknown[], overrides: Partial<Env> = {}) {
+async function consume(bodies: unknown[], overrides: Partial<Env> = {}, attempts = 1) {
   const messages = bodies.map((body) => {
     sequence += 1;
-    return { id: `events-${rand()}-${sequence}`, timestamp: new Date(), attempts: 1, body };
+    return { id: `events-${rand()}-${sequence}`, timestamp: new Date(), attempts, body };
   });
   const batch = createMessageBatch(queueNames.events, messages);
   const ctx = createExecutionContext();
-  const report = await processEventsBatch(batch, { ...env, ...overrides } as Env);
+  // The test batch records that a message was retried, not the delay it asked for: record it on the way.
+  const delays: (number | undefined)[] = [];
+  const observed: MessageBatch<unknown> = {
+    queue: batch.queue,
+    metadata: batch.metadata,
+    ackAll: () => batch.ackAll(),
+    retryAll: (options?: QueueRetryOptions) => batch.retryAll(options),
+    messages: batch.messages.map((message) => ({
+      id: message.id,
+      timestamp: message.timestamp,
+      body: message.body,
+      attempts: message.attempts,
+      ack: () => message.ack(),
+      retry: (options?: QueueRetryOptions) => {
+        delays.push(options?.delaySeconds);
+        message.retry(options);
+      },
+    })),
+  };
+  const report = await processEventsBatch(observed, { ...env, ...overrides } as Env);
   const result = await getQueueResult(batch, ctx);
   return {
     report,
     acked: [...result.explicitAcks].sort(),
     retried: result.retryMessages.map((r) => r.msgId).sort(),
+    delays,
     ids: messages.map((m) => m.id).sort(),
   };
 }
@@ -683,13 +703,19 @@ describe("events consumer: email events", () => {
       ],
     });
     expect((await postNormalised(body, queue)).status).toBe(202);
-    const result = await consume(queue.calls.flat(), {
+    const unreachable = {
       DB_WS_PROXY: "127.0.0.1:9",
       DATABASE_URL: "postgres://postgres@127.0.0.1:9/none",
-    } as Partial<Env>);
+      CAPTURE_RETRY_BASE_SECONDS: "3",
+    } as Partial<Env>;
+    const result = await consume(queue.calls.flat(), unreachable);
     expect(result.acked).toEqual([]);
     expect(result.retried).toEqual(result.ids);
     expect(result.report.retried).toBe(1);
+    // Exponential back-off: base · 2^(attempts − 1), capped at 300 s.
+    expect(result.delays).toEqual([3]);
+    expect((await consume(queue.calls.flat(), unreachable, 3)).delays).toEqual([12]);
+    expect((await consume(queue.calls.flat(), unreachable, 9)).delays).toEqual([300]);
     const [{ n } = { n: -1 }] = (
       await withDb((db) =>
         db.execute<{ n: number }>(
