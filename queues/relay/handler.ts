@@ -400,6 +400,9 @@ async function attempt(
 /** The response text up to the cap; the rest is not read (the stream is cancelled). */
 export async function readCapped(response: Response): Promise<{ body: string; truncated: boolean }> {
   if (!response.body) return { body: "", truncated: false };
+  // The common case, a short answer of known length: one read, no stream bookkeeping.
+  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (length <= responseBodyCap) return capResponseBody(await response.text());
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let text = "";
