@@ -133,7 +133,8 @@ describe("sale and refund postbacks from the ledger", () => {
       relayTargetId: null,
       payload: { method: "get", url: expandPostbackUrl(template, macros), macros },
     });
-    expect((job?.payload as { url: string }).url).toBe(
+    const payload = job?.payload as { url: string } | undefined;
+    expect(payload?.url).toBe(
       `https://pb.net.example/conv?click=clk%2042%2F%C3%BC%26x&tx=tx-9&amt=2500&cur=USD&e=sale&cap=${captureId}&s1=a%2Bb&s5=`,
     );
     expect(queue.sent).toEqual([{ jobId: job?.id }]);
