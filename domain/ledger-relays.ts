@@ -109,7 +109,11 @@ export function refundRelayJobs(
  * After the ledger's COMMIT: one `{ jobId }` message per job, at most 100 per `sendBatch`. When the
  * queue refuses, the ledger rows and the pending jobs are stored: the error says so and how to send them.
  */
-export async function enqueueLedgerRelays(queue: Queue, jobIds: readonly number[]): Promise<void> {
+export async function enqueueLedgerRelays(
+  // Structural: Node scripts (the history seed) compile this file without the Workers types.
+  queue: { sendBatch(messages: { body: { jobId: number } }[]): Promise<unknown> },
+  jobIds: readonly number[],
+): Promise<void> {
   try {
     for (let start = 0; start < jobIds.length; start += 100) {
       await queue.sendBatch(jobIds.slice(start, start + 100).map((jobId) => ({ body: { jobId } })));
