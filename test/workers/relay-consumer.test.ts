@@ -4,6 +4,7 @@ import { asc, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { captures } from "../../db/schema/capture.ts";
 import { brands, partners } from "../../db/schema/catalog.ts";
+import { failedEvents } from "../../db/schema/ops.ts";
 import { operatorAlerts, relayAttempts, relayJobs, relayTargets } from "../../db/schema/relay.ts";
 import type { RetryPolicy } from "../../domain/relay-delivery.ts";
 import { processRelayBatch, type RelayBatchReport } from "../../queues/relay/handler.ts";
@@ -314,6 +315,63 @@ describe("deliveries", () => {
     const due = await run([id], { now: new Date(start.getTime() + 90_000) });
     expect(due.report.succeeded).toBe(1);
     expect(await seen(key)).toHaveLength(1);
+  });
+});
+
+describe("claims", () => {
+  it("a job left sending by a consumer that died is sent again once stale; a fresh claim is left alone", async () => {
+    const staleKey = rand();
+    const freshKey = rand();
+    const partnerId = await partner();
+    const stale = await postbackJob(partnerId, `${staleKey}/ok`);
+    const fresh = await postbackJob(partnerId, `${freshKey}/ok`);
+    await withDb(async (db) => {
+      await db
+        .update(relayJobs)
+        .set({ status: "sending", attempts: 1, updatedAt: new Date(start.getTime() - 121_000) })
+        .where(eq(relayJobs.id, stale));
+      await db
+        .update(relayJobs)
+        .set({ status: "sending", attempts: 1, updatedAt: new Date(start.getTime() - 60_000) })
+        .where(eq(relayJobs.id, fresh));
+    });
+    const { report, acked } = await run([stale, fresh]);
+    expect(report).toMatchObject({ sent: 1, succeeded: 1, skipped: 1 });
+    expect(acked).toBe(2);
+    expect(await seen(staleKey)).toHaveLength(1);
+    expect(await seen(freshKey)).toEqual([]);
+    expect(await job(stale)).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect((await attemptsOf(stale)).map((a) => a.attempt)).toEqual([2]);
+    expect(await job(fresh)).toMatchObject({ status: "sending", attempts: 1 });
+  });
+
+  it("a message that is not { jobId } is kept in failed_events and acked; the rest of the batch goes out", async () => {
+    const key = rand();
+    const id = await postbackJob(await partner(), `${key}/ok`);
+    const badId = `msg-bad-${rand()}`;
+    const batch = createMessageBatch(queueNames.relays, [
+      { id: badId, timestamp: new Date(), attempts: 2, body: { jobId: "seven" } },
+      { id: `msg-${rand()}`, timestamp: new Date(), attempts: 1, body: { jobId: id } },
+    ]);
+    const ctx = createExecutionContext();
+    const report = await processRelayBatch(
+      batch,
+      { ...env, RELAYS_QUEUE: delayQueue() },
+      { now: () => start },
+    );
+    const result = await getQueueResult(batch, ctx);
+    expect(report).toMatchObject({ poison: 1, sent: 1, succeeded: 1, statements: 2 });
+    expect(result.explicitAcks).toHaveLength(2);
+    const [stored] = await withDb((db) =>
+      db.select().from(failedEvents).where(eq(failedEvents.messageId, badId)),
+    );
+    expect(stored).toMatchObject({
+      queue: "leadrail-relays",
+      body: { jobId: "seven" },
+      attempts: 2,
+      error: "invalid_message",
+      meta: { issues: [{ path: "jobId", code: "invalid_type" }] },
+    });
   });
 });
 
