@@ -16,6 +16,9 @@ export interface PartnerPostback {
   postbackUrl: string | null;
   postbackMethod: "redirect" | "get" | "post";
   postbackEvents: readonly string[];
+  /** `{payout}` in minor units of `payoutCurrency`; both empty when no currency is set. */
+  payout?: number;
+  payoutCurrency?: string | null;
 }
 
 export interface RelayTargetConfig {
@@ -24,6 +27,8 @@ export interface RelayTargetConfig {
   method: string;
   /** Outgoing field name → lead value name (`email`, `first_name`, `utm_source`, `click_id`, …). */
   fieldMapping: Record<string, unknown>;
+  /** Events forwarded to this buyer; all lead events when not given. */
+  events?: readonly string[];
 }
 
 export interface PlannedRelayJob {
@@ -70,6 +75,10 @@ export function planRelayJobs(input: RelayPlanInput): PlannedRelayJob[] {
     for (const name of postbackMacros) macros[name] = input.values[name] ?? "";
     macros.event = event;
     macros.capture_id = input.captureId;
+    if (partner.payoutCurrency) {
+      macros.payout = String(partner.payout ?? 0);
+      macros.currency = partner.payoutCurrency;
+    }
     jobs.push({
       kind: "postback",
       event,
@@ -83,6 +92,7 @@ export function planRelayJobs(input: RelayPlanInput): PlannedRelayJob[] {
     });
   }
   for (const target of input.targets) {
+    if (target.events && !target.events.includes(event)) continue;
     const body: Record<string, string | null> = {};
     for (const [outgoing, source] of Object.entries(target.fieldMapping)) {
       body[outgoing] = typeof source === "string" ? (input.values[source] ?? null) : null;

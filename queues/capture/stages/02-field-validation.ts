@@ -37,6 +37,8 @@ const catalogRowSchema = z.object({
       postbackUrl: z.string().nullable(),
       postbackMethod: z.enum(["redirect", "get", "post"]),
       postbackEvents: z.array(z.string()),
+      payout: z.coerce.number().int(),
+      payoutCurrency: z.string().nullable(),
     }),
   ),
   products: z.array(z.object({ id: z.number().int(), brandId: z.number().int() })),
@@ -47,6 +49,7 @@ const catalogRowSchema = z.object({
       url: z.string(),
       method: z.string(),
       fieldMapping: z.record(z.string(), z.unknown()),
+      events: z.array(z.string()),
     }),
   ),
   rules: idList,
@@ -74,12 +77,14 @@ export function catalogQuery(messages: readonly CaptureMessage[]): SQL {
     'partners', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                     'id', id, 'clickIdParam', click_id_param, 'transactionIdParam', transaction_id_param,
                     'postbackUrl', postback_url, 'postbackMethod', postback_method,
-                    'postbackEvents', to_jsonb(postback_events))), '[]'::jsonb)
+                    'postbackEvents', to_jsonb(postback_events), 'payout', payout,
+                    'payoutCurrency', payout_currency)), '[]'::jsonb)
                    FROM partners WHERE id = ANY(${pgArray(partners)}::bigint[])),
     'products', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'brandId', brand_id)), '[]'::jsonb)
                    FROM products WHERE id = ANY(${pgArray(products)}::bigint[])),
     'relayTargets', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                    'id', id, 'brandId', brand_id, 'url', url, 'method', method, 'fieldMapping', field_mapping)
+                    'id', id, 'brandId', brand_id, 'url', url, 'method', method, 'fieldMapping', field_mapping,
+                    'events', to_jsonb(events))
                     ORDER BY id), '[]'::jsonb)
                    FROM relay_targets WHERE active AND brand_id = ANY(${pgArray(brands)}::bigint[])),
     'rules', (SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM redirect_rules WHERE id = ANY(${pgArray(rules)}::bigint[]))
