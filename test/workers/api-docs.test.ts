@@ -9,6 +9,7 @@ const paths: Record<string, string[]> = {
   "/api/v1/themes/{id}": ["get"],
   "/api/v1/partners": ["get", "post"],
   "/api/v1/partners/{id}": ["get", "patch"],
+  "/api/v1/partners/{id}/postbacks/resume": ["post"],
   "/api/v1/partners/{id}/postbacks/test": ["post"],
   "/api/v1/products": ["get", "post"],
   "/api/v1/products/{id}": ["get"],
