@@ -25,7 +25,8 @@ function macroValues(event: "sale" | "refund"): Record<Macro, SQL> {
   return {
     click_id: sql`coalesce(m.click_id, '')`,
     transaction_id: sql`coalesce(m.transaction_id, '')`,
-    payout: sql`p.payout::text`,
+    // As stage 10: no currency, no payout (a bare number would be ambiguous).
+    payout: sql`CASE WHEN p.payout_currency IS NULL THEN '' ELSE p.payout::text END`,
     currency: sql`coalesce(p.payout_currency::text, '')`,
     event: sql`${event}::text`,
     capture_id: sql`c.id::text`,

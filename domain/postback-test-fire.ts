@@ -55,7 +55,7 @@ export async function testFirePostback({
   Object.assign(macros, {
     click_id: "test-click-id",
     transaction_id: "test-transaction-id",
-    payout: String(partner.payout),
+    payout: partner.payoutCurrency === null ? "" : String(partner.payout),
     currency: partner.payoutCurrency ?? "",
     event,
     capture_id: sampleCaptureId,
