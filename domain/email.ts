@@ -25,7 +25,7 @@ export interface NormalisedEmail {
 }
 
 const maxLength = 254;
-const asciiOnly = /^[\x00-\x7f]*$/;
+const beyondAscii = /\P{ASCII}/u;
 const localPattern = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const labelPattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -40,7 +40,7 @@ export function normaliseEmail(raw: string | null | undefined): NormalisedEmail 
   if (raw === null || raw === undefined) return "missing";
   // NFKC folds full-width forms ("ｊｏｈｎ＠ｇｍａｉｌ．ｃｏｍ", common with CJK input methods) into ASCII.
   // ASCII is its own NFKC form: skip the normalisation for the common case.
-  const folded = asciiOnly.test(raw) ? raw : raw.normalize("NFKC");
+  const folded = beyondAscii.test(raw) ? raw.normalize("NFKC") : raw;
   const trimmed = folded.trim().toLowerCase();
   if (trimmed.length === 0) return "missing";
   if (trimmed.length > maxLength) return "too_long";
