@@ -211,3 +211,34 @@ export async function startProfiles(
     console.error(`workerd JavaScript over the throughput phase:\n${lines.join("\n")}`);
   };
 }
+
+/**
+ * Miniflare options for the Worker bundle as it deploys: its KV namespaces and queue producers, the
+ * deployment vars, and the database reached through the bridge. `bindings` adds or overrides vars.
+ */
+export function deployedWorker(
+  script: string,
+  database: { url: string; bridgePort: number },
+  bindings: Record<string, string> = {},
+) {
+  return {
+    modules: true as const,
+    scriptPath: script,
+    modulesRoot: path.dirname(script),
+    compatibilityDate,
+    compatibilityFlags: ["nodejs_compat"],
+    kvNamespaces: ["EDGE_CONFIG", "KNOWLEDGE"],
+    queueProducers: {
+      CAPTURES_QUEUE: "leadrail-captures",
+      RELAYS_QUEUE: "leadrail-relays",
+      EVENTS_QUEUE: "leadrail-events",
+    },
+    bindings: {
+      SQIDS_ALPHABET: benchAlphabet,
+      GLOBAL_FALLBACK_URL: "https://global-fallback.bench.test/",
+      DATABASE_URL: database.url,
+      DB_WS_PROXY: `127.0.0.1:${database.bridgePort}`,
+      ...bindings,
+    },
+  };
+}

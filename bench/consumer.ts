@@ -30,6 +30,7 @@ import {
   bundleWorker as bundle,
   type CountingBridge,
   compatibilityDate,
+  deployedWorker,
   startCountingBridge,
   startProfiles,
 } from "./common.ts";
@@ -651,23 +652,11 @@ const consumerBench: Bench = {
       const [script] = await Promise.all([bundle(outdir), applyMigrations(scratch.url)]);
       const tenants = await seedTenants(scratch.url, 4);
       bridge = await startCountingBridge(describeUrl(scratch.url));
-      const consumerWorker = {
-        modules: true,
-        scriptPath: script,
-        modulesRoot: path.dirname(script),
-        compatibilityDate,
-        compatibilityFlags: ["nodejs_compat"],
-        kvNamespaces: ["EDGE_CONFIG", "KNOWLEDGE"],
-        queueProducers: { CAPTURES_QUEUE: "leadrail-captures", RELAYS_QUEUE: "leadrail-relays" },
-        bindings: {
-          SQIDS_ALPHABET: alphabet,
-          GLOBAL_FALLBACK_URL: "https://global-fallback.bench.test/",
-          EDGE_CACHE_TTL_MS: "5000",
-          CAPTURE_RETRY_BASE_SECONDS: "2",
-          DATABASE_URL: scratch.url,
-          DB_WS_PROXY: `127.0.0.1:${bridge.port}`,
-        },
-      };
+      const consumerWorker = deployedWorker(
+        script,
+        { url: scratch.url, bridgePort: bridge.port },
+        { EDGE_CACHE_TTL_MS: "5000", CAPTURE_RETRY_BASE_SECONDS: "2" },
+      );
       mf = new Miniflare({
         host: "127.0.0.1",
         port: 0,

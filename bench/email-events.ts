@@ -22,7 +22,7 @@ import {
   benchAlphabet,
   bundleWorker,
   type CountingBridge,
-  compatibilityDate,
+  deployedWorker,
   percentile,
   startCountingBridge,
   startProfiles,
@@ -217,24 +217,11 @@ const emailEventsBench: Bench = {
       mf = new Miniflare({
         host: "127.0.0.1",
         port: 0,
-        modules: true,
-        scriptPath: script,
-        modulesRoot: path.dirname(script),
-        compatibilityDate,
-        compatibilityFlags: ["nodejs_compat"],
-        kvNamespaces: ["EDGE_CONFIG", "KNOWLEDGE"],
-        queueProducers: {
-          CAPTURES_QUEUE: "leadrail-captures",
-          RELAYS_QUEUE: "leadrail-relays",
-          EVENTS_QUEUE: eventsQueue,
-        },
-        bindings: {
-          SQIDS_ALPHABET: benchAlphabet,
-          GLOBAL_FALLBACK_URL: "https://global-fallback.bench.test/",
-          CAPTURE_RETRY_BASE_SECONDS: "2",
-          DATABASE_URL: scratch.url,
-          DB_WS_PROXY: `127.0.0.1:${bridge.port}`,
-        },
+        ...deployedWorker(
+          script,
+          { url: scratch.url, bridgePort: bridge.port },
+          { CAPTURE_RETRY_BASE_SECONDS: "2" },
+        ),
         handleRuntimeStdio: stdio(log),
         ...(process.env.BENCH_PROFILE ? { inspectorPort: 9333 } : {}),
       });

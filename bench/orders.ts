@@ -21,6 +21,7 @@ import {
   bundleWorker,
   type CountingBridge,
   compatibilityDate,
+  deployedWorker,
   percentile,
   root,
   startCountingBridge,
@@ -260,19 +261,7 @@ const bench: Bench = {
       mf = new Miniflare({
         host: "127.0.0.1",
         port: 0,
-        modules: true,
-        scriptPath: script,
-        modulesRoot: path.dirname(script),
-        compatibilityDate,
-        compatibilityFlags: ["nodejs_compat"],
-        kvNamespaces: ["EDGE_CONFIG", "KNOWLEDGE"],
-        queueProducers: { CAPTURES_QUEUE: "leadrail-captures", RELAYS_QUEUE: "leadrail-relays" },
-        bindings: {
-          SQIDS_ALPHABET: benchAlphabet,
-          GLOBAL_FALLBACK_URL: "https://global-fallback.bench.test/",
-          DATABASE_URL: scratch.url,
-          DB_WS_PROXY: `127.0.0.1:${bridge.port}`,
-        },
+        ...deployedWorker(script, { url: scratch.url, bridgePort: bridge.port }),
         ...(process.env.BENCH_PROFILE ? { inspectorPort: 9331 } : {}),
       });
       const url = (await mf.ready).toString();

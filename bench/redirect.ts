@@ -6,38 +6,22 @@
  * consumer; a last paced run on a separate instance adds a consumer that reads back each capture's
  * `edge.durationMs`, the latency at the Worker.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import autocannon, { type Request as LoadRequest } from "autocannon";
-import {
-  Miniflare,
-  type Request as MiniflareRequest,
-  Response as MiniflareResponse,
-  supportedCompatibilityDate,
-} from "miniflare";
+import { Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { type LandingDoc, landingKey, type RuleDoc, type RulesDoc, rulesKey } from "../domain/edge-config.ts";
 import { sha256Hex } from "../domain/email.ts";
 import { hashIds } from "../domain/hash-ids.ts";
 import { type KnowledgeEntry, type KnowledgeLevel, knowledgeKey } from "../domain/knowledge.ts";
 import { seoulCf } from "../test/support/fixtures.ts";
+import { benchAlphabet as alphabet, bundleWorker, compatibilityDate, percentile, root } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const run = promisify(execFile);
-
-const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
-/** wrangler.toml's date, or the newest the installed workerd supports when that is older (the same for both Workers). */
-const configuredCompatibilityDate = "2026-10-01";
-const compatibilityDate =
-  supportedCompatibilityDate < configuredCompatibilityDate
-    ? supportedCompatibilityDate
-    : configuredCompatibilityDate;
 /** A realistic `request.cf` (Miniflare would otherwise fetch one from the internet). */
 const benchCf = { ...seoulCf, clientTcpRtt: 9, httpProtocol: "HTTP/2", tlsVersion: "TLSv1.3" };
 
@@ -151,12 +135,6 @@ function workerdCpuSeconds(): number | null {
   return found ? ticks / clockTicks : null;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-
 const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
 const cpu = (result: LoadResult): number | string =>
   result.cpuMicros === null ? "n/a" : Math.round(result.cpuMicros);
@@ -198,20 +176,6 @@ async function load(
         ? null
         : ((cpuAfter - cpuBefore) * 1e6) / samples.length,
   };
-}
-
-/** Builds a Worker exactly as `wrangler deploy` would, without deploying it. */
-async function bundle(config: string, outdir: string): Promise<string> {
-  // Through this process's own node: wrangler needs node 22, which the system node may not be.
-  const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
-  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", config], {
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const script = (await readdir(outdir)).find((file) => file.endsWith(".js"));
-  if (!script) throw new Error(`wrangler produced no script in ${outdir}`);
-  return path.join(outdir, script);
 }
 
 interface LogCounter {
@@ -446,8 +410,8 @@ const redirectBench: Bench = {
     const samples: WorkerSamples = { received: [], malformed: 0 };
     try {
       const [edgeScript, floorScript] = await Promise.all([
-        bundle(path.join(root, "wrangler.toml"), path.join(outdir, "edge")),
-        bundle(path.join(root, "bench/floor/wrangler.floor.toml"), path.join(outdir, "floor")),
+        bundleWorker(path.join(outdir, "edge"), path.join(root, "wrangler.toml")),
+        bundleWorker(path.join(outdir, "floor"), path.join(root, "bench/floor/wrangler.floor.toml")),
       ]);
       const common = {
         host: "127.0.0.1",

@@ -18,10 +18,9 @@ import { Miniflare } from "miniflare";
 import pg from "pg";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
 import {
-  benchAlphabet,
   bundleWorker,
   type CountingBridge,
-  compatibilityDate,
+  deployedWorker,
   percentile,
   startCountingBridge,
   startProfiles,
@@ -153,23 +152,7 @@ const bench: Bench = {
       mf = new Miniflare({
         host: "127.0.0.1",
         port: 0,
-        modules: true,
-        scriptPath: script,
-        modulesRoot: path.dirname(script),
-        compatibilityDate,
-        compatibilityFlags: ["nodejs_compat"],
-        kvNamespaces: ["EDGE_CONFIG", "KNOWLEDGE"],
-        queueProducers: {
-          CAPTURES_QUEUE: "leadrail-captures",
-          RELAYS_QUEUE: relaysQueue,
-          EVENTS_QUEUE: "leadrail-events",
-        },
-        bindings: {
-          SQIDS_ALPHABET: benchAlphabet,
-          GLOBAL_FALLBACK_URL: "https://global-fallback.bench.test/",
-          DATABASE_URL: scratch.url,
-          DB_WS_PROXY: `127.0.0.1:${bridge.port}`,
-        },
+        ...deployedWorker(script, { url: scratch.url, bridgePort: bridge.port }),
         // One log line per batch: not what is measured here.
         handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
           stdout.resume();
