@@ -49,12 +49,26 @@ export const rulesKey = "rules";
  * The signing secret travels in KV because the edge has no database; the namespace is private to the
  * account. A partner with no secret cannot report conversions.
  */
+/**
+ * A partner whose postbacks use the `redirect` method: the edge sends the visitor through the network's
+ * URL (its template, macros filled, `{redirect_url}` the page the rule chose) when the lead is accepted.
+ */
+export interface RedirectPostback {
+  urlTemplate: string;
+  events: string[];
+  /** Minor units of `currency`; `{payout}` and `{currency}` stay empty without a currency. */
+  payout: number;
+  currency: string | null;
+}
+
 export interface PartnerDoc {
   v: 1;
   id: number;
   /** Partners cannot be deactivated yet, so this is always true; the edge refuses an inactive one. */
   active: boolean;
   signingSecret: string | null;
+  /** Set when the partner's postbacks ride on the visitor's redirect; absent in documents published before. */
+  redirectPostback?: RedirectPostback | null;
 }
 
 export const partnerKey = (partnerId: number): string => `partner:${partnerId}`;

@@ -140,8 +140,22 @@ export async function publishRules(db: Database, kv: KVNamespace): Promise<Rules
   }
 }
 
-export function partnerDoc(partner: Pick<typeof partners.$inferSelect, "id" | "signingSecret">): PartnerDoc {
-  return { v: 1, id: partner.id, active: true, signingSecret: partner.signingSecret };
+type PublishedPartner = Pick<
+  typeof partners.$inferSelect,
+  "id" | "signingSecret" | "postbackUrl" | "postbackMethod" | "postbackEvents" | "payout" | "payoutCurrency"
+>;
+
+export function partnerDoc(partner: PublishedPartner): PartnerDoc {
+  const redirectPostback =
+    partner.postbackMethod === "redirect" && partner.postbackUrl !== null
+      ? {
+          urlTemplate: partner.postbackUrl,
+          events: partner.postbackEvents,
+          payout: partner.payout,
+          currency: partner.payoutCurrency,
+        }
+      : null;
+  return { v: 1, id: partner.id, active: true, signingSecret: partner.signingSecret, redirectPostback };
 }
 
 /** Which partners to publish: some by id, or one page of all of them in id order. */
@@ -150,7 +164,8 @@ export type PartnerSelection = readonly number[] | PageInput;
 /**
  * Publishes the PartnerDoc of the given partners (or of one page of all partners); a partner asked
  * for by id that no longer exists has its document deleted, so the edge stops accepting it.
- * Call it after every committed change of a partner's signing secret. Returns what was written.
+ * Call it after every committed change of a partner (its signing secret, its redirect postback). Returns
+ * what was written.
  */
 export async function publishPartners(
   db: Database,
@@ -160,7 +175,17 @@ export async function publishPartners(
   try {
     return await db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${lockClass}::int, ${partnersLock}::int)`);
-      const query = tx.select({ id: partners.id, signingSecret: partners.signingSecret }).from(partners);
+      const query = tx
+        .select({
+          id: partners.id,
+          signingSecret: partners.signingSecret,
+          postbackUrl: partners.postbackUrl,
+          postbackMethod: partners.postbackMethod,
+          postbackEvents: partners.postbackEvents,
+          payout: partners.payout,
+          payoutCurrency: partners.payoutCurrency,
+        })
+        .from(partners);
       const rows =
         "limit" in selection
           ? await query

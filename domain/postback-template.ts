@@ -13,7 +13,13 @@ export const postbackMacros = [
   "sub5",
 ] as const;
 
-const known = new Set<string>(postbackMacros);
+/**
+ * A `redirect` postback may also carry `{redirect_url}`: the page the rule chose, where the network
+ * forwards the visitor. Server-side postbacks have no such page and leave it as written.
+ */
+export const redirectPostbackMacros = [...postbackMacros, "redirect_url"] as const;
+
+const known = new Set<string>(redirectPostbackMacros);
 
 /**
  * Why a postback URL template is unacceptable, or `null` when it is fine: it must be an

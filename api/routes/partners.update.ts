@@ -54,7 +54,8 @@ export function registerUpdatePartner(app: ApiApp): void {
       },
     });
     // After commit: the edge verifies the partner's `/pb` conversions with the secret in its document.
-    if (body.signing_secret !== undefined) await publishPartners(c.var.db, c.env.EDGE_CONFIG, [partner.id]);
+    // The edge reads the partner's signing secret (/pb) and redirect postback (/l/*) from its KV document.
+    await publishPartners(c.var.db, c.env.EDGE_CONFIG, [partner.id]);
     return c.json(presentPartner(c.var.ids, partner), 200);
   });
 }

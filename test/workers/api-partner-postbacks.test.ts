@@ -110,6 +110,13 @@ describe("partner postback settings", () => {
       id: internal,
       active: true,
       signingSecret: null,
+      // The partner's postbacks ride on the visitor's redirect, so the edge gets them too.
+      redirectPostback: {
+        urlTemplate: "https://pb.net.example/{event}?tx={transaction_id}",
+        events: ["lead_accepted", "sale"],
+        payout: 300,
+        currency: "USD",
+      },
     });
     await ok("PATCH", `/api/v1/partners/${created.id}`, { body: { signing_secret: `${secret}-2` } });
     expect(await env.EDGE_CONFIG.get(partnerKey(internal), "json")).toMatchObject({

@@ -100,12 +100,14 @@ describe("GET|POST /pb", () => {
       id: unsigned.internal.partner,
       active: true,
       signingSecret: null,
+      redirectPostback: null,
     });
     expect(await env.EDGE_CONFIG.get(partnerKey(tenant.internal.partner), "json")).toEqual({
       v: 1,
       id: tenant.internal.partner,
       active: true,
       signingSecret: secret,
+      redirectPostback: null,
     });
     await env.EDGE_CONFIG.delete(partnerKey(unsigned.internal.partner));
     // A partner-phase cursor just before this partner: one partner document, then the walk goes on after it.

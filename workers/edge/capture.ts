@@ -2,6 +2,7 @@ import type { LandingDoc } from "../../domain/edge-config.ts";
 import { isNormalisedEmail, normaliseEmail } from "../../domain/email.ts";
 import type { EntityKind } from "../../domain/hash-ids.ts";
 import { type KnowledgeLevel, knowledgeFlags, knowledgeLevel } from "../../domain/knowledge.ts";
+import { redirectPostbackUrl } from "../../domain/redirect-postback.ts";
 import { collectFields } from "../../domain/request-fields.ts";
 import { matchRule } from "../../domain/rules.ts";
 import { sha256HexSync } from "../../domain/sha256.ts";
@@ -13,7 +14,7 @@ import { type ReadBody, readLandingBody } from "./body.ts";
 import { fitMessage, recordHeaders, recordUrl } from "./capture-message.ts";
 import { enqueueCapture } from "./capture-outbox.ts";
 import { selectCf } from "./cf.ts";
-import { readKnowledge, readLanding, readRules } from "./config-store.ts";
+import { readKnowledge, readLanding, readPartner, readRules } from "./config-store.ts";
 import { decodeHashId } from "./hash-id-cache.ts";
 
 /**
@@ -192,6 +193,14 @@ async function decide(
     if (!landing.active) reason = "inactive_landing";
   }
 
+  // The partner's document says whether its postback rides on this redirect; read beside the knowledge.
+  // Without it (no partner, or KV failing) the visitor simply goes to the rule's target.
+  const partnerId = trace.ids.partnerId;
+  const partnerRead =
+    partnerId === null || landing === null
+      ? null
+      : settle(readPartner(env.EDGE_CONFIG, partnerId, ttl, now), "partner", trace);
+
   const email = normaliseEmail(trace.fields.email);
   if (isNormalisedEmail(email)) {
     const emailSha256 = sha256HexSync(email.address);
@@ -221,9 +230,19 @@ async function decide(
   trace.ruleId = rule.id;
   if (rule.target === null) return { location: landing.fallbackUrl, fallbackReason: "config_error" };
 
-  const rendered = renderTarget(rule.target, targetValues(trace, landing));
+  const values = targetValues(trace, landing);
+  const rendered = renderTarget(rule.target, values);
   if (!rendered.ok) return { location: landing.fallbackUrl, fallbackReason: "config_error" };
-  return { location: rendered.url, fallbackReason: null };
+  const partner = partnerRead === null ? null : await partnerRead;
+  const throughNetwork = partner?.ok
+    ? redirectPostbackUrl(partner.value?.redirectPostback, {
+        knowledge: trace.knowledge,
+        captureId: trace.captureId,
+        values,
+        target: rendered.url,
+      })
+    : null;
+  return { location: throughNetwork ?? rendered.url, fallbackReason: null };
 }
 
 function targetValues(trace: CaptureTrace, landing: LandingDoc): TargetValues {

@@ -44,6 +44,15 @@ const partnerDocSchema = z.object({
   id,
   active: z.boolean(),
   signingSecret: z.string().nullable(),
+  redirectPostback: z
+    .object({
+      urlTemplate: z.string(),
+      events: z.array(z.string()),
+      payout: z.number().int(),
+      currency: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
 }) satisfies z.ZodType<PartnerDoc>;
 
 const rulesDocSchema = z.object({ v: z.literal(1), publishedAt: z.string(), rules: z.array(ruleDocSchema) });
