@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { landingKey } from "../../domain/edge-config.ts";
+import { landingKey, partnerKey } from "../../domain/edge-config.ts";
 import { sha256Hex } from "../../domain/email.ts";
 import { knowledgeKey } from "../../domain/knowledge.ts";
 import { clearEdgeCaches } from "../../workers/edge/config-store.ts";
@@ -77,11 +77,15 @@ describe("edge cache", () => {
       landingKey(landing.doc.id),
       landingKey(landing.doc.id),
       landingKey(landing.doc.id),
+      // The landing's partner document (whether its postback rides on the redirect), none published here.
+      partnerKey(landing.doc.partnerId),
+      partnerKey(landing.doc.partnerId),
+      partnerKey(landing.doc.partnerId),
       "rules",
       "rules",
       "rules",
     ]);
     expect(await visit()).toBe("https://offers.test/any");
-    expect(h.configReads.length).toBe(6);
+    expect(h.configReads.length).toBe(9);
   });
 });
