@@ -2,7 +2,8 @@
  * What the benchmarks share: the Worker bundle as `wrangler deploy` builds it, the compatibility date
  * both it and Miniflare accept, and the project's WebSocket-to-TCP bridge with a round-trip counter.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -241,4 +242,42 @@ export function deployedWorker(
       ...bindings,
     },
   };
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds used so far (Linux /proc, user + system) by the workerd processes this benchmark started
+ * and by the database server's processes; `null` where /proc cannot be read, and `workerd: null` when
+ * this process has no workerd child. A difference over a run is that run's CPU.
+ */
+export function benchCpuSeconds(): { workerd: number | null; postgres: number } | null {
+  let workerd: number | null = null;
+  let postgres = 0;
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const close = stat.lastIndexOf(")");
+      const command = stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" ");
+      const used = (Number(fields[11]) + Number(fields[12])) / clockTicks;
+      if (command === "workerd" && Number(fields[1]) === process.pid) workerd = (workerd ?? 0) + used;
+      else if (command === "postgres" || command === "postmaster") postgres += used;
+    }
+  } catch {
+    return null;
+  }
+  return { workerd, postgres };
 }

@@ -1,11 +1,3 @@
-/**
- * Orders benchmark: orders ingested per second through the API (`POST /api/v1/orders`, three items
- * each, the whole SPEC §6 pipeline in one transaction) on the Worker bundle as `wrangler deploy` builds
- * it, in workerd through Miniflare, into a scratch database on the given PostgreSQL server through the
- * project's WebSocket bridge. Round trips per order are counted on the wire for orders of 1, 3 and 10
- * items. Loopback only, bounded durations.
- */
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +10,7 @@ import { hashIds } from "../domain/hash-ids.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
 import {
   benchAlphabet,
+  benchCpuSeconds,
   bundleWorker,
   type CountingBridge,
   compatibilityDate,
@@ -121,32 +114,6 @@ function orderFactory(fixture: Fixture, runId: string) {
         : { payment: { amount: total, method: "card", external_id: `pay-${runId}-${n}` } }),
     };
   };
-}
-
-/** CPU seconds so far of this run's workerd processes and of the database server's processes (Linux /proc). */
-function cpuSeconds(): { workerd: number; postgres: number } | null {
-  const ticks = 100;
-  const totals = { workerd: 0, postgres: 0 };
-  try {
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue;
-      }
-      const close = stat.lastIndexOf(")");
-      const command = stat.slice(stat.indexOf("(") + 1, close);
-      const fields = stat.slice(close + 2).split(" ");
-      const used = (Number(fields[11]) + Number(fields[12])) / ticks;
-      if (command === "workerd" && Number(fields[1]) === process.pid) totals.workerd += used;
-      else if (command === "postgres" || command === "postmaster") totals.postgres += used;
-    }
-  } catch {
-    return null;
-  }
-  return totals;
 }
 
 async function post(url: string, key: string, body: unknown): Promise<{ status: number; text: string }> {
@@ -286,9 +253,9 @@ const bench: Bench = {
         [1, 3, 10].every((items) => new Set(roundTrips[items]).size === 1) && perOrder(1) === perOrder(10);
 
       const stopProfiles = process.env.BENCH_PROFILE ? await startProfiles(9331, "order") : null;
-      const cpuBefore = cpuSeconds();
+      const cpuBefore = benchCpuSeconds();
       const { samples, statuses, result } = await load(url, fixture.key, make, seconds);
-      const cpuAfter = cpuSeconds();
+      const cpuAfter = benchCpuSeconds();
       await stopProfiles?.(samples.length);
       const sorted = Float64Array.from(samples).sort();
       const ordersPerSecond = samples.length / result.duration;
@@ -321,10 +288,12 @@ const bench: Bench = {
         make,
         seconds,
       );
+      const workerdBefore = cpuBefore?.workerd ?? null;
+      const workerdAfter = cpuAfter?.workerd ?? null;
       const cpu =
-        cpuBefore && cpuAfter && samples.length > 0
+        cpuBefore && cpuAfter && workerdBefore !== null && workerdAfter !== null && samples.length > 0
           ? {
-              workerdUs: ((cpuAfter.workerd - cpuBefore.workerd) * 1e6) / samples.length,
+              workerdUs: ((workerdAfter - workerdBefore) * 1e6) / samples.length,
               postgresUs: ((cpuAfter.postgres - cpuBefore.postgres) * 1e6) / samples.length,
             }
           : null;

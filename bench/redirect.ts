@@ -1,13 +1,3 @@
-/**
- * Redirect benchmark: throughput and latency of `POST /l/:landing` on the real Worker bundle in
- * workerd (Miniflare), beside a bare Worker that only returns a redirect (the floor), built and
- * run the same way in the same run. Loopback only, bounded durations, KV pre-seeded with a landing,
- * a rule set and knowledge entries. During the throughput runs the capture queue has a producer and no
- * consumer; a last paced run on a separate instance adds a consumer that reads back each capture's
- * `edge.durationMs`, the latency at the Worker.
- */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -19,7 +9,14 @@ import { sha256Hex } from "../domain/email.ts";
 import { hashIds } from "../domain/hash-ids.ts";
 import { type KnowledgeEntry, type KnowledgeLevel, knowledgeKey } from "../domain/knowledge.ts";
 import { seoulCf } from "../test/support/fixtures.ts";
-import { benchAlphabet as alphabet, bundleWorker, compatibilityDate, percentile, root } from "./common.ts";
+import {
+  benchAlphabet as alphabet,
+  benchCpuSeconds,
+  bundleWorker,
+  compatibilityDate,
+  percentile,
+  root,
+} from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
 /** A realistic `request.cf` (Miniflare would otherwise fetch one from the internet). */
@@ -97,43 +94,12 @@ interface LoadResult {
   cpuMicros: number | null;
 }
 
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
 /**
- * CPU seconds used so far by the workerd processes this benchmark started (Linux /proc), or `null`
- * elsewhere. Only the Worker under load is busy at a time, so a difference is that Worker's CPU:
- * a per-request cost that other work on a shared machine does not distort the way it distorts throughput.
+ * workerd CPU seconds so far of the Workers this benchmark started (see {@link benchCpuSeconds}). Only the
+ * Worker under load is busy at a time, so a difference is that Worker's CPU: a per-request cost that other
+ * work on a shared machine does not distort the way it distorts throughput.
  */
-function workerdCpuSeconds(): number | null {
-  let ticks = 0;
-  let found = false;
-  try {
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue;
-      }
-      const close = stat.lastIndexOf(")");
-      const command = stat.slice(stat.indexOf("(") + 1, close);
-      const fields = stat.slice(close + 2).split(" ");
-      if (command !== "workerd" || Number(fields[1]) !== process.pid) continue;
-      found = true;
-      ticks += Number(fields[11]) + Number(fields[12]);
-    }
-  } catch {
-    return null;
-  }
-  return found ? ticks / clockTicks : null;
-}
+const workerdCpuSeconds = (): number | null => benchCpuSeconds()?.workerd ?? null;
 
 const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
 const cpu = (result: LoadResult): number | string =>
