@@ -90,6 +90,7 @@ function roundTripCounter(counts: RoundTrips) {
 export async function startCountingBridge(target: { host: string; port: number }): Promise<CountingBridge> {
   const counts = { roundTrips: 0, connections: 0, bytes: 0 };
   const handle = await startWsBridge(target, 0, {
+    pool: {},
     observe: () => {
       counts.connections += 1;
       return roundTripCounter(counts);
@@ -255,8 +256,19 @@ const clockTicks = (() => {
 /**
  * CPU seconds used so far (Linux /proc, user + system) by the workerd processes this benchmark started
  * and by the database server's processes; `null` where /proc cannot be read, and `workerd: null` when
- * this process has no workerd child. A difference over a run is that run's CPU.
+ * this process has no workerd child. A difference over a run is that run's CPU. The server's processes
+ * include backends that have already exited: their time is in the postmaster's reaped-children fields.
  */
+function isPostmaster(parent: string | undefined): boolean {
+  try {
+    const stat = readFileSync(`/proc/${parent}/stat`, "utf8");
+    const command = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    return command !== "postgres" && command !== "postmaster";
+  } catch {
+    return false;
+  }
+}
+
 export function benchCpuSeconds(): { workerd: number | null; postgres: number } | null {
   let workerd: number | null = null;
   let postgres = 0;
@@ -274,7 +286,11 @@ export function benchCpuSeconds(): { workerd: number | null; postgres: number } 
       const fields = stat.slice(close + 2).split(" ");
       const used = (Number(fields[11]) + Number(fields[12])) / clockTicks;
       if (command === "workerd" && Number(fields[1]) === process.pid) workerd = (workerd ?? 0) + used;
-      else if (command === "postgres" || command === "postmaster") postgres += used;
+      else if (command === "postgres" || command === "postmaster") {
+        // Exited backends: the postmaster (the one whose parent is not a postgres) waited for them.
+        const reaped = (Number(fields[13]) + Number(fields[14])) / clockTicks;
+        postgres += used + (isPostmaster(fields[1]) ? reaped : 0);
+      }
     }
   } catch {
     return null;

@@ -21,7 +21,7 @@ declare module "vitest" {
 /**
  * One database per test run: a fresh scratch database on the server named by
  * DATABASE_URL, or an in-memory embedded Postgres when it is unset. The Worker
- * under test reaches it through the WebSocket bridge, as in `npm start`.
+ * under test reaches it through the pooling WebSocket bridge, as in `npm start`.
  */
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.DATABASE_URL;
@@ -42,7 +42,7 @@ export default async function setup(project: TestProject) {
     database = await startEmbeddedPostgres();
   }
   await applyMigrations(database.url);
-  const bridge = await startWsBridge({ host: database.host, port: database.port });
+  const bridge = await startWsBridge({ host: database.host, port: database.port }, 0, { pool: {} });
   project.provide("databaseUrl", database.url);
   project.provide("wsProxy", `127.0.0.1:${bridge.port}`);
   project.provide("databaseKind", database.kind);

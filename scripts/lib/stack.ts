@@ -199,13 +199,16 @@ async function openDatabase(
   return externalDatabase(options.databaseUrl);
 }
 
+/** Transaction pooling, as Neon's pooled endpoint: no server process forked per request. */
+const bridgeOptions = { pool: {} };
+
 async function startRestartableBridge(
   database: RunningDatabase,
   requestedPort: number,
 ): Promise<RestartableBridge> {
   const target = { host: database.host, port: database.port };
   if (requestedPort) await ensurePortFree(requestedPort, "the WebSocket bridge");
-  let handle: BridgeHandle | null = await startWsBridge(target, requestedPort);
+  let handle: BridgeHandle | null = await startWsBridge(target, requestedPort, bridgeOptions);
   const port = handle.port;
   return {
     port,
@@ -220,7 +223,7 @@ async function startRestartableBridge(
     },
     start: async () => {
       if (handle) return;
-      handle = await startWsBridge(target, port);
+      handle = await startWsBridge(target, port, bridgeOptions);
     },
   };
 }

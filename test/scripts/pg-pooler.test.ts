@@ -1,0 +1,306 @@
+import net from "node:net";
+import { Client, neonConfig, Pool } from "@neondatabase/serverless";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import {
+  createScratchDatabase,
+  type RunningDatabase,
+  startEmbeddedPostgres,
+} from "../../scripts/lib/database.ts";
+import { fatalError, MessageFramer, startupParameters } from "../../scripts/lib/pg-pooler.ts";
+import { type BridgeHandle, startWsBridge } from "../../scripts/lib/ws-bridge.ts";
+
+const typed = (type: string, body: string): Buffer => {
+  const bytes = Buffer.alloc(5 + Buffer.byteLength(body));
+  bytes.write(type, 0, "latin1");
+  bytes.writeInt32BE(4 + Buffer.byteLength(body), 1);
+  bytes.write(body, 5);
+  return bytes;
+};
+
+describe("MessageFramer", () => {
+  it("yields whole messages whatever the chunking, start-up packets first", () => {
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(8, 0);
+    startup.writeInt32BE(80877103, 4);
+    const stream = Buffer.concat([typed("Q", "SELECT 1\0"), typed("X", "")]);
+    const framer = new MessageFramer(true);
+    for (const byte of startup) framer.push(Buffer.from([byte]));
+    expect(framer.next()).toEqual(startup);
+    framer.untyped = false;
+    const seen: Buffer[] = [];
+    for (let i = 0; i < stream.length; i += 3) {
+      framer.push(stream.subarray(i, i + 3));
+      for (let next = framer.next(); next; next = framer.next()) seen.push(next);
+    }
+    expect(seen).toEqual([typed("Q", "SELECT 1\0"), typed("X", "")]);
+    expect(framer.pending).toBe(0);
+  });
+
+  it("refuses a length that cannot be a message", () => {
+    const framer = new MessageFramer();
+    framer.push(Buffer.from([0x51, 0, 0, 0, 2]));
+    expect(() => framer.next()).toThrow("malformed Postgres message length");
+  });
+
+  it("reads a start-up packet's parameters", () => {
+    const body = "user\0app\0database\0crm\0application_name\0leadrail\0\0";
+    const packet = Buffer.alloc(8 + body.length);
+    packet.writeInt32BE(packet.length, 0);
+    packet.writeInt32BE(196608, 4);
+    packet.write(body, 8);
+    expect([...startupParameters(packet)]).toEqual([
+      ["user", "app"],
+      ["database", "crm"],
+      ["application_name", "leadrail"],
+    ]);
+  });
+
+  it("writes a FATAL ErrorResponse with its SQLSTATE", () => {
+    expect(fatalError("53300", "busy").toString("latin1")).toBe(
+      "E\0\0\0\x20SFATAL\0VFATAL\0C53300\0Mbusy\0\0",
+    );
+  });
+});
+
+/** A TCP proxy in front of the database that counts the server connections the bridge opens. */
+async function countingProxy(target: { host: string; port: number }) {
+  const state = { opened: 0, open: 0 };
+  const server = net.createServer((client) => {
+    state.opened += 1;
+    state.open += 1;
+    const upstream = net.connect(target.port, target.host);
+    client.pipe(upstream).pipe(client);
+    const done = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    let counted = true;
+    const closed = () => {
+      if (counted) state.open -= 1;
+      counted = false;
+      done();
+    };
+    client.on("close", closed);
+    upstream.on("close", closed);
+    client.on("error", done);
+    upstream.on("error", done);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { state, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const serverUrl = process.env.DATABASE_URL;
+
+describe("pooling bridge", () => {
+  let database: RunningDatabase & { drop(): Promise<void> };
+  let proxy: Awaited<ReturnType<typeof countingProxy>>;
+  let bridge: BridgeHandle;
+  let url: string;
+
+  beforeAll(async () => {
+    if (serverUrl) {
+      const scratch = await createScratchDatabase(serverUrl, `leadrail_pooler_${process.pid}`);
+      const parsed = new URL(scratch.url);
+      database = {
+        url: scratch.url,
+        host: parsed.hostname,
+        port: Number(parsed.port || 5432),
+        kind: "external",
+        stop: async () => {},
+        drop: scratch.drop,
+      };
+    } else {
+      const embedded = await startEmbeddedPostgres();
+      database = { ...embedded, drop: async () => {} };
+    }
+    proxy = await countingProxy(database);
+    bridge = await startWsBridge({ host: "127.0.0.1", port: proxy.port }, 0, {
+      pool: { max: 3, waitMs: 1_500 },
+    });
+    neonConfig.webSocketConstructor = WebSocket;
+    neonConfig.wsProxy = (host, port) => `127.0.0.1:${bridge.port}/v2?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false;
+    neonConfig.pipelineTLS = false;
+    url = database.url;
+    const setup = new Client(url);
+    await setup.connect();
+    await setup.query("CREATE TABLE pooled_rows (n integer NOT NULL)");
+    await setup.end();
+  }, 60_000);
+
+  afterAll(async () => {
+    await bridge?.close();
+    await proxy?.close();
+    await database?.stop();
+    await database?.drop();
+  });
+
+  const count = async (): Promise<number> => {
+    const client = new Client(url);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pooled_rows");
+      return rows[0]?.n ?? -1;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it("serves 40 clients one after the other from one server connection", async () => {
+    const before = proxy.state.opened;
+    for (let i = 0; i < 40; i++) {
+      const pool = new Pool({ connectionString: url, max: 1 });
+      const { rows } = await pool.query<{ n: number }>("SELECT $1::int + 1 AS n", [i]);
+      expect(rows).toEqual([{ n: i + 1 }]);
+      await pool.end();
+    }
+    expect(proxy.state.opened - before).toBeLessThanOrEqual(1);
+    expect(proxy.state.open).toBe(1);
+  });
+
+  it.skipIf(!serverUrl)(
+    "keeps a transaction on one server connection while other clients use others",
+    async () => {
+      const a = new Client(url);
+      const b = new Client(url);
+      await a.connect();
+      await b.connect();
+      try {
+        await a.query("BEGIN");
+        const first = await a.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        await a.query("INSERT INTO pooled_rows VALUES (1)");
+        // B runs while A's transaction is open: on another connection, and without A's row.
+        const other = await b.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        expect(other.rows[0]?.pid).not.toBe(first.rows[0]?.pid);
+        expect(await count()).toBe(0);
+        const again = await a.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        expect(again.rows[0]?.pid).toBe(first.rows[0]?.pid);
+        await a.query("COMMIT");
+        expect(await count()).toBe(1);
+      } finally {
+        await a.end();
+        await b.end();
+        const cleanup = new Client(url);
+        await cleanup.connect();
+        await cleanup.query("DELETE FROM pooled_rows");
+        await cleanup.end();
+      }
+    },
+  );
+
+  it.skipIf(!serverUrl)(
+    "rolls back the transaction of a client that leaves in the middle of it",
+    async () => {
+      const a = new Client(url);
+      await a.connect();
+      await a.query("BEGIN");
+      await a.query("INSERT INTO pooled_rows VALUES (2)");
+      await a.end();
+      expect(await count()).toBe(0);
+    },
+  );
+
+  it.skipIf(!serverUrl)(
+    "keeps a failed transaction's connection until ROLLBACK, then lends it again",
+    async () => {
+      const a = new Client(url);
+      await a.connect();
+      try {
+        await a.query("BEGIN");
+        await expect(a.query("SELECT 1 / 0")).rejects.toThrow("division by zero");
+        await expect(a.query("SELECT 1")).rejects.toThrow("current transaction is aborted");
+        await a.query("ROLLBACK");
+        const { rows } = await a.query<{ n: number }>("SELECT 7 AS n");
+        expect(rows).toEqual([{ n: 7 }]);
+      } finally {
+        await a.end();
+      }
+    },
+  );
+
+  it.skipIf(!serverUrl)(
+    "makes a client wait for a connection when all are lent, and refuses it after waitMs",
+    async () => {
+      const holders = [new Client(url), new Client(url), new Client(url)];
+      for (const holder of holders) {
+        await holder.connect();
+        await holder.query("BEGIN");
+        await holder.query("SELECT 1");
+      }
+      const waiting = new Client(url);
+      await waiting.connect();
+      try {
+        const answered = waiting.query<{ n: number }>("SELECT 5 AS n");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await holders[0]?.query("COMMIT");
+        expect((await answered).rows).toEqual([{ n: 5 }]);
+        await holders[0]?.query("BEGIN");
+        await holders[0]?.query("SELECT 1");
+        const late = new Client(url);
+        await late.connect();
+        late.on("error", () => {});
+        await expect(late.query("SELECT 6")).rejects.toThrow("no server connection free within 1500 ms");
+      } finally {
+        for (const holder of holders) {
+          await holder.query("COMMIT");
+          await holder.end();
+        }
+        await waiting.end();
+      }
+      expect(proxy.state.open).toBeLessThanOrEqual(3);
+    },
+  );
+
+  it.skipIf(!serverUrl)("passes the server's refusal of an unknown database to the client", async () => {
+    const missing = new URL(url);
+    missing.pathname = "/leadrail_no_such_database";
+    const client = new Client(missing.toString());
+    client.on("error", () => {});
+    await expect(client.connect()).rejects.toThrow('database "leadrail_no_such_database" does not exist');
+  });
+});
+
+describe("pooling bridge before a server that asks for a password", () => {
+  it("hands each client its own server connection and relays the authentication", async () => {
+    const passwords: string[] = [];
+    const server = net.createServer((socket) => {
+      const framer = new MessageFramer(true);
+      socket.on("data", (chunk: Buffer) => {
+        framer.push(chunk);
+        for (let next = framer.next(); next; next = framer.next()) {
+          if (framer.untyped) {
+            framer.untyped = false;
+            // AuthenticationCleartextPassword
+            socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]));
+          } else if (next[0] === 0x70) {
+            passwords.push(next.subarray(5, next.length - 1).toString());
+            socket.end(fatalError("28P01", "checked by the test server"));
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const bridge = await startWsBridge({ host: "127.0.0.1", port }, 0, { pool: {} });
+    neonConfig.webSocketConstructor = WebSocket;
+    neonConfig.wsProxy = (host, wsPort) => `127.0.0.1:${bridge.port}/v2?address=${host}:${wsPort}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false;
+    try {
+      for (const password of ["first-secret", "second-secret"]) {
+        const client = new Client(`postgres://app:${password}@127.0.0.1:${port}/crm`);
+        client.on("error", () => {});
+        await expect(client.connect()).rejects.toThrow("checked by the test server");
+      }
+      expect(passwords).toEqual(["first-secret", "second-secret"]);
+    } finally {
+      await bridge.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
