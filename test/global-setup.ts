@@ -2,6 +2,7 @@ import type { TestProject } from "vitest/node";
 import {
   applyMigrations,
   createScratchDatabase,
+  externalDatabase,
   type RunningDatabase,
   startEmbeddedPostgres,
 } from "../scripts/lib/database.ts";
@@ -30,14 +31,7 @@ export default async function setup(project: TestProject) {
   if (serverUrl) {
     const scratch = await createScratchDatabase(serverUrl, `leadrail_test_${process.pid}_${Date.now()}`);
     drop = scratch.drop;
-    const url = new URL(scratch.url);
-    database = {
-      url: scratch.url,
-      host: url.hostname,
-      port: Number(url.port || 5432),
-      kind: "external",
-      stop: async () => {},
-    };
+    database = externalDatabase(scratch.url);
   } else {
     database = await startEmbeddedPostgres();
   }

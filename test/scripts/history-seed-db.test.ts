@@ -7,6 +7,7 @@ import { canTransition, type SubscriptionState } from "../../domain/subscription
 import {
   applyMigrations,
   createScratchDatabase,
+  externalDatabase,
   type RunningDatabase,
   startEmbeddedPostgres,
 } from "../../scripts/lib/database.ts";
@@ -29,15 +30,7 @@ async function freshDatabase(name: string): Promise<RunningDatabase & { drop(): 
   if (server) {
     const scratch = await createScratchDatabase(server, `leadrail_history_${name}_${process.pid}`);
     await applyMigrations(scratch.url);
-    const url = new URL(scratch.url);
-    return {
-      url: scratch.url,
-      host: url.hostname,
-      port: Number(url.port || 5432),
-      kind: "external",
-      stop: async () => {},
-      drop: scratch.drop,
-    };
+    return { ...externalDatabase(scratch.url), drop: scratch.drop };
   }
   const embedded = await startEmbeddedPostgres();
   await applyMigrations(embedded.url);

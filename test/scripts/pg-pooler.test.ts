@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import {
   createScratchDatabase,
+  externalDatabase,
   type RunningDatabase,
   startEmbeddedPostgres,
 } from "../../scripts/lib/database.ts";
@@ -103,15 +104,7 @@ describe("pooling bridge", () => {
   beforeAll(async () => {
     if (serverUrl) {
       const scratch = await createScratchDatabase(serverUrl, `leadrail_pooler_${process.pid}`);
-      const parsed = new URL(scratch.url);
-      database = {
-        url: scratch.url,
-        host: parsed.hostname,
-        port: Number(parsed.port || 5432),
-        kind: "external",
-        stop: async () => {},
-        drop: scratch.drop,
-      };
+      database = { ...externalDatabase(scratch.url), drop: scratch.drop };
     } else {
       const embedded = await startEmbeddedPostgres();
       database = { ...embedded, drop: async () => {} };
