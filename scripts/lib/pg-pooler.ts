@@ -29,7 +29,7 @@ export interface PoolerOptions {
 
 /** What a client session can do with the connection its start-up asked for. */
 export type Handshake =
-  | { mode: "pooled"; greeting: Buffer }
+  | { mode: "pooled"; greeting: Buffer; session(link: ClientLink): (bytes: Buffer) => void }
   | { mode: "direct"; socket: net.Socket; received: Buffer }
   | { mode: "refused"; reply: Buffer };
 
@@ -39,7 +39,8 @@ export interface ClientLink {
 }
 
 const protocol3 = 196608;
-const codes = { ssl: 80877103, gssEnc: 80877104, cancel: 80877102 };
+/** Start-up packets that are not a StartupMessage: SSLRequest, GSSENCRequest, CancelRequest. */
+export const startupCodes = { ssl: 80877103, gssEnc: 80877104, cancel: 80877102 };
 const terminate = 0x58;
 /** Messages of the extended protocol that a Sync must follow before the server answers ReadyForQuery. */
 const extended = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48]); // P B D E C H
@@ -474,7 +475,7 @@ export class Pooler {
       this.pools.set(key, pool);
     }
     if (pool.direct) return this.direct(startup);
-    if (pool.greeting) return { mode: "pooled", greeting: pool.greeting };
+    if (pool.greeting) return pooled(pool, pool.greeting);
     const opened = await pool.open();
     if (!opened.ok) {
       if (opened.auth) {
@@ -487,15 +488,7 @@ export class Pooler {
     }
     pool.greeting ??= greeting(opened.statuses);
     pool.release(opened.connection);
-    return { mode: "pooled", greeting: pool.greeting };
-  }
-
-  /** A client session over the pool its start-up was greeted from. */
-  session(startup: Buffer, link: ClientLink): (bytes: Buffer) => void {
-    const pool = this.pools.get(poolKey(startupParameters(startup)));
-    if (!pool) throw new Error("session before handshake");
-    const session = new PooledSession(link, pool);
-    return (bytes) => session.fromClient(bytes);
+    return pooled(pool, pool.greeting);
   }
 
   private direct(startup: Buffer): Promise<Handshake> {
@@ -518,6 +511,18 @@ export class Pooler {
   }
 }
 
+/** A greeted client: its messages go to a session over the pool it was greeted from. */
+function pooled(pool: KeyPool, greeting: Buffer): Handshake {
+  return {
+    mode: "pooled",
+    greeting,
+    session: (link) => {
+      const session = new PooledSession(link, pool);
+      return (bytes) => session.fromClient(bytes);
+    },
+  };
+}
+
 /** AuthenticationOk, the server's ParameterStatus messages, a BackendKeyData, ReadyForQuery idle. */
 function greeting(statuses: Buffer): Buffer {
   const ok = Buffer.alloc(4);
@@ -527,5 +532,3 @@ function greeting(statuses: Buffer): Buffer {
   key.writeInt32BE(randomInt(1, 2 ** 31 - 1), 4);
   return Buffer.concat([message("R", ok), statuses, message("K", key), message("Z", Buffer.from("I"))]);
 }
-
-export const startupCodes = codes;

@@ -179,7 +179,7 @@ function pooled(ws: WebSocket, pooler: Pooler, observe: ((chunk: Buffer) => void
       return;
     }
     link.send(handshake.greeting);
-    deliver = pooler.session(startup, link);
+    deliver = handshake.session(link);
     framer.untyped = false;
     state = "session";
     for (const chunk of early.splice(0)) framer.push(chunk);
