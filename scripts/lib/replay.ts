@@ -59,11 +59,7 @@ export function parseReplayArgs(argv: string[]): ReplayOptions | "help" {
 
   const ids = (values.id ?? []).map((raw) => failedEventId(raw));
   const limit = values.limit === undefined ? undefined : positiveInt("--limit", values.limit);
-  const since = values.since === undefined ? undefined : isoTime("--since", values.since);
-  const until = values.until === undefined ? undefined : isoTime("--until", values.until);
-  if (since && until && Date.parse(since) >= Date.parse(until)) {
-    throw new UsageError("--since must be before --until");
-  }
+  const { since, until } = timeRange(values);
   if (values.queue !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.queue)) {
     throw new UsageError(`--queue: not a queue name: ${JSON.stringify(values.queue)}`);
   }
@@ -131,6 +127,19 @@ function failedEventId(raw: string): string {
     throw new UsageError(`--id: not a failed event id: ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/** `--since` and `--until` as ISO times; the range must not be empty. */
+export function timeRange(values: { since?: string | undefined; until?: string | undefined }): {
+  since: string | undefined;
+  until: string | undefined;
+} {
+  const since = values.since === undefined ? undefined : isoTime("--since", values.since);
+  const until = values.until === undefined ? undefined : isoTime("--until", values.until);
+  if (since && until && Date.parse(since) >= Date.parse(until)) {
+    throw new UsageError("--since must be before --until");
+  }
+  return { since, until };
 }
 
 export function isoTime(flag: string, raw: string): string {

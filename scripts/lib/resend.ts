@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { callApi } from "./api.ts";
-import { apiTarget, isoTime, positiveInt, UsageError } from "./replay.ts";
+import { apiTarget, positiveInt, timeRange, UsageError } from "./replay.ts";
 
 const statuses = ["failed", "paused", "pending"] as const;
 type ResendStatus = (typeof statuses)[number];
@@ -65,11 +65,7 @@ export function parseResendArgs(argv: string[]): ResendOptions | "help" {
 
   const ids = (values.id ?? []).map((raw) => hashId("--id", "relay job", raw));
   const partner = values.partner === undefined ? undefined : hashId("--partner", "partner", values.partner);
-  const since = values.since === undefined ? undefined : isoTime("--since", values.since);
-  const until = values.until === undefined ? undefined : isoTime("--until", values.until);
-  if (since && until && Date.parse(since) >= Date.parse(until)) {
-    throw new UsageError("--since must be before --until");
-  }
+  const { since, until } = timeRange(values);
   if (ids.length === 0 && partner === undefined && since === undefined && until === undefined) {
     throw new UsageError("choose the jobs: --id, --partner, or --since/--until");
   }
