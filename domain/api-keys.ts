@@ -50,7 +50,10 @@ export async function authenticateApiKey(db: Executor, key: string): Promise<Aut
       lastUsedAt: apiKeys.lastUsedAt,
     })
     .from(apiKeys)
-    .where(eq(apiKeys.keyHash, hashApiKey(key)));
+    .where(eq(apiKeys.keyHash, hashApiKey(key)))
+    // Every API request runs it: parsed and planned once per server connection (see executePrepared).
+    .prepare("leadrail_api_key")
+    .execute();
   if (!row) return { ok: false, reason: "unknown" };
   if (row.revokedAt !== null) return { ok: false, reason: "revoked" };
   return {

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../db/client.ts";
+import { executePrepared } from "../db/prepared.ts";
 import { orders } from "../db/schema/sales.ts";
 import type { AccountTotals } from "./account-totals.ts";
 import { NotFound } from "./errors.ts";
@@ -111,7 +112,8 @@ export async function getOrder({
   ctx: VerbContext;
   input: { id: number };
 }): Promise<OrderDetail> {
-  const result = await ctx.db.execute<{ detail: OrderDetail }>(
+  const result = await executePrepared<{ detail: OrderDetail }>(
+    ctx.db,
     sql`SELECT (${detailStatement(input.id)}) AS detail`,
   );
   const detail = result.rows[0]?.detail;

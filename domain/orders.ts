@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../db/client.ts";
+import type { Database, Executor, Transaction } from "../db/client.ts";
+import { executePrepared } from "../db/prepared.ts";
 import { sqlState, uniqueViolation, violatedConstraint } from "../db/sql-state.ts";
 import { jsonParam, recordset } from "../queues/capture/sql.ts";
 import { emailHashes, isNormalisedEmail, normaliseEmail } from "./email.ts";
@@ -161,8 +162,8 @@ interface Resolved {
   subscription_ids: number[] | null;
 }
 
-async function one<T>(tx: Pick<Database, "execute">, statement: SQL): Promise<T> {
-  const result = await tx.execute<Record<string, unknown>>(statement);
+async function one<T>(tx: Executor, statement: SQL): Promise<T> {
+  const result = await executePrepared(tx, statement);
   const row = result.rows[0];
   if (!row) throw new Error("statement returned no row");
   return Object.values(row)[0] as T;
@@ -629,7 +630,7 @@ export async function ingestOrder({
         }
         const ids = checkResolved(input, prepared, resolved);
         await hooks?.afterResolve?.();
-        await tx.execute(writeStatement(input, prepared, ids));
+        await executePrepared(tx, writeStatement(input, prepared, ids));
         const relayJobIds =
           input.captureId === undefined
             ? []
@@ -656,7 +657,7 @@ export async function ingestOrder({
   });
 }
 
-async function priorAccount(tx: Pick<Database, "execute">, orderId: number): Promise<number> {
+async function priorAccount(tx: Executor, orderId: number): Promise<number> {
   // int8 arrives as a string from the driver.
   return Number(await one<string>(tx, sql`SELECT account_id FROM orders WHERE id = ${orderId}`));
 }

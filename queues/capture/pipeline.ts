@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import { z } from "zod";
+import { executePrepared } from "../../db/prepared.ts";
 import { pgArray } from "../../db/sql.ts";
 import type { CaptureOutcome, RelationshipState } from "../../domain/outcome.ts";
 import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
@@ -88,8 +89,9 @@ function compute<T>(work: () => T): T {
  */
 export type PipelineDatabase = NeonDatabase<Record<string, never>>;
 
-async function single(tx: Pick<PipelineDatabase, "execute">, statement: SQL): Promise<unknown> {
-  const result = await tx.execute<Record<string, unknown>>(statement);
+/** Runs one of the pipeline's statements, prepared: their texts depend only on which stages have rows. */
+async function single(tx: object, statement: SQL): Promise<unknown> {
+  const result = await executePrepared(tx, statement);
   const row = result.rows[0];
   return row ? Object.values(row)[0] : undefined;
 }

@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
 import net from "node:net";
 
 /**
@@ -14,6 +14,11 @@ import net from "node:net";
  * state therefore does not outlive a transaction (SET without LOCAL, session advisory locks,
  * LISTEN, SQL-level PREPARE), exactly as on Neon's pooled endpoint; leadrail uses none of them.
  *
+ * Named prepared statements of the extended protocol survive the pooling, as with PgBouncer's
+ * `max_prepared_statements` (which Neon's pooler enables): a statement a client parses is prepared on
+ * each server connection under a name derived from its text, once per server connection, and the
+ * client's later Parse, Bind, Describe and Close of it are translated (see {@link PooledSession}).
+ *
  * Only servers that accept the start-up without a password are pooled (the bridge never holds a
  * credential): when the server asks for authentication, the client gets that server connection for
  * itself and every later client of the same user and database does too (`direct`).
@@ -25,6 +30,11 @@ export interface PoolerOptions {
   idleMs?: number;
   /** How long a transaction may wait for a server connection before it is refused (default 10 s). */
   waitMs?: number;
+  /**
+   * Prepared statements a server connection may hold (default 200); one holding more is closed when
+   * its transaction ends instead of going back to the pool.
+   */
+  maxPrepared?: number;
 }
 
 /** What a client session can do with the connection its start-up asked for. */
@@ -128,10 +138,29 @@ function poolKey(parameters: Map<string, string>): string {
   return JSON.stringify([user, parameters.get("database") || user, rest]);
 }
 
+/** A Parse sent to a server connection whose ParseComplete has not come back yet. */
+interface PendingParse {
+  /** Injected by the pooler: its ParseComplete is not the client's to see. */
+  swallow: boolean;
+  /** The server-side statement it creates, forgotten again if the Parse fails. */
+  name: string | null;
+  /** The Sync / Query / FunctionCall round it belongs to (see {@link ServerConnection.rounds}). */
+  round: number;
+}
+
 /** One warm server connection; `owner` is the client session holding it for a transaction. */
 class ServerConnection {
   owner: PooledSession | null = null;
   idleSince = Date.now();
+  /** Server-side names of the statements prepared on this connection (or being prepared). */
+  readonly prepared = new Set<string>();
+  /**
+   * Rounds are counted on both sides: one is sent with each Sync, Query or FunctionCall and ends
+   * with its ReadyForQuery. A Parse that has not been answered when its round ends was skipped
+   * after an error.
+   */
+  readonly rounds = { sent: 0, done: 0 };
+  private readonly parses: PendingParse[] = [];
   private readonly framer = new MessageFramer();
   private alive = true;
 
@@ -149,18 +178,45 @@ class ServerConnection {
     return this.alive;
   }
 
+  /** Records a Parse about to be written, so that its answer can be told apart. */
+  parsing(name: string | null, swallow: boolean): void {
+    if (name !== null) this.prepared.add(name);
+    this.parses.push({ swallow, name, round: this.rounds.sent });
+  }
+
   private fromServer(chunk: Buffer): void {
-    const owner = this.owner;
-    // A notice arriving while nobody holds the connection has nobody to go to.
-    if (!owner) return;
-    owner.link.send(chunk);
     this.framer.push(chunk);
+    let out: Buffer[] = [];
     try {
       for (let next = this.framer.next(); next; next = this.framer.next()) {
-        if (next[0] === 0x5a) owner.ready(String.fromCharCode(next[5] ?? 0));
+        const type = next[0];
+        if (type === 0x31) {
+          // ParseComplete: answers the oldest Parse still waiting.
+          if (this.parses.shift()?.swallow) continue;
+        } else if (type === 0x5a) {
+          this.roundDone();
+          // Whatever came before this ReadyForQuery is the owner's, even if it gives the connection back.
+          out.push(next);
+          this.owner?.link.send(concat(out));
+          out = [];
+          this.owner?.ready(String.fromCharCode(next[5] ?? 0));
+          continue;
+        }
+        out.push(next);
       }
     } catch {
       this.destroy();
+      return;
+    }
+    // A notice arriving while nobody holds the connection has nobody to go to.
+    if (out.length > 0) this.owner?.link.send(concat(out));
+  }
+
+  private roundDone(): void {
+    this.rounds.done += 1;
+    while (this.parses.length > 0 && (this.parses[0] as PendingParse).round < this.rounds.done) {
+      const skipped = this.parses.shift() as PendingParse;
+      if (skipped.name !== null) this.prepared.delete(skipped.name);
     }
   }
 
@@ -189,6 +245,10 @@ class ServerConnection {
     this.pool.forget(this);
     owner?.serverLost();
   }
+}
+
+function concat(buffers: Buffer[]): Buffer {
+  return buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers);
 }
 
 interface Waiter {
@@ -312,6 +372,10 @@ class KeyPool {
   release(connection: ServerConnection): void {
     connection.owner = null;
     if (!connection.usable) return;
+    if (connection.prepared.size > this.options.maxPrepared) {
+      connection.end();
+      return;
+    }
     const waiter = this.waiters.shift();
     if (waiter) {
       waiter.grant(connection);
@@ -345,7 +409,25 @@ class KeyPool {
   }
 }
 
-/** One client's session: transactions run on borrowed server connections. */
+/** A statement a client has prepared: where it lives on the server, and how to prepare it there. */
+interface ClientStatement {
+  serverName: string;
+  /** A Parse creating `serverName`, for a server connection that does not hold it yet. */
+  parse: Buffer;
+}
+
+/**
+ * One client's session: transactions run on borrowed server connections.
+ *
+ * A named statement the client parses becomes `lr_<hash of its text and parameter types>` on the
+ * server, so equal statements of different clients share one server-side statement. Its Parse is
+ * sent on to a server connection that does not hold it yet, and otherwise replaced by a Parse of the
+ * empty unnamed statement, which the server answers in place with the ParseComplete the client waits
+ * for (the client's own unnamed statement is therefore reset, as no client relies on across a named
+ * Parse). A Bind or Describe of the statement on a connection that does not hold it is preceded by
+ * the Parse, whose answer the client does not see. A Close of it is answered in place by closing a
+ * statement that does not exist; the server keeps it for the next client.
+ */
 class PooledSession {
   private server: ServerConnection | null = null;
   private acquiring = false;
@@ -357,6 +439,7 @@ class PooledSession {
   private unsynced = false;
   private status = "I";
   private closed = false;
+  private readonly statements = new Map<string, ClientStatement>();
 
   constructor(
     readonly link: ClientLink,
@@ -375,7 +458,8 @@ class PooledSession {
 
   private flush(): void {
     if (this.queue.length === 0 || this.closed) return;
-    if (!this.server) {
+    const server = this.server;
+    if (!server) {
       if (this.acquiring) return;
       this.acquiring = true;
       this.pool.acquire().then(
@@ -394,15 +478,71 @@ class PooledSession {
       );
       return;
     }
-    const batch = this.queue.splice(0);
-    for (const bytes of batch) {
+    const out: Buffer[] = [];
+    for (const bytes of this.queue.splice(0)) {
       const type = bytes[0] ?? 0;
+      try {
+        this.translate(bytes, server, out);
+      } catch (error) {
+        this.link.send(fatalError("08P01", `leadrail bridge: ${(error as Error).message}`));
+        this.close();
+        return;
+      }
       if (answeredWithReady.has(type)) {
         this.outstanding += 1;
         this.unsynced = false;
+        server.rounds.sent += 1;
       } else if (extended.has(type)) this.unsynced = true;
     }
-    this.server.write(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
+    server.write(concat(out));
+  }
+
+  /** Appends to `out` what the server gets for one client message (see the class comment). */
+  private translate(bytes: Buffer, server: ServerConnection, out: Buffer[]): void {
+    const type = bytes[0];
+    const named = statementNamed(bytes);
+    if (named === null) {
+      out.push(bytes);
+      return;
+    }
+    if (type === 0x50) {
+      if (named.name === "") {
+        server.parsing(null, false);
+        out.push(bytes);
+        return;
+      }
+      // Parse: the statement's definition (query and parameter types) follows its name.
+      const definition = bytes.subarray(named.end + 1);
+      const serverName = `lr_${createHash("sha1").update(definition).digest("hex")}`;
+      const statement = { serverName, parse: renameStatement(bytes, named, serverName) };
+      this.statements.set(named.name, statement);
+      if (server.prepared.has(serverName)) {
+        server.parsing(null, false);
+        out.push(emptyParse);
+      } else {
+        server.parsing(serverName, false);
+        out.push(statement.parse);
+      }
+      return;
+    }
+    const statement = this.statements.get(named.name);
+    if (named.name === "" || !statement) {
+      out.push(bytes);
+      return;
+    }
+    if (type === 0x43) {
+      this.statements.delete(named.name);
+      out.push(closeNothing);
+      return;
+    }
+    this.ensurePrepared(statement, server, out);
+    out.push(renameStatement(bytes, named, statement.serverName));
+  }
+
+  private ensurePrepared(statement: ClientStatement, server: ServerConnection, out: Buffer[]): void {
+    if (server.prepared.has(statement.serverName)) return;
+    server.parsing(statement.serverName, true);
+    out.push(statement.parse);
   }
 
   /** The server answered ReadyForQuery with this transaction status. */
@@ -435,6 +575,51 @@ class PooledSession {
   }
 }
 
+const nul = (text: string): Buffer => Buffer.from(`${text}\0`, "utf8");
+
+/** Where a message names a prepared statement: the name and the byte range of its text. */
+export interface StatementName {
+  name: string;
+  start: number;
+  /** Offset of the name's NUL terminator. */
+  end: number;
+}
+
+/**
+ * The statement a Parse, a Bind, or a Describe or Close of a statement (not a portal) names
+ * (`""` for the unnamed statement); `null` for any other message. Throws on a malformed message.
+ */
+export function statementNamed(bytes: Buffer): StatementName | null {
+  const type = bytes[0];
+  let start: number;
+  if (type === 0x50) start = 5;
+  else if (type === 0x42)
+    start = nulAfter(bytes, 5) + 1; // after the portal name
+  else if ((type === 0x44 || type === 0x43) && bytes[5] === 0x53) start = 6;
+  else return null;
+  const end = nulAfter(bytes, start);
+  return { name: bytes.toString("utf8", start, end), start, end };
+}
+
+/** The same message, naming the statement `name` instead. */
+export function renameStatement(bytes: Buffer, at: StatementName, name: string): Buffer {
+  return message(
+    String.fromCharCode(bytes[0] ?? 0),
+    Buffer.concat([bytes.subarray(5, at.start), nul(name), bytes.subarray(at.end + 1)]),
+  );
+}
+
+function nulAfter(bytes: Buffer, offset: number): number {
+  const stop = bytes.indexOf(0, offset);
+  if (stop < 0) throw new Error("malformed Postgres message: unterminated string");
+  return stop;
+}
+
+/** Parse of the unnamed statement from an empty query: answered with ParseComplete, nothing else. */
+const emptyParse = message("P", Buffer.from([0, 0, 0, 0]));
+/** Close of a statement no client can have prepared: answered with CloseComplete, nothing else. */
+const closeNothing = message("C", Buffer.concat([Buffer.from("S"), nul("lr_closed")]));
+
 /** Answers start-ups and lends server connections to client sessions, per user and database. */
 export class Pooler {
   private readonly pools = new Map<string, KeyPool>();
@@ -449,6 +634,7 @@ export class Pooler {
       max: options.max ?? 16,
       idleMs: options.idleMs ?? 30_000,
       waitMs: options.waitMs ?? 10_000,
+      maxPrepared: options.maxPrepared ?? 200,
     };
     this.sweeper = setInterval(
       () => {

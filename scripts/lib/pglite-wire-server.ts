@@ -1,5 +1,6 @@
 import net from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
+import { renameStatement, statementNamed } from "./pg-pooler.ts";
 
 /**
  * Serves one PGlite over the Postgres wire protocol to many TCP connections.
@@ -10,6 +11,10 @@ import type { PGlite } from "@electric-sql/pglite";
  * other's rows. Here a connection holds the backend from its first message until the
  * backend reports ReadyForQuery with status `I` (idle, no transaction open) and it has
  * nothing more buffered: a whole extended-protocol round or transaction runs as one unit.
+ *
+ * Named prepared statements belong to a backend, and so here to a connection: each connection's
+ * statement names get a prefix of their own, and its statements are deallocated when it closes, as a
+ * Postgres backend's are when it exits.
  */
 export interface WireServer {
   port: number;
@@ -58,9 +63,14 @@ export async function serveWire(
 ): Promise<WireServer> {
   const turnstile = new Turnstile();
   const sockets = new Set<net.Socket>();
+  let connections = 0;
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    connections += 1;
+    const prefix = `c${connections}_`;
+    /** This connection's prepared statements, by their name in the backend. */
+    const statements = new Set<string>();
     socket.setNoDelay(true);
     let buffered: Buffer = Buffer.alloc(0);
     let startupDone = false;
@@ -116,8 +126,9 @@ export async function serveWire(
             socket.end();
             return;
           }
+          const own = startupDone ? ownStatement(message) : message;
           if (!release) release = await turnstile.acquire();
-          const response = await db.execProtocolRaw(new Uint8Array(message));
+          const response = await db.execProtocolRaw(new Uint8Array(own));
           if (response.length > 0 && !closed) socket.write(response);
           const status = lastReadyStatus(response);
           if (status !== null) idle = status === "I";
@@ -130,6 +141,16 @@ export async function serveWire(
       } finally {
         working = false;
       }
+    };
+
+    /** The message with its statement name in this connection's namespace. */
+    const ownStatement = (message: Buffer): Buffer => {
+      const named = statementNamed(message);
+      if (named === null || named.name === "") return message;
+      const name = prefix + named.name;
+      if (message[0] === 0x50) statements.add(name);
+      else if (message[0] === 0x43) statements.delete(name);
+      return renameStatement(message, named, name);
     };
 
     socket.on("data", (chunk: Buffer) => {
@@ -146,6 +167,16 @@ export async function serveWire(
           await db.exec("ROLLBACK");
         } catch {
           // no transaction was open after all
+        }
+      }
+      if (statements.size > 0) {
+        if (!release) release = await turnstile.acquire();
+        for (const name of statements) {
+          try {
+            await db.exec(`DEALLOCATE "${name.replaceAll('"', '""')}"`);
+          } catch {
+            // its Parse failed: there is nothing to deallocate
+          }
         }
       }
       giveBack();

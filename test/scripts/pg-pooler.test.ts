@@ -93,6 +93,105 @@ async function countingProxy(target: { host: string; port: number }) {
   return { state, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** Frontend messages built by hand, for tests that must see every message the client gets. */
+const wire = {
+  cstr: (text: string) => Buffer.from(`${text}\0`, "utf8"),
+  msg: (type: string, ...parts: Buffer[]) => {
+    const body = Buffer.concat(parts);
+    const head = Buffer.alloc(5);
+    head.write(type, 0, "latin1");
+    head.writeInt32BE(4 + body.length, 1);
+    return Buffer.concat([head, body]);
+  },
+  int16: (n: number) => {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(n);
+    return b;
+  },
+  int32: (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+  },
+  parse: (name: string, text: string) => wire.msg("P", wire.cstr(name), wire.cstr(text), wire.int16(0)),
+  /** Bind of text parameters to the unnamed portal, text results. */
+  bind: (statement: string, values: string[]) =>
+    wire.msg(
+      "B",
+      wire.cstr(""),
+      wire.cstr(statement),
+      wire.int16(0),
+      wire.int16(values.length),
+      ...values.flatMap((value) => [wire.int32(Buffer.byteLength(value)), Buffer.from(value)]),
+      wire.int16(0),
+    ),
+  execute: () => wire.msg("E", wire.cstr(""), wire.int32(0)),
+  describeStatement: (name: string) => wire.msg("D", Buffer.from("S"), wire.cstr(name)),
+  closeStatement: (name: string) => wire.msg("C", Buffer.from("S"), wire.cstr(name)),
+  sync: () => wire.msg("S"),
+  query: (text: string) => wire.msg("Q", wire.cstr(text)),
+};
+
+/**
+ * A frontend speaking the protocol by hand over the bridge: `round` sends messages and returns every
+ * message the client receives up to the ReadyForQuery, as its type letter, with DataRow values and
+ * ErrorResponse SQLSTATEs spelled out (`D:42`, `E:26000`).
+ */
+async function rawClient(bridgePort: number, database: { host: string; port: number; url: string }) {
+  const target = new URL(database.url);
+  const ws = new WebSocket(`ws://127.0.0.1:${bridgePort}/v2?address=${database.host}:${database.port}`);
+  const framer = new MessageFramer();
+  const received: string[] = [];
+  let waiting: { resolve: (seen: string[]) => void } | null = null;
+  ws.on("message", (data: Buffer) => {
+    framer.push(Buffer.from(data));
+    for (let next = framer.next(); next; next = framer.next()) {
+      const type = String.fromCharCode(next[0] ?? 0);
+      if (type === "D") {
+        const length = next.readInt32BE(7);
+        received.push(`D:${length < 0 ? "null" : next.toString("utf8", 11, 11 + length)}`);
+      } else if (type === "E") {
+        received.push(`E:${/C([0-9A-Z]{5})\0/.exec(next.toString("latin1"))?.[1]}`);
+      } else received.push(type);
+      if (type === "Z" && waiting) {
+        const seen = received.splice(0);
+        const done = waiting;
+        waiting = null;
+        done.resolve(seen);
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const round = (...messages: Buffer[]) =>
+    new Promise<string[]>((resolve) => {
+      waiting = { resolve };
+      ws.send(Buffer.concat(messages));
+    });
+  const parameters = Buffer.concat([
+    wire.cstr("user"),
+    wire.cstr(decodeURIComponent(target.username) || "postgres"),
+    wire.cstr("database"),
+    wire.cstr(target.pathname.slice(1) || "postgres"),
+    // What the Neon driver adds, so that both share one pool of server connections.
+    wire.cstr("client_encoding"),
+    wire.cstr("UTF8"),
+    Buffer.from([0]),
+  ]);
+  const startup = Buffer.concat([wire.int32(8 + parameters.length), wire.int32(196608), parameters]);
+  const greeting = await round(startup);
+  expect(greeting.at(-1)).toBe("Z");
+  return {
+    round,
+    close: () => {
+      ws.send(wire.msg("X"));
+      ws.close();
+    },
+  };
+}
+
 const serverUrl = process.env.DATABASE_URL;
 
 describe("pooling bridge", () => {
@@ -154,6 +253,95 @@ describe("pooling bridge", () => {
     expect(proxy.state.opened - before).toBeLessThanOrEqual(1);
     expect(proxy.state.open).toBe(1);
   });
+
+  it("prepares a named statement once per server connection for every client that parses it", async () => {
+    for (let i = 0; i < 40; i++) {
+      const pool = new Pool({ connectionString: url, max: 1 });
+      const { rows } = await pool.query<{ n: number }>({
+        name: "add_one",
+        text: "SELECT $1::int + 1 AS n",
+        values: [i],
+      });
+      expect(rows).toEqual([{ n: i + 1 }]);
+      await pool.end();
+    }
+    const pool = new Pool({ connectionString: url, max: 1 });
+    const { rows } = await pool.query<{ name: string; statement: string; runs: number }>(
+      `SELECT name, statement, (generic_plans + custom_plans)::int AS runs
+         FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int + 1%'`,
+    );
+    await pool.end();
+    expect(rows).toEqual([
+      {
+        // PGlite's wire server prefixes each connection's statements (c1_…), one backend holding them all.
+        name: expect.stringMatching(/^(c\d+_)?lr_[0-9a-f]{40}$/),
+        statement: "SELECT $1::int + 1 AS n",
+        runs: 40,
+      },
+    ]);
+  });
+
+  it("answers a Parse of a statement the server holds in place, and translates Describe and Close", async () => {
+    const first = await rawClient(bridge.port, database);
+    const second = await rawClient(bridge.port, database);
+    try {
+      const run = (statement: string, value: string) => [wire.bind(statement, [value]), wire.execute()];
+      expect(
+        await first.round(wire.parse("s", "SELECT $1::int * 2"), ...run("s", "21"), wire.sync()),
+      ).toEqual(["1", "2", "D:42", "C", "Z"]);
+      // The second client's own name for the same statement; the server connection holds it already.
+      expect(
+        await second.round(wire.parse("double", "SELECT $1::int * 2"), ...run("double", "5"), wire.sync()),
+      ).toEqual(["1", "2", "D:10", "C", "Z"]);
+      expect(await second.round(wire.describeStatement("double"), wire.sync())).toEqual(["t", "T", "Z"]);
+      expect(await second.round(wire.closeStatement("double"), wire.sync())).toEqual(["3", "Z"]);
+      // Closed for this client, which now gets the server's own error; the other client still has it.
+      expect(await second.round(...run("double", "1"), wire.sync())).toEqual(["E:26000", "Z"]);
+      expect(await first.round(...run("s", "4"), wire.sync())).toEqual(["2", "D:8", "C", "Z"]);
+      // A Parse that fails leaves nothing behind: parsed again, it fails again.
+      for (let i = 0; i < 2; i++) {
+        expect(await first.round(wire.parse("broken", "SELEC 1"), wire.sync())).toEqual(["E:42601", "Z"]);
+      }
+      // A Parse skipped after an earlier error in its round is not taken for prepared either.
+      expect(await first.round(wire.query("SELECT 1/0"))).toEqual(["E:22012", "Z"]);
+      expect(
+        await first.round(...run("missing", "1"), wire.parse("later", "SELECT $1::int + 100"), wire.sync()),
+      ).toEqual(["E:26000", "Z"]);
+      expect(
+        await first.round(wire.parse("later", "SELECT $1::int + 100"), ...run("later", "1"), wire.sync()),
+      ).toEqual(["1", "2", "D:101", "C", "Z"]);
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
+  it.skipIf(!serverUrl)(
+    "prepares a client's statement again, unseen, on the next server connection it is lent",
+    async () => {
+      const a = await rawClient(bridge.port, database);
+      const b = await rawClient(bridge.port, database);
+      try {
+        const pid = "SELECT pg_backend_pid()::text || ':' || $1::text";
+        const first = await a.round(
+          wire.parse("who", pid),
+          wire.bind("who", ["x"]),
+          wire.execute(),
+          wire.sync(),
+        );
+        expect(first.slice(0, 2)).toEqual(["1", "2"]);
+        // B holds A's last server connection in a transaction, so A's next round runs on another.
+        expect(await b.round(wire.query("BEGIN"))).toEqual(["C", "Z"]);
+        const again = await a.round(wire.bind("who", ["y"]), wire.execute(), wire.sync());
+        expect(again).toEqual(["2", expect.stringMatching(/^D:\d+:y$/), "C", "Z"]);
+        expect(again[1]?.split(":")[1]).not.toBe(first[2]?.split(":")[1]);
+        expect(await b.round(wire.query("COMMIT"))).toEqual(["C", "Z"]);
+      } finally {
+        a.close();
+        b.close();
+      }
+    },
+  );
 
   it.skipIf(!serverUrl)(
     "keeps a transaction on one server connection while other clients use others",

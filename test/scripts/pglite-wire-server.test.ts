@@ -67,4 +67,29 @@ describe("embedded Postgres served to many connections", () => {
     await check.end();
     expect(left.rows[0]).toEqual({ n: 0 });
   });
+
+  it("gives each connection its own prepared statements, deallocated when it closes", async () => {
+    const a = new pg.Client({ connectionString: database.url });
+    const b = new pg.Client({ connectionString: database.url });
+    await a.connect();
+    await b.connect();
+    // One name, two texts: on one backend the second Parse would fail with "already exists".
+    const viaA = await a.query({ name: "s", text: "SELECT $1::int + 1 AS n", values: [1] });
+    const viaB = await b.query({ name: "s", text: "SELECT $1::int * 10 AS n", values: [1] });
+    expect([viaA.rows, viaB.rows]).toEqual([[{ n: 2 }], [{ n: 10 }]]);
+    const held = "SELECT name FROM pg_prepared_statements WHERE name LIKE 'c%\\_s' ORDER BY name";
+    expect((await a.query(held)).rows).toHaveLength(2);
+    await a.end();
+    await b.end();
+    // The server deallocates when it sees the sockets close, which the clients do not wait for.
+    const check = new pg.Client({ connectionString: database.url });
+    await check.connect();
+    let left = await check.query(held);
+    for (let i = 0; i < 50 && left.rows.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      left = await check.query(held);
+    }
+    await check.end();
+    expect(left.rows).toEqual([]);
+  });
 });
