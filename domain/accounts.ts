@@ -123,6 +123,8 @@ export interface Invoice {
   currency: string;
   amount: number;
   creditedTotal: number;
+  /** Its place in the account's invoice series; null if issued before numbering. */
+  number: number | null;
   issuedAt: Date;
   createdAt: Date;
 }
@@ -154,6 +156,8 @@ export interface CreditNote {
   currency: string;
   amount: number;
   reason: string | null;
+  /** Its place in the account's credit note series; null if issued before numbering. */
+  number: number | null;
   issuedAt: Date;
   createdAt: Date;
   items: CreditNoteItem[];
@@ -195,6 +199,7 @@ export const toInvoice = (row: Json): Invoice => ({
   currency: text(row, "currency"),
   amount: num(row, "amount"),
   creditedTotal: num(row, "credited_total"),
+  number: numOrNull(row, "number"),
   issuedAt: date(row, "issued_at"),
   createdAt: date(row, "created_at"),
 });
@@ -219,6 +224,7 @@ export const toCreditNote = (row: Json): CreditNote => ({
   currency: text(row, "currency"),
   amount: num(row, "amount"),
   reason: textOrNull(row, "reason"),
+  number: numOrNull(row, "number"),
   issuedAt: date(row, "issued_at"),
   createdAt: date(row, "created_at"),
   items: rows(row, "items").map((item) => ({

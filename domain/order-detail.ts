@@ -60,6 +60,7 @@ export interface OrderDetail {
     id: number;
     amount: number;
     credited_total: number;
+    number: number | null;
     issued_at: string;
     items: InvoiceLine[];
   };
@@ -86,7 +87,7 @@ function detailStatement(orderId: number): SQL {
         FROM order_items i JOIN products p ON p.id = i.product_id JOIN product_offers f ON f.id = i.offer_id
         WHERE i.order_id = o.id),
       'invoice', (SELECT json_build_object('id', v.id, 'amount', v.amount, 'credited_total', v.credited_total,
-          'issued_at', v.issued_at,
+          'number', v.number, 'issued_at', v.issued_at,
           'items', (SELECT json_agg(json_build_object('id', x.id, 'kind', x.kind, 'order_item_id', x.order_item_id,
               'product_id', x.product_id, 'description', x.description, 'amount', x.amount,
               'credited_total', x.credited_total) ORDER BY x.id)

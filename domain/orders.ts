@@ -555,10 +555,12 @@ function writeStatement(input: OrderInput, p: Prepared, ids: Ids): SQL {
           items,
           "id bigint, line_no int, product_id bigint, offer_id bigint, subscription_id bigint, name text, quantity int, unit_price bigint, discount bigint, tax bigint, total bigint",
         )}),
-    inv AS (INSERT INTO invoices (id, brand_id, account_id, order_id, currency, amount, issued_at)
+    -- The next number of the account's invoice series: statement 1 locked the account row.
+    inv AS (INSERT INTO invoices (id, brand_id, account_id, order_id, currency, amount, number, issued_at)
       OVERRIDING SYSTEM VALUE
-      VALUES (${ids.invoiceId}, ${brandId}, ${ids.accountId}, ${ids.orderId}, ${input.currency}, ${a.total},
-        ${placedAt}::timestamptz)),
+      SELECT ${ids.invoiceId}, ${brandId}, ${ids.accountId}, ${ids.orderId}, ${input.currency}, ${a.total},
+        acct.invoice_count + 1, ${placedAt}::timestamptz
+        FROM brand_client_accounts acct WHERE acct.id = ${ids.accountId}),
     ii AS (INSERT INTO invoice_items (id, invoice_id, kind, order_item_id, product_id, description, amount)
       OVERRIDING SYSTEM VALUE
       SELECT r.id, ${ids.invoiceId}, r.kind::invoice_item_kind, r.order_item_id, r.product_id, r.description, r.amount
@@ -593,6 +595,7 @@ function writeStatement(input: OrderInput, p: Prepared, ids: Ids): SQL {
       balance = t.balance + pay_sum.amount,
       outstanding = t.outstanding + ${a.total} - pay_sum.amount,
       order_count = t.order_count + 1,
+      invoice_count = t.invoice_count + 1,
       first_order_at = LEAST(t.first_order_at, ${placedAt}::timestamptz),
       last_order_at = GREATEST(t.last_order_at, ${placedAt}::timestamptz),
       updated_at = now()

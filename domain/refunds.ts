@@ -135,10 +135,13 @@ function writeStatement(
       RETURNING *),
     note_input AS (SELECT * FROM ${recordset(noteRows, "ord int, invoice_id bigint, amount bigint")}),
     item_input AS (SELECT * FROM ${recordset(itemRows, "invoice_id bigint, invoice_item_id bigint, amount bigint")}),
+    -- Numbered on in the account's credit note series, in waterfall order (the account row is locked).
     notes AS (INSERT INTO credit_notes (brand_id, account_id, invoice_id, refund_id, currency, amount, reason,
-        issued_at)
-      SELECT r.brand_id, r.account_id, n.invoice_id, r.id, r.currency, n.amount, r.reason, r.refunded_at
-        FROM refund r CROSS JOIN note_input n ORDER BY n.ord
+        number, issued_at)
+      SELECT r.brand_id, r.account_id, n.invoice_id, r.id, r.currency, n.amount, r.reason,
+             acct.credit_note_count + 1 + n.ord, r.refunded_at
+        FROM refund r JOIN brand_client_accounts acct ON acct.id = r.account_id CROSS JOIN note_input n
+        ORDER BY n.ord
       RETURNING *),
     note_items AS (INSERT INTO credit_note_items (credit_note_id, invoice_item_id, amount)
       SELECT n.id, i.invoice_item_id, i.amount FROM notes n JOIN item_input i ON i.invoice_id = n.invoice_id
@@ -160,6 +163,7 @@ function writeStatement(
         balance = a.balance - r.amount,
         -- (invoiced − credited) − (paid − refunded): the credit and the refund cancel out.
         outstanding = a.invoiced - (a.credited + r.amount) - a.paid + (a.refunded + r.amount),
+        credit_note_count = a.credit_note_count + ${notes.length},
         updated_at = now()
         FROM refund r WHERE a.id = r.account_id
       RETURNING a.*)

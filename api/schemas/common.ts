@@ -22,6 +22,19 @@ export const idParams = (kind: string) =>
 
 export const timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-11-22T16:05:52.123Z" });
 export const iso = (date: Date): string => date.toISOString();
+
+/** A document's number in its account's series (domain/document-numbers.ts). */
+export const documentNumberField = (kind: "invoice" | "credit_note") =>
+  z
+    .string()
+    .nullable()
+    .openapi({
+      description:
+        "Its number: the account's id, then its place in the account's gapless " +
+        (kind === "invoice" ? "invoice" : "credit note") +
+        " series. Null for a document issued before numbering.",
+      example: kind === "invoice" ? "Xk3p9QaB-0007" : "Xk3p9QaB-CN-0003",
+    });
 export const isoOrNull = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
 export const name = z.string().trim().min(1).max(200);

@@ -12,11 +12,12 @@ import type {
   Payment,
   Refund,
 } from "../../domain/accounts.ts";
+import { documentNumber } from "../../domain/document-numbers.ts";
 import { FieldErrors } from "../../domain/errors.ts";
 import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
 import type { PaymentResult } from "../../domain/payments.ts";
 import type { RefundResult } from "../../domain/refunds.ts";
-import { hashId, iso, isoOrNull, timestamp } from "./common.ts";
+import { documentNumberField, hashId, iso, isoOrNull, timestamp } from "./common.ts";
 import { currencyCode, externalId, platformSlug, positiveAmount } from "./order.ts";
 
 /**
@@ -123,6 +124,7 @@ export const invoiceSchema = z
     currency: z.string(),
     amount: minor("Σ of its lines."),
     credited_total: minor("Σ of the credit notes against it."),
+    number: documentNumberField("invoice"),
     issued_at: timestamp,
     created_at: timestamp,
   })
@@ -136,6 +138,7 @@ const presentInvoice = (ids: HashIds, invoice: Invoice) => ({
   currency: invoice.currency,
   amount: invoice.amount,
   credited_total: invoice.creditedTotal,
+  number: documentNumber("invoice", ids.encode("account", invoice.accountId), invoice.number),
   issued_at: iso(invoice.issuedAt),
   created_at: iso(invoice.createdAt),
 });
@@ -172,6 +175,7 @@ export const creditNoteSchema = z
     currency: z.string(),
     amount: minor("Σ of its items."),
     reason: z.string().nullable(),
+    number: documentNumberField("credit_note"),
     issued_at: timestamp,
     created_at: timestamp,
     items: z.array(
@@ -195,6 +199,7 @@ export const presentCreditNote = (ids: HashIds, note: CreditNote): CreditNoteJso
   currency: note.currency,
   amount: note.amount,
   reason: note.reason,
+  number: documentNumber("credit_note", ids.encode("account", note.accountId), note.number),
   issued_at: iso(note.issuedAt),
   created_at: iso(note.createdAt),
   items: note.items.map((item) => ({

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { documentNumber } from "../../domain/document-numbers.ts";
 import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
 import type { OrderDetail, OrderSummary } from "../../domain/order-detail.ts";
 import type { OrderInput } from "../../domain/orders.ts";
-import { hashId, timestamp } from "./common.ts";
+import { documentNumberField, hashId, timestamp } from "./common.ts";
 
 /**
  * The normalised order: what `POST /api/v1/orders` accepts and what the store adapters (Shopify, Cafe24)
@@ -221,6 +222,7 @@ export const orderSchema = z
       id: hashId("Invoice id."),
       amount: money,
       credited_total: money,
+      number: documentNumberField("invoice"),
       issued_at: timestamp,
       items: z.array(
         z.object({
@@ -292,6 +294,7 @@ export function presentOrder(ids: HashIds, order: OrderDetail): OrderJson {
       id: ids.encode("invoice", order.invoice.id),
       amount: order.invoice.amount,
       credited_total: order.invoice.credited_total,
+      number: documentNumber("invoice", ids.encode("account", order.account_id), order.invoice.number),
       issued_at: isoText(order.invoice.issued_at),
       items: order.invoice.items.map((item) => ({
         id: ids.encode("invoiceItem", item.id),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { check, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { brands, products } from "./catalog.ts";
 import { createdAt, currency, id, money, ref, total } from "./common.ts";
 import { brandClientAccounts, orderItems, orders } from "./sales.ts";
@@ -23,11 +23,17 @@ export const invoices = pgTable(
     amount: money("amount"),
     /** Σ of the credit notes against it. */
     creditedTotal: total("credited_total"),
+    /**
+     * Its place in the account's invoice series (1, 2, …, no gaps; see `brand_client_accounts.invoice_count`).
+     * Null only for invoices issued before numbering existed.
+     */
+    number: integer("number"),
     issuedAt: timestamp("issued_at", { withTimezone: true }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("invoices_order_key").on(t.orderId),
+    uniqueIndex("invoices_account_number_key").on(t.accountId, t.number),
     index("invoices_account_issued_idx").on(t.accountId, t.issuedAt),
     check("invoices_amount", sql`${t.amount} >= 0`),
     check("invoices_credited_le_amount", sql`${t.creditedTotal} >= 0 AND ${t.creditedTotal} <= ${t.amount}`),
@@ -122,10 +128,13 @@ export const creditNotes = pgTable(
     /** Σ of its items. */
     amount: money("amount"),
     reason: text("reason"),
+    /** Its place in the account's credit note series, as `invoices.number`. */
+    number: integer("number"),
     issuedAt: timestamp("issued_at", { withTimezone: true }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [
+    uniqueIndex("credit_notes_account_number_key").on(t.accountId, t.number),
     index("credit_notes_account_idx").on(t.accountId),
     index("credit_notes_invoice_idx").on(t.invoiceId),
     index("credit_notes_refund_idx").on(t.refundId),

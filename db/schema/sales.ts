@@ -160,6 +160,13 @@ export const brandClientAccounts = pgTable(
     balance: total("balance"),
     outstanding: total("outstanding"),
     orderCount: integer("order_count").notNull().default(0),
+    /**
+     * The account's invoice and credit note series: the number of the last one issued. Each is advanced
+     * in the transaction that issues the document, under the account lock the ledger takes anyway, so
+     * the series has no gaps and numbering adds no contention.
+     */
+    invoiceCount: integer("invoice_count").notNull().default(0),
+    creditNoteCount: integer("credit_note_count").notNull().default(0),
     firstOrderAt: timestamp("first_order_at", { withTimezone: true }),
     lastOrderAt: timestamp("last_order_at", { withTimezone: true }),
     createdAt: createdAt(),

@@ -1401,18 +1401,20 @@ export function chunkStatements(
   step(
     "accounts",
     `INSERT INTO brand_client_accounts (id, brand_id, market_id, email_id, contact_id, personal_info_id, currency,
-         invoiced, credited, paid, refunded, balance, outstanding, order_count, first_order_at, last_order_at,
-         created_at, updated_at) OVERRIDING SYSTEM VALUE
+         invoiced, credited, paid, refunded, balance, outstanding, order_count, invoice_count, credit_note_count,
+         first_order_at, last_order_at, created_at, updated_at) OVERRIDING SYSTEM VALUE
      SELECT a.id, a.brand_id, a.market_id, a.email_id, a.contact_id, a.pi_id, a.currency,
             o.invoiced, COALESCE(r.amount, 0), o.paid, COALESCE(r.amount, 0), o.paid - COALESCE(r.amount, 0),
             o.invoiced - COALESCE(r.amount, 0) - o.paid + COALESCE(r.amount, 0),
-            o.n, o.first_at, o.last_at, o.first_at, GREATEST(o.last_at, r.last_at)
+            o.n, o.n, COALESCE(cn.notes, 0), o.first_at, o.last_at, o.first_at, GREATEST(o.last_at, r.last_at)
        FROM hs_account a
        JOIN (SELECT account_id, sum(total)::bigint AS invoiced, sum(CASE WHEN paid THEN total ELSE 0 END)::bigint AS paid,
                     count(*)::int AS n, min(placed_at) AS first_at, max(placed_at) AS last_at
                FROM hs_order GROUP BY account_id) o ON o.account_id = a.id
        LEFT JOIN (SELECT account_id, sum(amount)::bigint AS amount, max(refunded_at) AS last_at
                     FROM hs_refund GROUP BY account_id) r ON r.account_id = a.id
+       LEFT JOIN (SELECT x.account_id, count(*)::int AS notes FROM hs_note n JOIN hs_refund x ON x.id = n.refund_id
+                   GROUP BY x.account_id) cn ON cn.account_id = a.id
       ORDER BY a.id`,
     "brand_client_accounts",
   );
@@ -1460,9 +1462,10 @@ export function chunkStatements(
   );
   step(
     "invoices",
-    `INSERT INTO invoices (id, brand_id, account_id, order_id, currency, amount, credited_total, issued_at, created_at)
-       OVERRIDING SYSTEM VALUE
-     SELECT invoice_id, brand_id, account_id, id, currency, total, credited, placed_at, placed_at
+    `INSERT INTO invoices (id, brand_id, account_id, order_id, currency, amount, credited_total, number, issued_at,
+         created_at) OVERRIDING SYSTEM VALUE
+     SELECT invoice_id, brand_id, account_id, id, currency, total, credited,
+            row_number() OVER (PARTITION BY account_id ORDER BY placed_at, invoice_id), placed_at, placed_at
        FROM hs_order ORDER BY invoice_id`,
     "invoices",
   );
@@ -1496,10 +1499,10 @@ export function chunkStatements(
   );
   step(
     "credit notes",
-    `INSERT INTO credit_notes (id, brand_id, account_id, invoice_id, refund_id, currency, amount, reason, issued_at,
-         created_at) OVERRIDING SYSTEM VALUE
-     SELECT n.id, r.brand_id, r.account_id, n.invoice_id, r.id, r.currency, n.amount, r.reason, r.refunded_at,
-            r.refunded_at
+    `INSERT INTO credit_notes (id, brand_id, account_id, invoice_id, refund_id, currency, amount, reason, number,
+         issued_at, created_at) OVERRIDING SYSTEM VALUE
+     SELECT n.id, r.brand_id, r.account_id, n.invoice_id, r.id, r.currency, n.amount, r.reason,
+            row_number() OVER (PARTITION BY r.account_id ORDER BY r.refunded_at, n.id), r.refunded_at, r.refunded_at
        FROM hs_note n JOIN hs_refund r ON r.id = n.refund_id ORDER BY n.id`,
     "credit_notes",
   );
@@ -1670,8 +1673,10 @@ export interface LedgerCheck {
 export const verifySql = `SELECT
   (SELECT count(*) FROM brand_client_accounts) AS accounts,
   (SELECT count(*) FROM brand_client_accounts a
-     LEFT JOIN (SELECT account_id, sum(amount) AS s FROM invoices GROUP BY account_id) i ON i.account_id = a.id
-     LEFT JOIN (SELECT account_id, sum(amount) AS s FROM credit_notes GROUP BY account_id) c ON c.account_id = a.id
+     LEFT JOIN (SELECT account_id, sum(amount) AS s, count(number) AS n, max(number) AS top FROM invoices
+                 GROUP BY account_id) i ON i.account_id = a.id
+     LEFT JOIN (SELECT account_id, sum(amount) AS s, count(number) AS n, max(number) AS top FROM credit_notes
+                 GROUP BY account_id) c ON c.account_id = a.id
      LEFT JOIN (SELECT account_id, sum(amount) AS s FROM payments GROUP BY account_id) p ON p.account_id = a.id
      LEFT JOIN (SELECT account_id, sum(amount) AS s FROM refunds GROUP BY account_id) r ON r.account_id = a.id
      LEFT JOIN (SELECT account_id, count(*) AS n, min(placed_at) AS f, max(placed_at) AS l FROM orders
@@ -1680,7 +1685,10 @@ export const verifySql = `SELECT
        OR a.refunded <> COALESCE(r.s, 0) OR a.balance <> COALESCE(p.s, 0) - COALESCE(r.s, 0)
        OR a.outstanding <> COALESCE(i.s, 0) - COALESCE(c.s, 0) - COALESCE(p.s, 0) + COALESCE(r.s, 0)
        OR a.order_count <> COALESCE(o.n, 0) OR a.first_order_at IS DISTINCT FROM o.f
-       OR a.last_order_at IS DISTINCT FROM o.l) AS account_totals,
+       OR a.last_order_at IS DISTINCT FROM o.l
+       -- Document series: numbers are unique per account, so n numbers topped by n are exactly 1..n.
+       OR a.invoice_count <> COALESCE(i.n, 0) OR COALESCE(i.top, 0) <> COALESCE(i.n, 0)
+       OR a.credit_note_count <> COALESCE(c.n, 0) OR COALESCE(c.top, 0) <> COALESCE(c.n, 0)) AS account_totals,
   (SELECT count(*) FROM refunds r
      LEFT JOIN (SELECT refund_id, sum(amount) AS s FROM credit_notes GROUP BY refund_id) c ON c.refund_id = r.id
     WHERE r.amount <> COALESCE(c.s, 0)) AS refunds_vs_credit_notes,

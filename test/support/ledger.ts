@@ -143,7 +143,17 @@ export async function storedAndRecomputed(accountId: number) {
         'credit_notes', (SELECT count(*) FROM credit_notes cn WHERE cn.account_id = ${accountId} AND cn.amount <>
                           (SELECT coalesce(sum(amount), 0) FROM credit_note_items WHERE credit_note_id = cn.id)),
         'refunds', (SELECT count(*) FROM refunds r WHERE r.account_id = ${accountId} AND r.amount <>
-                     (SELECT coalesce(sum(amount), 0) FROM credit_notes WHERE refund_id = r.id)))
+                     (SELECT coalesce(sum(amount), 0) FROM credit_notes WHERE refund_id = r.id)),
+        -- 1 when a document series is not exactly 1..counter: numbers are unique per account, so n
+        -- numbers, none missing or below 1 and none above n, are 1..n.
+        'invoice_series', (SELECT count(*) FROM brand_client_accounts a WHERE a.id = ${accountId} AND
+                             (SELECT count(number) = a.invoice_count AND count(*) = a.invoice_count
+                                     AND coalesce(max(number), 0) = a.invoice_count AND coalesce(min(number), 1) >= 1
+                                FROM invoices WHERE account_id = a.id) IS NOT TRUE),
+        'credit_note_series', (SELECT count(*) FROM brand_client_accounts a WHERE a.id = ${accountId} AND
+                             (SELECT count(number) = a.credit_note_count AND count(*) = a.credit_note_count
+                                     AND coalesce(max(number), 0) = a.credit_note_count AND coalesce(min(number), 1) >= 1
+                                FROM credit_notes WHERE account_id = a.id) IS NOT TRUE))
     ) AS state`);
     const state = result.rows[0]?.state;
     const sums = state.sums;
@@ -167,4 +177,6 @@ export const noDrift = {
   orders: 0,
   credit_notes: 0,
   refunds: 0,
+  invoice_series: 0,
+  credit_note_series: 0,
 };

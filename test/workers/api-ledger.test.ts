@@ -60,6 +60,7 @@ describe("POST /api/v1/refunds", () => {
     const notes = first.body.credit_notes.map((n: Record<string, unknown>) => ({
       invoice: n.invoice,
       refund: n.refund,
+      number: n.number,
       amount: n.amount,
       issued_at: n.issued_at,
       items: n.items,
@@ -68,6 +69,7 @@ describe("POST /api/v1/refunds", () => {
       {
         invoice: mar.invoice.id,
         refund: refundId,
+        number: `${account}-CN-0001`,
         amount: 42_000,
         issued_at: "2026-03-20T08:00:00.000Z",
         items: [{ invoice_item: invoiceLine(mar, "SERUM-30").id, description: serum.name, amount: 42_000 }],
@@ -75,6 +77,7 @@ describe("POST /api/v1/refunds", () => {
       {
         invoice: feb.invoice.id,
         refund: refundId,
+        number: `${account}-CN-0002`,
         amount: 8_000,
         issued_at: "2026-03-20T08:00:00.000Z",
         items: [{ invoice_item: invoiceLine(feb, "SERUM-30").id, description: serum.name, amount: 8_000 }],
@@ -99,14 +102,17 @@ describe("POST /api/v1/refunds", () => {
     expect(second.status, second.text).toBe(201);
     expect(second.body.refund.external_id).toBeNull();
     expect(
-      second.body.credit_notes.map((n: { invoice: string; amount: number; items: { amount: number }[] }) => [
-        n.invoice,
-        n.amount,
-        n.items.map((i) => i.amount),
-      ]),
+      second.body.credit_notes.map(
+        (n: { invoice: string; number: string; amount: number; items: { amount: number }[] }) => [
+          n.invoice,
+          n.number,
+          n.amount,
+          n.items.map((i) => i.amount),
+        ],
+      ),
     ).toEqual([
-      [feb.invoice.id, 34_000, [34_000]],
-      [jan.invoice.id, 6_000, [6_000]],
+      [feb.invoice.id, `${account}-CN-0003`, 34_000, [34_000]],
+      [jan.invoice.id, `${account}-CN-0004`, 6_000, [6_000]],
     ]);
     expect(second.body.account.totals).toEqual({
       invoiced: 155_700,
@@ -119,7 +125,18 @@ describe("POST /api/v1/refunds", () => {
 
     // Invoices, orders and order items carry their credited totals.
     const marInvoice = await getJson(`/api/v1/invoices/${mar.invoice.id}`, tenant.key);
-    expect(marInvoice).toMatchObject({ id: mar.invoice.id, amount: 51_900, credited_total: 42_000 });
+    expect(marInvoice).toMatchObject({
+      id: mar.invoice.id,
+      number: `${account}-0003`,
+      amount: 51_900,
+      credited_total: 42_000,
+    });
+    // The account's invoice series follows the orders: January 1, February 2, March 3.
+    expect([jan.invoice.number, feb.invoice.number, mar.invoice.number]).toEqual([
+      `${account}-0001`,
+      `${account}-0002`,
+      `${account}-0003`,
+    ]);
     expect(
       marInvoice.items.map((i: { description: string; credited_total: number }) => [
         i.description,
