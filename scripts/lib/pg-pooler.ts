@@ -423,8 +423,8 @@ interface ClientStatement {
  * server, so equal statements of different clients share one server-side statement. Its Parse is
  * sent on to a server connection that does not hold it yet, and otherwise replaced by a Parse of the
  * empty unnamed statement, which the server answers in place with the ParseComplete the client waits
- * for (the client's own unnamed statement is therefore reset, as no client relies on across a named
- * Parse). A Bind or Describe of the statement on a connection that does not hold it is preceded by
+ * for (this resets the client's unnamed statement, which no driver relies on across a named Parse:
+ * each unnamed query is its own Parse, Bind, Execute). A Bind or Describe of the statement on a connection that does not hold it is preceded by
  * the Parse, whose answer the client does not see. A Close of it is answered in place by closing a
  * statement that does not exist; the server keeps it for the next client.
  */
