@@ -135,7 +135,11 @@ export const captureMarketing = pgTable(
     /** Other recognised tracking params (e.g. `wbraid`, `gbraid`, `li_fat_id`). */
     extra: jsonb("extra").notNull().default(sql`'{}'::jsonb`),
   },
-  (t) => [index("capture_marketing_click_idx").on(t.clickId)],
+  (t) => [
+    index("capture_marketing_click_idx").on(t.clickId),
+    // Inbound conversions without a click id are matched on it.
+    index("capture_marketing_transaction_idx").on(t.transactionId),
+  ],
 );
 
 /** The full HTTP exchange at the edge: request as received, response as given. */

@@ -152,5 +152,9 @@ export const inboundConversions = pgTable(
   (t) => [
     uniqueIndex("inbound_conversions_partner_transaction_key").on(t.partnerId, t.transactionId),
     index("inbound_conversions_capture_idx").on(t.captureId),
+    // The capture pipeline looks up conversions still waiting for their capture by click id.
+    index("inbound_conversions_pending_click_idx")
+      .on(t.partnerId, t.clickId)
+      .where(sql`${t.captureId} IS NULL AND ${t.clickId} IS NOT NULL`),
   ],
 );

@@ -18,7 +18,7 @@ import {
 } from "./stages/02-field-validation.ts";
 import { emailIdentity, emailsUpsert } from "./stages/03-email.ts";
 import { captureGeo, geoInsert } from "./stages/04-geo.ts";
-import { captureMarketing, marketingInsert } from "./stages/05-marketing.ts";
+import { captureMarketing, lateConversionsAttach, marketingInsert } from "./stages/05-marketing.ts";
 import { captureHttpLog, httpLogInsert } from "./stages/06-http-log.ts";
 import {
   contactEventRows,
@@ -298,6 +298,7 @@ function decide(prepared: readonly PreparedCapture[], identity: Identity, catalo
     fieldErrorsInsert(decided),
     geoInsert(decided),
     marketingInsert(decided),
+    lateConversionsAttach(decided),
     httpLogInsert(decided),
     relationshipsUpdate(updates),
     contactEventsInsert(contactEventRows(decided, createdContacts, relationshipOf)),

@@ -13,10 +13,11 @@ import {
 } from "../../db/schema/capture.ts";
 import { contactBrands, contactEvents, contacts, emails } from "../../db/schema/identity.ts";
 import { failedEvents } from "../../db/schema/ops.ts";
-import { relayJobs } from "../../db/schema/relay.ts";
+import { inboundConversions, relayJobs } from "../../db/schema/relay.ts";
 import { emailHashes, normaliseEmail } from "../../domain/email.ts";
 import { type KnowledgeEntry, knowledgeKey } from "../../domain/knowledge.ts";
 import { type CaptureBatchReport, processCaptureBatch } from "../../queues/capture/handler.ts";
+import { storeConversions } from "../../queues/events/conversion.ts";
 import { dbConfig, type Env } from "../../workers/env.ts";
 import { queueNames } from "../../workers/queue-names.ts";
 import {
@@ -397,6 +398,72 @@ describe("a new capture", () => {
 
     const entry = await knowledgeEntry(address);
     expect(entry).toMatchObject({ v: 1, activeBrands: [tenant.brandId] });
+  });
+});
+
+describe("conversions that arrive before their capture", () => {
+  it("are attached when the capture is stored: by click id first, else transaction id, same partner, captured before", async () => {
+    const partner = { clickIdParam: "aff_click_id", transactionIdParam: "tid" };
+    const tenant = await seedTenant(db(), { partner });
+    const other = await seedTenant(db(), { partner });
+    const tag = crypto.randomUUID().slice(0, 8);
+    const conversion = (fields: { partnerId?: number; clickId?: string; transactionId?: string }) => ({
+      v: 1 as const,
+      type: "conversion" as const,
+      receiptId: crypto.randomUUID(),
+      receivedAt: "2026-11-22T10:00:00.000Z",
+      partnerId: fields.partnerId ?? tenant.partnerId,
+      clickId: fields.clickId ?? null,
+      transactionId: fields.transactionId ?? null,
+      event: "lead",
+      amount: null,
+      currency: null,
+      params: {},
+    });
+    const conversions = {
+      byClick: conversion({ clickId: `CLK-${tag}`, transactionId: `TX-A-${tag}` }),
+      byTransaction: conversion({ transactionId: `TX-B-${tag}` }),
+      otherPartner: conversion({ partnerId: other.partnerId, clickId: `CLK-${tag}` }),
+      capturedAfter: conversion({ clickId: `CLK-LATE-${tag}` }),
+    };
+    const stored = await storeConversions(db(), Object.values(conversions));
+    expect(stored).toMatchObject({ stored: 4, attached: 0 });
+
+    const capture = (query: string, receivedAt: string) => {
+      const message = captureMessage(tenant, { query, receivedAt });
+      for (const [key, value] of new URLSearchParams(query)) message.request.fields[key] = value;
+      return message;
+    };
+    // A's click id and B's transaction id; B also carries A's transaction id, which loses to A's click id.
+    const a = capture(`aff_click_id=CLK-${tag}`, "2026-11-22T09:59:50.000Z");
+    const b = capture(`tid=TX-B-${tag}`, "2026-11-22T09:59:55.000Z");
+    const b2 = capture(`tid=TX-A-${tag}`, "2026-11-22T09:59:58.000Z");
+    // Received two minutes after the conversion: not the click it reported.
+    const late = capture(`aff_click_id=CLK-LATE-${tag}`, "2026-11-22T10:02:00.000Z");
+    const { report } = await run([a, b, b2, late]);
+    expect(report).toMatchObject({ stored: 4 });
+
+    const attachedTo = async (message: ReturnType<typeof conversion>) => {
+      const key = message.transactionId ?? `click:${message.clickId}:${message.event}`;
+      const [row] = await db()
+        .select({ captureId: inboundConversions.captureId })
+        .from(inboundConversions)
+        .where(
+          and(eq(inboundConversions.partnerId, message.partnerId), eq(inboundConversions.transactionId, key)),
+        );
+      return row?.captureId;
+    };
+    expect({
+      byClick: await attachedTo(conversions.byClick),
+      byTransaction: await attachedTo(conversions.byTransaction),
+      otherPartner: await attachedTo(conversions.otherPartner),
+      capturedAfter: await attachedTo(conversions.capturedAfter),
+    }).toEqual({
+      byClick: a.captureId,
+      byTransaction: b.captureId,
+      otherPartner: null,
+      capturedAfter: null,
+    });
   });
 });
 

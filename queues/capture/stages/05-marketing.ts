@@ -44,3 +44,48 @@ export function marketingInsert(captures: readonly DecidedCapture[]): Cte | null
       )}`,
   };
 }
+
+/**
+ * A conversion can reach `/pb` before its capture is stored (the redirect comes first, but the capture
+ * waits for its queue batch). It is stored with no capture, and attached here when the capture arrives:
+ * to the latest capture of this batch of the same partner with its click id, else with its transaction id
+ * (the match `/pb` makes against captures already stored). Only captures received before the conversion
+ * (a minute's grace for clocks) qualify: a click comes before its conversion.
+ */
+export function lateConversionsAttach(captures: readonly DecidedCapture[]): Cte | null {
+  const rows = captures
+    .filter(
+      ({ refs, marketing }) =>
+        refs.partnerId !== null && (marketing.clickId !== null || marketing.transactionId !== null),
+    )
+    .map(({ message, refs, marketing }) => ({
+      capture_id: message.captureId,
+      partner_id: refs.partnerId,
+      received_at: message.receivedAt,
+      click_id: marketing.clickId,
+      transaction_id: marketing.transactionId,
+    }));
+  if (rows.length === 0) return null;
+  const batch = recordset(
+    rows,
+    "capture_id uuid, partner_id bigint, received_at timestamptz, click_id text, transaction_id text",
+  );
+  return {
+    name: "late_conversion",
+    body: sql`UPDATE inbound_conversions ic SET capture_id = m.capture_id
+      FROM (SELECT DISTINCT ON (x.id) x.id, x.capture_id FROM (
+          SELECT c.id, r.capture_id, 0 AS preference, r.received_at
+            FROM ${batch} JOIN inbound_conversions c
+              ON c.capture_id IS NULL AND c.click_id IS NOT NULL
+             AND c.partner_id = r.partner_id AND c.click_id = r.click_id
+           WHERE r.received_at <= c.received_at + interval '1 minute'
+          UNION ALL
+          SELECT c.id, r.capture_id, 1, r.received_at
+            FROM ${batch} JOIN inbound_conversions c
+              ON c.capture_id IS NULL AND c.partner_id = r.partner_id AND c.transaction_id = r.transaction_id
+           WHERE r.received_at <= c.received_at + interval '1 minute') x
+        ORDER BY x.id, x.preference, x.received_at DESC, x.capture_id DESC) m
+      WHERE ic.id = m.id
+      RETURNING ic.id`,
+  };
+}

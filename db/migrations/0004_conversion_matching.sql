@@ -1,0 +1,2 @@
+CREATE INDEX "capture_marketing_transaction_idx" ON "capture_marketing" USING btree ("transaction_id");--> statement-breakpoint
+CREATE INDEX "inbound_conversions_pending_click_idx" ON "inbound_conversions" USING btree ("partner_id","click_id") WHERE "inbound_conversions"."capture_id" IS NULL AND "inbound_conversions"."click_id" IS NOT NULL;
