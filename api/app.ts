@@ -164,8 +164,10 @@ export function buildApiApp(): ApiApp {
   app.use("/healthz", database);
   // No API body is anywhere near 1 MB; refuse bigger ones before touching the database.
   app.use("/api/v1/*", bodyLimit({ maxSize: maxBodyBytes }), database, auth);
-  // Store webhooks authenticate by their signature (checked in the route, over the raw body), not an API key.
-  app.use("/webhooks/*", bodyLimit({ maxSize: maxBodyBytes }), database);
+  // Webhooks authenticate by their signature (checked in the route, over the raw body), not an API key.
+  // Store webhooks write the ledger; email platform webhooks only enqueue, so they get no database.
+  app.use("/webhooks/*", bodyLimit({ maxSize: maxBodyBytes }));
+  app.use("/webhooks/shopify/*", database);
 
   for (const register of routes) register(app);
 
