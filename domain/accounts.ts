@@ -181,7 +181,10 @@ export interface Refund {
   id: number;
   brandId: number;
   accountId: number;
-  productId: number;
+  /** The product refunded; null for a shipping refund. */
+  productId: number | null;
+  /** The order whose shipping was refunded; null for a product refund. */
+  orderId: number | null;
   platform: string;
   externalId: string | null;
   currency: string;
@@ -253,7 +256,8 @@ export const toRefund = (row: Json): Refund => ({
   id: num(row, "id"),
   brandId: num(row, "brand_id"),
   accountId: num(row, "account_id"),
-  productId: num(row, "product_id"),
+  productId: numOrNull(row, "product_id"),
+  orderId: numOrNull(row, "order_id"),
   platform: text(row, "platform"),
   externalId: textOrNull(row, "external_id"),
   currency: text(row, "currency"),

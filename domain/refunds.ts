@@ -21,6 +21,7 @@ import type { VerbContext } from "./verb.ts";
 
 export interface RefundInput {
   accountId: number;
+  /** The product refunded: its invoice lines on the account are credited, most recent invoice first. */
   productId: number;
   /** Minor units of `currency`; > 0. */
   amount: number;
@@ -33,6 +34,12 @@ export interface RefundInput {
   reason?: string | null | undefined;
   refundedAt: Date;
 }
+
+/** A refund of what an order charged for shipping: its invoice's shipping line is credited. */
+export type ShippingRefundInput = Omit<RefundInput, "productId"> & { orderId: number };
+
+/** What a refund pays back: a product (across invoices), or one order's shipping. */
+type RefundTarget = { kind: "product"; productId: number } | { kind: "shipping"; orderId: number };
 
 export interface RefundResult {
   refund: Refund;
@@ -57,11 +64,12 @@ const existingRefundJson = (where: SQL): SQL => sql`
  * The first refund recorded with this idempotency key, as the answer to a re-send. A key reused for a
  * different refund (another account, product, amount or currency) is a client error, not a re-send.
  */
-function replayOf(row: Json, account: Account, input: RefundInput): RefundResult {
+function replayOf(row: Json, account: Account, input: RefundBase, target: RefundTarget): RefundResult {
   const refund = toRefund(row);
   if (
     refund.accountId !== account.id ||
-    refund.productId !== input.productId ||
+    refund.productId !== (target.kind === "product" ? target.productId : null) ||
+    refund.orderId !== (target.kind === "shipping" ? target.orderId : null) ||
     refund.amount !== input.amount ||
     refund.currency !== input.currency
   )
@@ -69,7 +77,7 @@ function replayOf(row: Json, account: Account, input: RefundInput): RefundResult
       {
         field: "external_id",
         category: "conflict",
-        message: "Already used for a refund with another account, product, amount or currency.",
+        message: "Already used for a refund with another account, product or order, amount or currency.",
       },
     ]);
   const creditNotes = (row.credit_notes as Json[]).map(toCreditNote);
@@ -79,26 +87,34 @@ function replayOf(row: Json, account: Account, input: RefundInput): RefundResult
 }
 
 /**
- * Statement 2: under the account lock, the product's brand, the refund already recorded with this
- * idempotency key (if any, with its credit notes), and the product's invoice lines on this account that
- * may still be credited. Shipping lines have no product, so a product refund never credits shipping.
+ * Statement 2: under the account lock, whether the target belongs to the account's brand (the product) or
+ * to the account (the order), the refund already recorded with this idempotency key (if any, with its
+ * credit notes), and the invoice lines on this account that may still be credited: the product's lines
+ * (shipping lines have no product, so a product refund never credits shipping), or the order's shipping.
  */
-function readStatement(account: Account, input: RefundInput, platform: string): SQL {
+function readStatement(account: Account, input: RefundBase, target: RefundTarget, platform: string): SQL {
   const existing =
     input.externalId === undefined || input.externalId === null
       ? sql`NULL::jsonb`
       : sql`(${existingRefundJson(
           sql`r.brand_id = ${account.brandId} AND r.platform = ${platform} AND r.external_id = ${input.externalId}`,
         )})`;
+  const owned =
+    target.kind === "product"
+      ? sql`(SELECT p.brand_id = ${account.brandId} FROM products p WHERE p.id = ${target.productId})`
+      : sql`(SELECT o.account_id = ${account.id} FROM orders o WHERE o.id = ${target.orderId})`;
+  const lines =
+    target.kind === "product"
+      ? sql`ii.product_id = ${target.productId}`
+      : sql`i.order_id = ${target.orderId} AND ii.kind = 'shipping'`;
   return sql`SELECT jsonb_build_object(
-      'product_brand_id', (SELECT p.brand_id FROM products p WHERE p.id = ${input.productId}),
+      'owned', coalesce(${owned}, false),
       'existing', ${existing},
       'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                   'invoice_id', i.id, 'issued_at', i.issued_at, 'invoice_item_id', ii.id,
                   'amount', ii.amount, 'credited', ii.credited_total)), '[]'::jsonb)
                   FROM invoices i JOIN invoice_items ii ON ii.invoice_id = i.id
-                 WHERE i.account_id = ${account.id} AND ii.product_id = ${input.productId}
-                   AND ii.credited_total < ii.amount))`;
+                 WHERE i.account_id = ${account.id} AND ${lines} AND ii.credited_total < ii.amount))`;
 }
 
 /**
@@ -110,7 +126,8 @@ function readStatement(account: Account, input: RefundInput, platform: string): 
  */
 function writeStatement(
   account: Account,
-  input: RefundInput,
+  input: RefundBase,
+  target: RefundTarget,
   platform: string,
   notes: CreditNotePlan[],
 ): SQL {
@@ -127,9 +144,10 @@ function writeStatement(
     })),
   );
   return sql`WITH
-    refund AS (INSERT INTO refunds (brand_id, account_id, product_id, platform, external_id, currency, amount,
-        reason, refunded_at)
-      VALUES (${account.brandId}, ${account.id}, ${input.productId}, ${platform}, ${input.externalId ?? null},
+    refund AS (INSERT INTO refunds (brand_id, account_id, product_id, order_id, platform, external_id, currency,
+        amount, reason, refunded_at)
+      VALUES (${account.brandId}, ${account.id}, ${target.kind === "product" ? target.productId : null}::bigint,
+        ${target.kind === "shipping" ? target.orderId : null}::bigint, ${platform}, ${input.externalId ?? null},
         ${account.currency}, ${input.amount}, ${input.reason ?? null}, ${input.refundedAt.toISOString()}::timestamptz)
       ON CONFLICT (brand_id, platform, external_id) WHERE external_id IS NOT NULL DO NOTHING
       RETURNING *),
@@ -186,30 +204,61 @@ const money = (amount: number, currency: string): string => `${amount} ${currenc
  * credits the product's most recent invoice first and cascades to older ones. In one transaction (the
  * caller's, if `ctx.db` is one — a webhook may group several refunds): lock the account, check brand
  * scope and input, read the refundable lines, write everything, then the refund postbacks of the orders it
- * credited (domain/ledger-relays.ts) — four statements whatever the number of invoices touched. Idempotent on (brand, platform, external id): a re-send returns the first refund and
- * writes nothing. Refuses (422 on `amount`, nothing written) a refund larger than what the product's
- * invoices can still be credited, or larger than the account's balance (paid − refunded).
+ * credited (domain/ledger-relays.ts) — four statements whatever the number of invoices touched. Idempotent
+ * on (brand, platform, external id): a re-send returns the first refund and writes nothing. Refuses (422 on
+ * `amount`, nothing written) a refund larger than what the product's invoices can still be credited, or
+ * larger than the account's balance (paid − refunded).
  */
-export async function refundProduct({
+export function refundProduct({
   ctx,
   input,
 }: {
   ctx: VerbContext;
   input: RefundInput;
 }): Promise<RefundResult> {
+  const { productId, ...base } = input;
+  return recordRefund(ctx, base, { kind: "product", productId });
+}
+
+/**
+ * Refunds shipping an order charged: one credit note on the order's invoice, crediting its shipping line.
+ * The same transaction, checks and idempotency as {@link refundProduct}; the order must be the account's
+ * (422 on `order` otherwise), and the amount at most its shipping not yet credited and the balance.
+ */
+export function refundShipping({
+  ctx,
+  input,
+}: {
+  ctx: VerbContext;
+  input: ShippingRefundInput;
+}): Promise<RefundResult> {
+  const { orderId, ...base } = input;
+  return recordRefund(ctx, base, { kind: "shipping", orderId });
+}
+
+type RefundBase = Omit<RefundInput, "productId">;
+
+async function recordRefund(
+  ctx: VerbContext,
+  input: RefundBase,
+  target: RefundTarget,
+): Promise<RefundResult> {
   const platform = input.platform ?? "api";
   return withTransaction(ctx.db, async (tx: Transaction) => {
     const account = await lockInputAccount(tx, input.accountId);
     assertBrand(ctx.principal, account.brandId);
 
-    const read = await jsonRow(tx, readStatement(account, input, platform));
+    const read = await jsonRow(tx, readStatement(account, input, target, platform));
     if (!read) throw new Error("refund read returned no row");
     if (read.existing !== null && read.existing !== undefined)
-      return replayOf(read.existing as Json, account, input);
+      return replayOf(read.existing as Json, account, input, target);
 
     const errors = new FieldErrors();
-    if (read.product_brand_id !== account.brandId)
-      errors.add("product", "not_found", "No such product in the account's brand.");
+    if (read.owned !== true) {
+      if (target.kind === "product")
+        errors.add("product", "not_found", "No such product in the account's brand.");
+      else errors.add("order", "not_found", "No such order on the account.");
+    }
     if (input.currency !== account.currency)
       errors.add("currency", "not_allowed", `The account's currency is ${account.currency}.`);
     errors.throwIfAny();
@@ -226,7 +275,7 @@ export async function refundProduct({
       errors.add(
         "amount",
         "out_of_range",
-        `Exceeds what is refundable for this product on this account: ${money(plan.refundable, account.currency)} (invoiced minus already credited).`,
+        `Exceeds what is refundable for ${target.kind === "product" ? "this product on this account" : "this order's shipping"}: ${money(plan.refundable, account.currency)} (invoiced minus already credited).`,
       );
     if (input.amount > account.balance)
       errors.add(
@@ -240,7 +289,7 @@ export async function refundProduct({
         "The refund is larger than what can be refunded; nothing was written.",
       );
 
-    const written = await jsonRow(tx, writeStatement(account, input, platform, plan.creditNotes));
+    const written = await jsonRow(tx, writeStatement(account, input, target, platform, plan.creditNotes));
     if (!written) throw new Error("refund write returned no row");
     if (written.refund === null) {
       // A concurrent request with the same idempotency key committed first (on another account of the
@@ -252,11 +301,13 @@ export async function refundProduct({
         ),
       );
       if (!first) throw new Error("idempotency key taken but no refund found");
-      return replayOf(first, account, input);
+      return replayOf(first, account, input, target);
     }
     const creditNotes = (written.credit_notes as Json[]).map(toCreditNote);
-    // The statement's own bookkeeping: one order per invoice, one order item per invoice line.
-    const lineCount = plan.creditNotes.reduce((sum, note) => sum + note.items.length, 0);
+    // The statement's own bookkeeping: one order per invoice, one order item per product line (a
+    // shipping line has none).
+    const lineCount =
+      target.kind === "product" ? plan.creditNotes.reduce((sum, note) => sum + note.items.length, 0) : 0;
     if (Number(written.order_heads) !== creditNotes.length || Number(written.order_lines) !== lineCount)
       throw new Error("refund write: orders or order items credited do not match the credit notes");
     const refund = toRefund(written.refund as Json);

@@ -47,6 +47,7 @@ export const storeWebhookPrincipal: Principal = { apiKeyId: 0, brandIds: null, i
 
 /** What a platform refund needs from the stored order: its account, and the brand's products by SKU. */
 export interface RefundTargets {
+  orderId: number;
   accountId: number;
   currency: string;
   /** The order's tax total: 0 for an order whose prices included their tax (see the Shopify adapter). */
@@ -60,7 +61,12 @@ export async function findRefundTargets(
   input: { brandId: number; platform: string; orderExternalId: string; skus: readonly string[] },
 ): Promise<RefundTargets | null> {
   const [order] = await db
-    .select({ accountId: orders.accountId, currency: orders.currency, taxTotal: orders.taxTotal })
+    .select({
+      orderId: orders.id,
+      accountId: orders.accountId,
+      currency: orders.currency,
+      taxTotal: orders.taxTotal,
+    })
     .from(orders)
     .where(
       and(

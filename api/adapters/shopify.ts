@@ -132,6 +132,19 @@ export const shopifyRefundPayload = z.looseObject({
       line_item: z.looseObject({ id: id.nullish(), product_id: id.nullish(), sku: text }),
     }),
   ),
+  /** Refunds not tied to a line: `shipping_refund` (amounts negative) and `refund_discrepancy`. */
+  order_adjustments: z
+    .array(
+      z.looseObject({
+        id,
+        kind: text,
+        amount,
+        amount_set: moneySet,
+        tax_amount: amount.nullish(),
+        tax_amount_set: moneySet,
+      }),
+    )
+    .nullish(),
   transactions: z.array(transaction).nullish(),
 });
 export type ShopifyRefundPayload = z.infer<typeof shopifyRefundPayload>;
@@ -156,6 +169,21 @@ const shopAmount = (
   currency: string,
   field: string,
 ): number => toMinorUnits(set?.shop_money.amount ?? plain, currency, field);
+
+/** Money an order adjustment gives back, as a positive amount: Shopify writes it negative ("-5.00"). */
+const refundedAmount = (
+  plain: string | number,
+  set: z.infer<typeof moneySet>,
+  currency: string,
+  field: string,
+): number => {
+  const raw = set?.shop_money.amount ?? plain;
+  return toMinorUnits(
+    typeof raw === "number" ? Math.abs(raw) : raw.trim().replace(/^-/, ""),
+    currency,
+    field,
+  );
+};
 
 const sumTaxes = (lines: z.infer<typeof taxLine>[] | null | undefined, currency: string, field: string) =>
   (lines ?? []).reduce(
@@ -430,13 +458,21 @@ export function shopifyOrderToNormalised(input: unknown, target: StoreTarget): N
   return normalised;
 }
 
-/** One product's share of a Shopify refund, for the ledger's `refundProduct`. */
-export interface ShopifyRefundRequest {
+/**
+ * One part of a Shopify refund: a product's share for the ledger's `refundProduct`, or the shipping
+ * refunded for `refundShipping`.
+ */
+export type ShopifyRefundRequest = ShopifyRefundPart &
+  ({ kind: "product"; sku: string } | { kind: "shipping" });
+
+interface ShopifyRefundPart {
   /** The Shopify order id: with the brand, it finds the stored order and so the account. */
   orderExternalId: string;
-  /** `<refund id>:<refund line item id>`: the refund's idempotency key in the ledger. */
+  /**
+   * `<refund id>:<refund line item id>`, or `<refund id>:shipping:<order adjustment id>`: the refund's
+   * idempotency key in the ledger.
+   */
   externalId: string;
-  sku: string;
   /** Minor units, tax included (see {@link shopifyRefundToRequests}). */
   amount: number;
   currency: string;
@@ -448,7 +484,9 @@ export interface ShopifyRefundRequest {
  * A `refunds/create` payload as one refund request per refunded line with a non-zero amount. A line's
  * amount is its `subtotal` plus its `total_tax` — unless the order's prices included tax (`taxesIncluded`,
  * which the refund payload does not say; the caller knows it from the stored order), when `subtotal`
- * already holds the tax. Shipping refunds (`order_adjustments`) name no product and are not included.
+ * already holds the tax. Each `shipping_refund` order adjustment is a shipping refund of its `amount` and
+ * `tax_amount` (negative in the payload), the tax again only when prices exclude it. Other adjustments
+ * (`refund_discrepancy`: money returned beyond the lines, with nothing invoiced to credit) are left out.
  */
 export function shopifyRefundToRequests(
   input: unknown,
@@ -469,9 +507,31 @@ export function shopifyRefundToRequests(
     const amount = subtotal + tax;
     if (amount <= 0) return;
     requests.push({
+      kind: "product",
       orderExternalId: idText(refund.order_id),
       externalId: `${idText(refund.id)}:${idText(line.id)}`,
       sku: shopifySku(line.line_item),
+      amount,
+      currency,
+      refundedAt,
+      ...(reason ? { reason } : {}),
+    });
+  });
+  (refund.order_adjustments ?? []).forEach((adjustment, index) => {
+    if (adjustment.kind !== "shipping_refund") return;
+    const field = `order_adjustments.${index}`;
+    const currency = adjustment.amount_set?.shop_money.currency_code ?? options.currency;
+    const shipping = refundedAmount(adjustment.amount, adjustment.amount_set, currency, `${field}.amount`);
+    const tax =
+      options.taxesIncluded || adjustment.tax_amount === null || adjustment.tax_amount === undefined
+        ? 0
+        : refundedAmount(adjustment.tax_amount, adjustment.tax_amount_set, currency, `${field}.tax_amount`);
+    const amount = shipping + tax;
+    if (amount <= 0) return;
+    requests.push({
+      kind: "shipping",
+      orderExternalId: idText(refund.order_id),
+      externalId: `${idText(refund.id)}:shipping:${idText(adjustment.id)}`,
       amount,
       currency,
       refundedAt,

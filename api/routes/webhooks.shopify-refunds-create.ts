@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { NotFound, ValidationFailed } from "../../domain/errors.ts";
 import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
-import { refundProduct } from "../../domain/refunds.ts";
+import { refundProduct, refundShipping } from "../../domain/refunds.ts";
 import { findRefundTargets, storeWebhookPrincipal } from "../../domain/store-orders.ts";
 import { withTransaction } from "../../domain/transaction.ts";
 import { shopifyRefundToRequests } from "../adapters/shopify.ts";
@@ -27,7 +27,7 @@ export const shopifyRefundsCreateRoute = createRoute({
   tags: ["Webhooks"],
   summary: "Shopify refunds/create webhook",
   description:
-    "Shopify's `refunds/create` payload, signed with `X-Shopify-Hmac-Sha256`. Each refunded line becomes a product refund of the order's account (its subtotal and tax, in minor units), credited by the refund waterfall; all lines in one transaction, idempotent per refund line. The order must have been ingested (404 otherwise, so Shopify retries). Shipping refunds name no product and are not recorded.",
+    "Shopify's `refunds/create` payload, signed with `X-Shopify-Hmac-Sha256`. Each refunded line becomes a product refund of the order's account (its subtotal and tax, in minor units), credited by the refund waterfall; each `shipping_refund` order adjustment a shipping refund crediting the order's shipping line; all in one transaction, idempotent per line and adjustment. The order must have been ingested (404 otherwise, so Shopify retries). A `refund_discrepancy` adjustment has nothing invoiced to credit and is not recorded.",
   responses: {
     200: {
       description: "Recorded (or recorded before).",
@@ -47,7 +47,7 @@ export function registerShopifyRefundsCreate(app: ApiApp): void {
       brandId: store.brandId,
       platform: "shopify",
       orderExternalId: first.orderExternalId,
-      skus: read.map((request) => request.sku),
+      skus: read.flatMap((request) => (request.kind === "product" ? [request.sku] : [])),
     });
     if (!targets) throw new NotFound("order", `No Shopify order ${first.orderExternalId} has been ingested.`);
     // The refund payload does not say whether prices included tax; the stored order does (no tax of its own).
@@ -55,36 +55,38 @@ export function registerShopifyRefundsCreate(app: ApiApp): void {
       targets.taxTotal === 0
         ? shopifyRefundToRequests(payload, { currency: targets.currency, taxesIncluded: true })
         : read;
-    const lines = requests.map((request) => ({ request, productId: targets.productIds.get(request.sku) }));
-    const missing = lines.filter((line) => line.productId === undefined);
+    const missing = requests.flatMap((request) =>
+      request.kind === "product" && !targets.productIds.has(request.sku) ? [request.sku] : [],
+    );
     if (missing.length > 0)
       throw new ValidationFailed(
-        missing.map(({ request }) => ({
+        missing.map((sku) => ({
           field: "refund_line_items.line_item.sku",
           category: "not_found",
-          message: `The brand has no product ${request.sku}.`,
+          message: `The brand has no product ${sku}.`,
         })),
       );
     const results = await withTransaction(c.var.db, async (tx) => {
       const done = [];
-      // One refund per line, all in this transaction: each locks the same account row.
-      for (const { request, productId } of lines) {
-        if (productId === undefined) continue;
-        done.push(
-          await refundProduct({
-            ctx: { db: tx, principal: storeWebhookPrincipal, ids: c.var.ids },
-            input: {
-              accountId: targets.accountId,
-              productId,
-              amount: request.amount,
-              currency: request.currency,
-              platform: "shopify",
-              externalId: request.externalId,
-              reason: request.reason,
-              refundedAt: new Date(request.refundedAt),
-            },
-          }),
-        );
+      // One refund per line and per shipping adjustment, all in this transaction: each locks the same
+      // account row.
+      const ctx = { db: tx, principal: storeWebhookPrincipal, ids: c.var.ids };
+      for (const request of requests) {
+        const base = {
+          accountId: targets.accountId,
+          amount: request.amount,
+          currency: request.currency,
+          platform: "shopify",
+          externalId: request.externalId,
+          reason: request.reason,
+          refundedAt: new Date(request.refundedAt),
+        };
+        if (request.kind === "shipping") {
+          done.push(await refundShipping({ ctx, input: { ...base, orderId: targets.orderId } }));
+          continue;
+        }
+        const productId = targets.productIds.get(request.sku);
+        if (productId !== undefined) done.push(await refundProduct({ ctx, input: { ...base, productId } }));
       }
       return done;
     });

@@ -244,7 +244,8 @@ export const refundSchema = z
     id: hashId("Refund id."),
     brand: hashId("Brand id."),
     account: hashId("Account id."),
-    product: hashId("Product id."),
+    product: hashId("The product refunded; null for a shipping refund.").nullable(),
+    order: hashId("The order whose shipping was refunded; null for a product refund.").nullable(),
     platform: z.string(),
     external_id: z.string().nullable(),
     currency: z.string(),
@@ -259,7 +260,8 @@ const presentRefund = (ids: HashIds, refund: Refund) => ({
   id: ids.encode("refund", refund.id),
   brand: ids.encode("brand", refund.brandId),
   account: ids.encode("account", refund.accountId),
-  product: ids.encode("product", refund.productId),
+  product: refund.productId === null ? null : ids.encode("product", refund.productId),
+  order: refund.orderId === null ? null : ids.encode("order", refund.orderId),
   platform: refund.platform,
   external_id: refund.externalId,
   currency: refund.currency,
@@ -301,13 +303,21 @@ export const createRefundBody = z
     account: hashId("Account id."),
     product: hashId(
       "Product id: the refund credits this product's invoice lines, most recent invoice first.",
-    ),
+    ).optional(),
+    order: hashId(
+      "Order id, instead of `product`, for a shipping refund: it credits the shipping line of the order's invoice.",
+    ).optional(),
     amount: positiveAmount,
     currency: currencyCode.openapi({ description: "Must be the account's currency." }),
     platform: platformSlug.default("api"),
     external_id: externalId.optional(),
     reason: z.string().trim().min(1).max(500).optional(),
     refunded_at: occurredAt("When the money was paid back; now if not given. Also the credit notes' date."),
+  })
+  .refine((body) => (body.product === undefined) !== (body.order === undefined), {
+    message: "Name either a product, or an order for a shipping refund.",
+    path: ["product"],
+    params: { category: "not_allowed" },
   })
   .openapi("CreateRefund");
 

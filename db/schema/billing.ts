@@ -88,9 +88,10 @@ export const refunds = pgTable(
     accountId: ref("account_id")
       .notNull()
       .references(() => brandClientAccounts.id),
-    productId: ref("product_id")
-      .notNull()
-      .references(() => products.id),
+    /** The product refunded; null for a shipping refund. */
+    productId: ref("product_id").references(() => products.id),
+    /** The order whose shipping was refunded; null for a product refund. */
+    orderId: ref("order_id").references(() => orders.id),
     /** Where it came from (`api`, `shopify`, …) and the platform's id: the idempotency key when given. */
     platform: text("platform").notNull(),
     externalId: text("external_id"),

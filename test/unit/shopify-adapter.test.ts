@@ -256,6 +256,7 @@ describe("Shopify refunds/create → refund requests", () => {
   it("gives each refunded line's subtotal plus its tax, in minor units, keyed by refund and line", () => {
     expect(shopifyRefundToRequests(fixture(refundText), { currency: "USD", taxesIncluded: false })).toEqual([
       {
+        kind: "product",
         orderExternalId: "820982911946154508",
         externalId: "929361464:1058498311",
         sku: "SERUM-C-30",
@@ -270,6 +271,56 @@ describe("Shopify refunds/create → refund requests", () => {
   it("does not add the tax again when the order's prices included it", () => {
     const [request] = shopifyRefundToRequests(fixture(refundText), { currency: "USD", taxesIncluded: true });
     expect(request?.amount).toBe(3060);
+  });
+
+  it("makes a shipping refund of each shipping_refund adjustment, its tax added unless prices include it", () => {
+    const refund = fixture(refundText);
+    const adjusted = {
+      ...refund,
+      order_adjustments: [
+        {
+          id: 7360425002,
+          order_id: 820982911946154508n.toString(),
+          refund_id: 929361464,
+          amount: "-5.00",
+          amount_set: {
+            shop_money: { amount: "-5.00", currency_code: "USD" },
+            presentment_money: { amount: "-5.00", currency_code: "USD" },
+          },
+          tax_amount: "-0.44",
+          tax_amount_set: {
+            shop_money: { amount: "-0.44", currency_code: "USD" },
+            presentment_money: { amount: "-0.44", currency_code: "USD" },
+          },
+          kind: "shipping_refund",
+          reason: "Shipping refund",
+        },
+        // Money returned beyond the lines: nothing invoiced to credit.
+        {
+          id: 7360425003,
+          amount: "-1.00",
+          tax_amount: "0.00",
+          kind: "refund_discrepancy",
+          reason: "Refund discrepancy",
+        },
+      ],
+    };
+    const requests = shopifyRefundToRequests(adjusted, { currency: "USD", taxesIncluded: false });
+    expect(requests.map((request) => [request.kind, request.externalId, request.amount])).toEqual([
+      ["product", "929361464:1058498311", 3332],
+      ["shipping", "929361464:shipping:7360425002", 544],
+    ]);
+    expect(requests[1]).toEqual({
+      kind: "shipping",
+      orderExternalId: "820982911946154508",
+      externalId: "929361464:shipping:7360425002",
+      amount: 544,
+      currency: "USD",
+      refundedAt: "2026-03-20T20:05:12.000Z",
+      reason: "Damaged in transit",
+    });
+    const included = shopifyRefundToRequests(adjusted, { currency: "USD", taxesIncluded: true });
+    expect(included.map((request) => request.amount)).toEqual([3060, 500]);
   });
 
   it("reads the REST number form of subtotal exactly when no money set is sent", () => {

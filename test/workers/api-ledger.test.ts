@@ -431,6 +431,101 @@ describe("one customer, many writers", () => {
   });
 });
 
+describe("POST /api/v1/refunds with an order: shipping", () => {
+  it("credits the shipping line of the order's invoice, refuses more than it charged, another account's order or both targets", async () => {
+    const tenant = await createSalesTenant();
+    const email = customerEmail("ship");
+    // 42,000 of serum and 3,000 of shipping, paid in full.
+    const order = await placeOrder(tenant, email, "2026-04-01T09:00:00.000Z", [serum], { shipping: 3_000 });
+    const account: string = order.account.id;
+    const shippingLine = order.invoice.items.find((item: { kind: string }) => item.kind === "shipping");
+    expect(shippingLine).toMatchObject({ amount: 3_000, credited_total: 0, product: null, order_item: null });
+
+    const refund = await postRefund(
+      {
+        account,
+        order: order.id,
+        amount: 2_000,
+        currency: "KRW",
+        external_id: `ship-${account}`,
+        refunded_at: "2026-04-03T12:00:00.000Z",
+      },
+      tenant.key,
+    );
+    expect(refund.status, refund.text).toBe(201);
+    expect(refund.body.refund).toMatchObject({ account, product: null, order: order.id, amount: 2_000 });
+    expect(
+      refund.body.credit_notes.map((note: Record<string, unknown>) => ({
+        invoice: note.invoice,
+        number: note.number,
+        amount: note.amount,
+        items: note.items,
+      })),
+    ).toEqual([
+      {
+        invoice: order.invoice.id,
+        number: `${account}-CN-0001`,
+        amount: 2_000,
+        items: [{ invoice_item: shippingLine.id, description: "Shipping", amount: 2_000 }],
+      },
+    ]);
+    expect(refund.body.account.totals).toEqual({
+      invoiced: 45_000,
+      credited: 2_000,
+      paid: 45_000,
+      refunded: 2_000,
+      balance: 43_000,
+      outstanding: 0,
+    });
+    // The order's credited total moves; its product line does not.
+    const after = await getJson(`/api/v1/orders/${order.id}`, tenant.key);
+    expect(after.credited_total).toBe(2_000);
+    expect(after.items.map((item: { credited_total: number }) => item.credited_total)).toEqual([0]);
+
+    // A re-send is the first refund; 1,001 more than the 1,000 of shipping left is refused, nothing written.
+    const again = await postRefund(
+      {
+        account,
+        order: order.id,
+        amount: 2_000,
+        currency: "KRW",
+        external_id: `ship-${account}`,
+        refunded_at: "2026-04-03T12:00:00.000Z",
+      },
+      tenant.key,
+    );
+    expect(again.status).toBe(200);
+    expect(again.body.refund.id).toBe(refund.body.refund.id);
+    const over = await postRefund({ account, order: order.id, amount: 1_001, currency: "KRW" }, tenant.key);
+    expect(expectProblem(over, 422, [{ field: "amount", category: "out_of_range" }]).detail).toContain(
+      "nothing was written",
+    );
+
+    // Another customer's order, and a body naming both a product and an order.
+    const stranger = await placeOrder(tenant, customerEmail("other"), "2026-04-02T09:00:00.000Z", [serum], {
+      shipping: 3_000,
+    });
+    expectProblem(
+      await postRefund({ account, order: stranger.id, amount: 100, currency: "KRW" }, tenant.key),
+      422,
+      [{ field: "order", category: "not_found" }],
+    );
+    const product = productOf(order, serum.sku);
+    expectProblem(
+      await postRefund({ account, product, order: order.id, amount: 100, currency: "KRW" }, tenant.key),
+      422,
+      [{ field: "product", category: "not_allowed" }],
+    );
+    expectProblem(await postRefund({ account, amount: 100, currency: "KRW" }, tenant.key), 422, [
+      { field: "product", category: "missing" },
+    ]);
+    const state = await storedAndRecomputed(decode("account", account));
+    expect(state.stored).toEqual(state.recomputed);
+    expect(state.drift).toEqual(noDrift);
+    expect(state.stored.credited).toBe(2_000);
+  });
+});
+
 describe("POST /api/v1/payments", () => {
   it("adds to paid and balance, lowers outstanding, and is idempotent on external_id", async () => {
     const tenant = await createSalesTenant();

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { refunds } from "../../db/schema/billing.ts";
 import { brandClientAccounts, orders, stores } from "../../db/schema/sales.ts";
 import { subscriptions } from "../../db/schema/subscriptions.ts";
 import eurText from "../fixtures/shopify/orders-create-subscription-eur.json?raw";
@@ -282,6 +283,52 @@ describe("POST /webhooks/shopify/refunds-create", () => {
       ),
     ).then((result) => result.rows);
     expect(count?.n).toBe(1);
+  });
+
+  it("records a shipping_refund adjustment as a shipping refund of the order, beside the line's refund", async () => {
+    const { body, orderId } = usdOrder();
+    expect((await deliver("orders-create", { shop, body })).status).toBe(200);
+    const refundId = String(900_000_000 + Math.floor(Math.random() * 1e8));
+    const adjustment = {
+      id: 7360425002,
+      order_id: 0,
+      refund_id: 0,
+      amount: "-5.00",
+      amount_set: { shop_money: { amount: "-5.00", currency_code: "USD" } },
+      tax_amount: "0.00",
+      tax_amount_set: { shop_money: { amount: "0.00", currency_code: "USD" } },
+      kind: "shipping_refund",
+      reason: "Shipping refund",
+    };
+    const refund = refundText
+      .replaceAll("820982911946154508", orderId)
+      .replaceAll("929361464", refundId)
+      .replace('"order_adjustments": []', `"order_adjustments": [${JSON.stringify(adjustment)}]`);
+    const response = await deliver("refunds-create", { shop, body: refund });
+    expect(response.status, response.text).toBe(200);
+    expect(response.body.refunds.map((r: { created: boolean }) => r.created)).toEqual([true, true]);
+    const [stored] = await ordersWith(orderId);
+    if (!stored) throw new Error("order not stored");
+    // The line's 33.32 and 5.00 of shipping.
+    expect(stored.creditedTotal).toBe(3832);
+    const rows = await withDb((db) =>
+      db
+        .select({
+          productId: refunds.productId,
+          orderId: refunds.orderId,
+          externalId: refunds.externalId,
+          amount: refunds.amount,
+        })
+        .from(refunds)
+        .where(eq(refunds.accountId, stored.accountId))
+        .orderBy(refunds.id),
+    );
+    expect(rows).toEqual([
+      { productId: expect.any(Number), orderId: null, externalId: `${refundId}:1058498311`, amount: 3332 },
+      { productId: null, orderId: stored.id, externalId: `${refundId}:shipping:7360425002`, amount: 500 },
+    ]);
+    const again = await deliver("refunds-create", { shop, body: refund });
+    expect(again.body.refunds.map((r: { created: boolean }) => r.created)).toEqual([false, false]);
   });
 
   it("refuses an unsigned refund (401) and a refund of an order never ingested (404), writing nothing", async () => {
