@@ -60,8 +60,10 @@ import { registerGetRule } from "./routes/rules.get.ts";
 import { registerListRules } from "./routes/rules.list.ts";
 import { registerUpdateRule } from "./routes/rules.update.ts";
 import { registerCreateStore } from "./routes/stores.create.ts";
+import { registerDeleteStore } from "./routes/stores.delete.ts";
 import { registerGetStore } from "./routes/stores.get.ts";
 import { registerListStores } from "./routes/stores.list.ts";
+import { registerUpdateStore } from "./routes/stores.update.ts";
 import { registerGetSubscription } from "./routes/subscriptions.get.ts";
 import { registerListSubscriptions } from "./routes/subscriptions.list.ts";
 import { registerTransitionSubscription } from "./routes/subscriptions.transition.ts";
@@ -113,6 +115,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerListMarkets,
   registerGetMarket,
   registerCreateStore,
+  registerUpdateStore,
+  registerDeleteStore,
   registerListStores,
   registerGetStore,
   registerTransitionSubscription,

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Executor } from "../db/client.ts";
-import { stores } from "../db/schema/sales.ts";
+import { orders, stores } from "../db/schema/sales.ts";
+import { sqlState, uniqueViolation, violatedConstraint } from "../db/sql-state.ts";
 import { Conflict, FieldErrors, NotFound, ValidationFailed } from "./errors.ts";
 import { assertBrand } from "./scope.ts";
 import { withTransaction } from "./transaction.ts";
@@ -59,15 +60,108 @@ export async function createStore({
       })
       .onConflictDoNothing({ target: [stores.platform, stores.externalRef] })
       .returning();
-    if (!row)
-      throw new Conflict(`A ${input.platform} store "${input.externalRef}" is already registered.`, [
-        {
-          field: "external_ref",
-          category: "conflict",
-          message: `"${input.externalRef}" is already registered on ${input.platform}.`,
-        },
-      ]);
+    if (!row) throw registered(input.platform, input.externalRef);
     return row;
+  });
+}
+
+/** 409 naming `external_ref`: (platform, external_ref) belongs to another store. */
+function registered(platform: string, externalRef: string): Conflict {
+  return new Conflict(`A ${platform} store "${externalRef}" is already registered.`, [
+    {
+      field: "external_ref",
+      category: "conflict",
+      message: `"${externalRef}" is already registered on ${platform}.`,
+    },
+  ]);
+}
+
+export interface UpdateStoreInput {
+  id: number;
+  /** Market hash id: where the shop's orders go from now on (stored orders stay where they are). */
+  market?: string | undefined;
+  externalRef?: string | undefined;
+  name?: string | undefined;
+}
+
+/**
+ * Changes a store's market, shop id or name (brand and platform stay: another brand's shop is another
+ * store). Orders already ingested keep their market and account; the next webhook uses the new values.
+ */
+export async function updateStore({
+  ctx,
+  input,
+}: {
+  ctx: VerbContext;
+  input: UpdateStoreInput;
+}): Promise<Store> {
+  const marketId = input.market === undefined ? undefined : ctx.ids.decode("market", input.market);
+  if (marketId === null)
+    throw new ValidationFailed([{ field: "market", category: "malformed", message: "Not a market id." }]);
+  let current: Store | undefined;
+  try {
+    return await withTransaction(ctx.db, async (tx) => {
+      [current] = await tx.select().from(stores).where(eq(stores.id, input.id)).for("update");
+      if (!current) throw new NotFound("store");
+      assertBrand(ctx.principal, current.brandId);
+      if (marketId !== undefined) {
+        const found = await tx.execute<{ market: boolean }>(
+          sql`SELECT EXISTS (SELECT 1 FROM markets WHERE id = ${marketId}) AS market`,
+        );
+        if (!found.rows[0]?.market)
+          throw new ValidationFailed([
+            { field: "market", category: "not_found", message: "No such market." },
+          ]);
+      }
+      const [row] = await tx
+        .update(stores)
+        .set({ marketId, externalRef: input.externalRef, name: input.name })
+        .where(eq(stores.id, input.id))
+        .returning();
+      if (!row) throw new NotFound("store");
+      return row;
+    });
+  } catch (error) {
+    if (
+      current &&
+      input.externalRef !== undefined &&
+      sqlState(error) === uniqueViolation &&
+      violatedConstraint(error) === "stores_platform_ref_key"
+    )
+      throw registered(current.platform, input.externalRef);
+    throw error;
+  }
+}
+
+/**
+ * Deletes a store no order came through. One with orders stays (they name it): 409. Its shop's webhooks
+ * are answered 404 once it is gone, as for a shop never registered.
+ */
+export async function deleteStore({
+  ctx,
+  input,
+}: {
+  ctx: VerbContext;
+  input: { id: number };
+}): Promise<Store> {
+  return withTransaction(ctx.db, async (tx) => {
+    const [current] = await tx.select().from(stores).where(eq(stores.id, input.id)).for("update");
+    if (!current) throw new NotFound("store");
+    assertBrand(ctx.principal, current.brandId);
+    const [deleted] = await tx
+      .delete(stores)
+      .where(
+        and(
+          eq(stores.id, input.id),
+          sql`NOT EXISTS (SELECT 1 FROM ${orders} WHERE ${orders.storeId} = ${input.id})`,
+        ),
+      )
+      .returning();
+    if (!deleted)
+      throw new Conflict(
+        "Orders came through this store and name it; it cannot be deleted. Change its shop id or market instead.",
+      );
+    return deleted;
   });
 }
 

@@ -39,3 +39,17 @@ export const createStoreBody = z
     name,
   })
   .openapi("CreateStore");
+
+export const updateStoreBody = z
+  .strictObject({
+    market: hashId("The market the shop's next orders belong to.").optional(),
+    external_ref: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .optional()
+      .openapi({ description: "The platform's id of the shop.", example: "acme-kr.myshopify.com" }),
+    name: name.optional(),
+  })
+  .openapi("UpdateStore");

@@ -28,7 +28,7 @@ const paths: Record<string, string[]> = {
   "/api/v1/markets": ["get", "post"],
   "/api/v1/markets/{id}": ["get"],
   "/api/v1/stores": ["get", "post"],
-  "/api/v1/stores/{id}": ["get"],
+  "/api/v1/stores/{id}": ["delete", "get", "patch"],
   "/api/v1/subscriptions": ["get"],
   "/api/v1/subscriptions/{id}": ["get"],
   "/api/v1/subscriptions/{id}/transitions": ["post"],

@@ -1,4 +1,4 @@
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { stores } from "../../db/schema/sales.ts";
 import {
@@ -12,7 +12,9 @@ import {
   rand,
   withDb,
 } from "../support/api.ts";
+import { placeOrder } from "../support/ledger.ts";
 import { createMarket, createStore } from "../support/markets.ts";
+import { createSalesTenant, customerEmail } from "../support/sales.ts";
 
 const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -185,10 +187,82 @@ describe("stores: errors", () => {
   });
 });
 
+describe("stores: change and delete", () => {
+  it("changes market, shop id and name; brand and platform stay", async () => {
+    const tenant = await createTenant();
+    const [m1, m2] = [await createMarket(), await createMarket()];
+    const store = await createStore(tenant.brand.id, m1.id);
+    const shop = `renamed-${rand()}.myshopify.com`;
+    const changed = await ok("PATCH", `/api/v1/stores/${store.id}`, {
+      body: { market: m2.id, external_ref: shop, name: "Acme KR (new)" },
+    });
+    expect(changed).toEqual({ ...store, market: m2.id, external_ref: shop, name: "Acme KR (new)" });
+    expect(await ok("GET", `/api/v1/stores/${store.id}`)).toEqual(changed);
+    // A field left out stays.
+    expect(await ok("PATCH", `/api/v1/stores/${store.id}`, { body: { name: "Acme" } })).toEqual({
+      ...changed,
+      name: "Acme",
+    });
+  });
+
+  it("refuses a shop id another store has (409), a bad or unknown market and other fields (422), writing nothing", async () => {
+    const tenant = await createTenant();
+    const market = await createMarket();
+    const [store, other] = [
+      await createStore(tenant.brand.id, market.id),
+      await createStore(tenant.brand.id, market.id),
+    ];
+    const path = `/api/v1/stores/${store.id}`;
+    expectProblem(await call("PATCH", path, { body: { external_ref: other.external_ref } }), 409, [
+      { field: "external_ref", category: "conflict" },
+    ]);
+    expectProblem(await call("PATCH", path, { body: { market: "nope" } }), 422, [
+      { field: "market", category: "malformed" },
+    ]);
+    expectProblem(await call("PATCH", path, { body: { market: ids.encode("market", 2 ** 40) } }), 422, [
+      { field: "market", category: "not_found" },
+    ]);
+    expectProblem(await call("PATCH", path, { body: { brand: tenant.brand.id, name: "" } }), 422, [
+      { field: "name", category: "too_short" },
+      { field: "brand", category: "not_allowed" },
+    ]);
+    expect(await ok("GET", path)).toEqual(store);
+    expectProblem(
+      await call("PATCH", `/api/v1/stores/${ids.encode("store", 2 ** 40)}`, { body: { name: "X" } }),
+      404,
+    );
+  });
+
+  it("deletes a store no order came through; one with orders stays (409)", async () => {
+    const tenant = await createSalesTenant();
+    const marketId = ids.encode("market", tenant.market.internal);
+    const [unused, used] = [
+      await createStore(tenant.brand.id, marketId),
+      await createStore(tenant.brand.id, marketId),
+    ];
+    const order = await placeOrder(tenant, customerEmail("store"), "2026-05-01T00:00:00.000Z", [
+      { sku: "SERUM-30", unitPrice: 42_000 },
+    ]);
+    await withDb((db) =>
+      db.execute(
+        sql`UPDATE orders SET store_id = ${ids.decode("store", used.id)} WHERE id = ${ids.decode("order", order.id)}`,
+      ),
+    );
+    expect(await ok("DELETE", `/api/v1/stores/${unused.id}`)).toEqual(unused);
+    expectProblem(await call("GET", `/api/v1/stores/${unused.id}`), 404);
+    expect(await storeRows(unused.external_ref)).toBe(0);
+    expectProblem(await call("DELETE", `/api/v1/stores/${used.id}`), 409);
+    expect(await ok("GET", `/api/v1/stores/${used.id}`)).toEqual(used);
+    expectProblem(await call("DELETE", `/api/v1/stores/${unused.id}`), 404);
+  });
+});
+
 describe("stores: security", () => {
   it("needs a key", async () => {
     expectProblem(await call("GET", "/api/v1/stores", { key: null }), 401);
     expectProblem(await call("POST", "/api/v1/stores", { key: null, body: {} }), 401);
+    expectProblem(await call("PATCH", "/api/v1/stores/x", { key: null, body: {} }), 401);
+    expectProblem(await call("DELETE", "/api/v1/stores/x", { key: null }), 401);
   });
 
   it("keeps a brand's key to that brand: 403 on another brand's stores, its own only in lists", async () => {
@@ -224,6 +298,12 @@ describe("stores: security", () => {
     const storeA = await createStore(a.brand.id, market.id, { key: keyA.key });
     expect(storeA.brand).toBe(a.brand.id);
     expectProblem(await call("GET", `/api/v1/stores/${storeB.id}`, { key: keyA.key }), 403);
+    expectProblem(
+      await call("PATCH", `/api/v1/stores/${storeB.id}`, { key: keyA.key, body: { name: "Mine now" } }),
+      403,
+    );
+    expectProblem(await call("DELETE", `/api/v1/stores/${storeB.id}`, { key: keyA.key }), 403);
+    expect(await ok("GET", `/api/v1/stores/${storeB.id}`)).toEqual(storeB);
     expect(await ok("GET", `/api/v1/stores/${storeA.id}`, { key: keyA.key })).toEqual(storeA);
     expectProblem(await call("GET", `/api/v1/stores?brand=${b.brand.id}`, { key: keyA.key }), 403);
     expect(await ok("GET", `/api/v1/stores?market=${market.id}`, { key: keyA.key })).toEqual({
