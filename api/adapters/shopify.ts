@@ -496,47 +496,52 @@ export function shopifyRefundToRequests(
   const refundedAt = isoTime(refund.processed_at ?? refund.created_at, "processed_at");
   const reason = present(refund.note)?.slice(0, 500);
   const requests: ShopifyRefundRequest[] = [];
-  refund.refund_line_items.forEach((line, index) => {
-    const field = `refund_line_items.${index}`;
-    const currency = line.subtotal_set?.shop_money.currency_code ?? options.currency;
-    const subtotal = shopAmount(line.subtotal, line.subtotal_set, currency, `${field}.subtotal`);
-    const tax =
-      options.taxesIncluded || line.total_tax === null || line.total_tax === undefined
-        ? 0
-        : shopAmount(line.total_tax, line.total_tax_set, currency, `${field}.total_tax`);
-    const amount = subtotal + tax;
+  const add = (
+    part: { kind: "product"; sku: string } | { kind: "shipping" },
+    key: string,
+    amount: number,
+    currency: string,
+  ) => {
     if (amount <= 0) return;
     requests.push({
-      kind: "product",
+      ...part,
       orderExternalId: idText(refund.order_id),
-      externalId: `${idText(refund.id)}:${idText(line.id)}`,
-      sku: shopifySku(line.line_item),
+      externalId: `${idText(refund.id)}:${key}`,
       amount,
       currency,
       refundedAt,
       ...(reason ? { reason } : {}),
     });
+  };
+  /** A tax amount to add, read by `read`: none when prices include tax or none is given. */
+  const taxOf = (
+    read: typeof shopAmount,
+    value: string | number | null | undefined,
+    set: z.infer<typeof moneySet>,
+    currency: string,
+    field: string,
+  ) =>
+    options.taxesIncluded || value === null || value === undefined ? 0 : read(value, set, currency, field);
+  refund.refund_line_items.forEach((line, index) => {
+    const field = `refund_line_items.${index}`;
+    const currency = line.subtotal_set?.shop_money.currency_code ?? options.currency;
+    const subtotal = shopAmount(line.subtotal, line.subtotal_set, currency, `${field}.subtotal`);
+    const tax = taxOf(shopAmount, line.total_tax, line.total_tax_set, currency, `${field}.total_tax`);
+    add({ kind: "product", sku: shopifySku(line.line_item) }, idText(line.id), subtotal + tax, currency);
   });
   (refund.order_adjustments ?? []).forEach((adjustment, index) => {
     if (adjustment.kind !== "shipping_refund") return;
     const field = `order_adjustments.${index}`;
     const currency = adjustment.amount_set?.shop_money.currency_code ?? options.currency;
     const shipping = refundedAmount(adjustment.amount, adjustment.amount_set, currency, `${field}.amount`);
-    const tax =
-      options.taxesIncluded || adjustment.tax_amount === null || adjustment.tax_amount === undefined
-        ? 0
-        : refundedAmount(adjustment.tax_amount, adjustment.tax_amount_set, currency, `${field}.tax_amount`);
-    const amount = shipping + tax;
-    if (amount <= 0) return;
-    requests.push({
-      kind: "shipping",
-      orderExternalId: idText(refund.order_id),
-      externalId: `${idText(refund.id)}:shipping:${idText(adjustment.id)}`,
-      amount,
+    const tax = taxOf(
+      refundedAmount,
+      adjustment.tax_amount,
+      adjustment.tax_amount_set,
       currency,
-      refundedAt,
-      ...(reason ? { reason } : {}),
-    });
+      `${field}.tax_amount`,
+    );
+    add({ kind: "shipping" }, `shipping:${idText(adjustment.id)}`, shipping + tax, currency);
   });
   return requests;
 }

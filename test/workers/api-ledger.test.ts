@@ -441,17 +441,15 @@ describe("POST /api/v1/refunds with an order: shipping", () => {
     const shippingLine = order.invoice.items.find((item: { kind: string }) => item.kind === "shipping");
     expect(shippingLine).toMatchObject({ amount: 3_000, credited_total: 0, product: null, order_item: null });
 
-    const refund = await postRefund(
-      {
-        account,
-        order: order.id,
-        amount: 2_000,
-        currency: "KRW",
-        external_id: `ship-${account}`,
-        refunded_at: "2026-04-03T12:00:00.000Z",
-      },
-      tenant.key,
-    );
+    const shippingRefund = {
+      account,
+      order: order.id,
+      amount: 2_000,
+      currency: "KRW",
+      external_id: `ship-${account}`,
+      refunded_at: "2026-04-03T12:00:00.000Z",
+    };
+    const refund = await postRefund(shippingRefund, tenant.key);
     expect(refund.status, refund.text).toBe(201);
     expect(refund.body.refund).toMatchObject({ account, product: null, order: order.id, amount: 2_000 });
     expect(
@@ -483,17 +481,7 @@ describe("POST /api/v1/refunds with an order: shipping", () => {
     expect(after.items.map((item: { credited_total: number }) => item.credited_total)).toEqual([0]);
 
     // A re-send is the first refund; 1,001 more than the 1,000 of shipping left is refused, nothing written.
-    const again = await postRefund(
-      {
-        account,
-        order: order.id,
-        amount: 2_000,
-        currency: "KRW",
-        external_id: `ship-${account}`,
-        refunded_at: "2026-04-03T12:00:00.000Z",
-      },
-      tenant.key,
-    );
+    const again = await postRefund(shippingRefund, tenant.key);
     expect(again.status).toBe(200);
     expect(again.body.refund.id).toBe(refund.body.refund.id);
     const over = await postRefund({ account, order: order.id, amount: 1_001, currency: "KRW" }, tenant.key);
