@@ -101,9 +101,7 @@ export async function updateStore({
   let current: Store | undefined;
   try {
     return await withTransaction(ctx.db, async (tx) => {
-      [current] = await tx.select().from(stores).where(eq(stores.id, input.id)).for("update");
-      if (!current) throw new NotFound("store");
-      assertBrand(ctx.principal, current.brandId);
+      current = await lockStore(tx, ctx, input.id);
       if (marketId !== undefined) {
         const found = await tx.execute<{ market: boolean }>(
           sql`SELECT EXISTS (SELECT 1 FROM markets WHERE id = ${marketId}) AS market`,
@@ -133,6 +131,14 @@ export async function updateStore({
   }
 }
 
+/** The store, locked for the transaction: 404 when there is none, 403 for another brand's. */
+async function lockStore(tx: Executor, ctx: VerbContext, id: number): Promise<Store> {
+  const [row] = await tx.select().from(stores).where(eq(stores.id, id)).for("update");
+  if (!row) throw new NotFound("store");
+  assertBrand(ctx.principal, row.brandId);
+  return row;
+}
+
 /**
  * Deletes a store no order came through. One with orders stays (they name it): 409. Its shop's webhooks
  * are answered 404 once it is gone, as for a shop never registered.
@@ -145,9 +151,7 @@ export async function deleteStore({
   input: { id: number };
 }): Promise<Store> {
   return withTransaction(ctx.db, async (tx) => {
-    const [current] = await tx.select().from(stores).where(eq(stores.id, input.id)).for("update");
-    if (!current) throw new NotFound("store");
-    assertBrand(ctx.principal, current.brandId);
+    await lockStore(tx, ctx, input.id);
     const [deleted] = await tx
       .delete(stores)
       .where(
