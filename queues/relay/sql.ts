@@ -61,7 +61,9 @@ export function claimStatement(
       name: "claimed",
       body: sql`UPDATE relay_jobs j SET status = 'sending', attempts = j.attempts + 1, updated_at = ${now.toISOString()}::timestamptz
         FROM due d
-        WHERE j.id = d.id AND NOT d.partner_paused AND d.due_at <= ${now.toISOString()}::timestamptz
+        -- The clock has milliseconds, Postgres microseconds: a job due within this millisecond is due.
+        WHERE j.id = d.id AND NOT d.partner_paused
+          AND date_trunc('milliseconds', d.due_at) <= ${now.toISOString()}::timestamptz
           AND (j.status = 'pending' OR (j.status = 'sending' AND j.updated_at < ${staleBefore.toISOString()}::timestamptz))
         RETURNING j.id, j.attempts`,
     },

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { asc, eq, inArray } from "drizzle-orm";
+import { asc, eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { captures } from "../../db/schema/capture.ts";
 import { brands, partners } from "../../db/schema/catalog.ts";
@@ -452,6 +452,23 @@ describe("failures", () => {
     expect(await seen(slowKey)).toHaveLength(1);
     expect(await seen(dropKey)).toHaveLength(1);
     expect((await partnerRow(partnerId)).postbackConsecutiveFailures).toBe(2);
+  });
+
+  it("takes a job due within the current millisecond as due (the clock has milliseconds, Postgres microseconds)", async () => {
+    const partnerId = await partner();
+    const [row] = await withDb((db) =>
+      db
+        .insert(relayJobs)
+        .values({ kind: "postback", event: "sale", partnerId, payload: { method: "redirect", url: "x" } })
+        .returning({ id: relayJobs.id }),
+    );
+    if (!row) throw new Error("no job");
+    await withDb((db) =>
+      db.execute(sql`UPDATE relay_jobs SET created_at = '2026-11-22T10:00:00.000400Z',
+          next_attempt_at = '2026-11-22T10:00:00.000400Z' WHERE id = ${row.id}`),
+    );
+    const { report } = await run([row.id], { now: new Date("2026-11-22T10:00:00.000Z") });
+    expect(report).toMatchObject({ sent: 1, failed: 1 });
   });
 
   it("an undeliverable payload fails at once without counting against the partner", async () => {
