@@ -4,6 +4,7 @@
  * (scripts/lib/history-seed.ts): refused when the brands already have orders, unless `--append`.
  */
 import { hashIds } from "../domain/hash-ids.ts";
+import { UsageError } from "./lib/args.ts";
 import {
   type HistorySummary,
   historyTables,
@@ -12,7 +13,6 @@ import {
   progressLine,
   seedHistory,
   seedUsage,
-  UsageError,
   verifyLedger,
 } from "./lib/history-seed.ts";
 import { adminKeyFromEnv, seedDemo } from "./lib/seed.ts";

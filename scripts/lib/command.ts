@@ -1,5 +1,5 @@
 import { ApiError } from "./api.ts";
-import { UsageError } from "./replay.ts";
+import { UsageError } from "./args.ts";
 
 export interface ApiCommand<O> {
   /** The npm script's name, prefixed to every error line. */

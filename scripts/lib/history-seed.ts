@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { readArgs, UsageError } from "./args.ts";
 import {
   brandCoupons,
   type CatalogProduct,
@@ -64,8 +65,6 @@ export interface HistoryOptions {
   /** Keep foreign key checks on even when the role could skip them (slower; the tests use it). */
   fkChecks: boolean;
 }
-
-export class UsageError extends Error {}
 
 export const seedUsage = `Usage: npm run seed -- [--customers N [options]]
 
@@ -128,15 +127,8 @@ function list(flag: string, raw: string | undefined, pattern: RegExp): string[] 
  * throws UsageError naming the bad flag.
  */
 export function parseSeedArgs(argv: string[], today: Date): { history: HistoryOptions | null } | "help" {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return "help";
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(" ")}`);
+  const values = readArgs(parse, argv);
+  if (values === "help") return "help";
   const historyFlags = ["seed", "brands", "markets", "from", "to", "chunk", "append", "fk-checks"] as const;
   if (values.customers === undefined) {
     const stray = historyFlags.filter((flag) => values[flag] !== undefined);

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { callApi } from "./api.ts";
+import { readArgs, UsageError } from "./args.ts";
 import { adminKeyFromEnv } from "./seed.ts";
 
 /** Which failed events to replay; every field narrows the selection. */
@@ -28,8 +29,6 @@ export function replayFailedEvents(options: ReplayOptions): Promise<unknown> {
   return callApi(options.url, options.key, "POST", "/api/v1/failed-events/replay", body);
 }
 
-export class UsageError extends Error {}
-
 export const replayUsage = `Usage: npm run replay -- [options]
 
 Re-enqueues messages that landed in failed_events (their queue's dead-letter queue gave up on them).
@@ -47,15 +46,8 @@ Options:
 
 /** Parses the replay command line; throws UsageError with a message naming the bad flag. */
 export function parseReplayArgs(argv: string[]): ReplayOptions | "help" {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return "help";
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(" ")}`);
+  const values = readArgs(parse, argv);
+  if (values === "help") return "help";
 
   const ids = (values.id ?? []).map((raw) => failedEventId(raw));
   const limit = values.limit === undefined ? undefined : positiveInt("--limit", values.limit);

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { callApi } from "./api.ts";
-import { apiTarget, positiveInt, timeRange, UsageError } from "./replay.ts";
+import { readArgs, UsageError } from "./args.ts";
+import { apiTarget, positiveInt, timeRange } from "./replay.ts";
 
 const statuses = ["failed", "paused", "pending"] as const;
 type ResendStatus = (typeof statuses)[number];
@@ -53,15 +54,8 @@ Options:
 
 /** Parses the resend command line; throws UsageError with a message naming the bad flag. */
 export function parseResendArgs(argv: string[]): ResendOptions | "help" {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return "help";
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(" ")}`);
+  const values = readArgs(parse, argv);
+  if (values === "help") return "help";
 
   const ids = (values.id ?? []).map((raw) => hashId("--id", "relay job", raw));
   const partner = values.partner === undefined ? undefined : hashId("--partner", "partner", values.partner);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { UsageError } from "../../scripts/lib/args.ts";
 import {
   blackFriday,
   campaignCatalog,
@@ -11,7 +12,6 @@ import {
   parseSeedArgs,
   progressLine,
   seasonalCampaign,
-  UsageError,
   yearsBefore,
 } from "../../scripts/lib/history-seed.ts";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseReplayArgs, UsageError } from "../../scripts/lib/replay.ts";
+import { UsageError } from "../../scripts/lib/args.ts";
+import { parseReplayArgs } from "../../scripts/lib/replay.ts";
 
 describe("npm run replay flags", () => {
   it("collects repeated ids and the selection", () => {

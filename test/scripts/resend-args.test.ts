@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../scripts/lib/replay.ts";
+import { UsageError } from "../../scripts/lib/args.ts";
 import { parseResendArgs, resendRelayJobs } from "../../scripts/lib/resend.ts";
 
 describe("npm run resend flags", () => {
