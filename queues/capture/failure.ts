@@ -68,3 +68,55 @@ function errorName(root: unknown): string {
   const kind = constructorName || "object";
   return type ? `${kind}:${type}` : kind;
 }
+
+/** What a consumer tells {@link commitWithFallback} about its units. */
+export interface FallbackHooks<U> {
+  /** Log event prefix (`capture`, `events`): lines `<prefix>.batch_failed`, `.batch_fallback`, `.message_failed`. */
+  prefix: string;
+  /** The fallback line's count field, e.g. `{ units: 12 }`. */
+  countField: string;
+  messageId: (unit: U) => string | undefined;
+  retry: (units: readonly U[]) => void;
+  /** Called once when the batch falls back to one unit at a time. */
+  onFallback: () => void;
+}
+
+/**
+ * Commits a batch's units in one transaction; when that fails on something one of them carries, commits
+ * them one at a time so the others are stored and only the bad one is retried. A connection failure
+ * retries every unit not committed and stops there (`broken`: the client must not be reused).
+ */
+export async function commitWithFallback<U, C>(
+  units: readonly U[],
+  commit: (units: readonly U[]) => Promise<C>,
+  hooks: FallbackHooks<U>,
+): Promise<{ committed: C[]; broken: boolean }> {
+  const log = (event: string, fields: Record<string, unknown>) =>
+    console.log(JSON.stringify({ event: `${hooks.prefix}.${event}`, ...fields }));
+  const committed: C[] = [];
+  try {
+    committed.push(await commit(units));
+    return { committed, broken: false };
+  } catch (error) {
+    if (isConnectionFailure(error)) {
+      hooks.retry(units);
+      log("batch_failed", { stage: "database", error: describeError(error) });
+      return { committed, broken: true };
+    }
+    hooks.onFallback();
+    log("batch_fallback", { error: describeError(error), [hooks.countField]: units.length });
+  }
+  for (const [index, unit] of units.entries()) {
+    try {
+      committed.push(await commit([unit]));
+    } catch (unitError) {
+      hooks.retry([unit]);
+      log("message_failed", { messageId: hooks.messageId(unit), error: describeError(unitError) });
+      if (isConnectionFailure(unitError)) {
+        hooks.retry(units.slice(index + 1));
+        return { committed, broken: true };
+      }
+    }
+  }
+  return { committed, broken: false };
+}

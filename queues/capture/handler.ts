@@ -5,7 +5,7 @@ import type { CaptureOutcome } from "../../domain/outcome.ts";
 import { dbConfig, type Env } from "../../workers/env.ts";
 import { queueNames } from "../../workers/queue-names.ts";
 import type { FailedEventRecord } from "../dead-letter/store.ts";
-import { consumerConfig, describeError, isConnectionFailure, retryDelaySeconds } from "./failure.ts";
+import { commitWithFallback, consumerConfig, describeError, retryDelaySeconds } from "./failure.ts";
 import { type CaptureMessage, captureMessageSchema } from "./message.ts";
 import { type PipelineDatabase, type PipelineResult, runCapturePipeline } from "./pipeline.ts";
 import { type EmailKnowledge, publishBatchKnowledge } from "./stages/08-knowledge.ts";
@@ -157,34 +157,17 @@ export async function processCaptureBatch(
         },
       },
     });
-    try {
-      committed.push(await commitUnits(db, work, marks));
-    } catch (error) {
-      if (isConnectionFailure(error)) {
-        broken = true;
-        retry(work);
-        log("capture.batch_failed", { stage: "database", error: describeError(error) });
-      } else {
+    const outcome = await commitWithFallback(work, (list) => commitUnits(db, list, marks), {
+      prefix: "capture",
+      countField: "units",
+      messageId: (unit) => unit.messages[0]?.id,
+      retry,
+      onFallback: () => {
         report.fallback = true;
-        log("capture.batch_fallback", { error: describeError(error), units: work.length });
-        for (const [index, unit] of work.entries()) {
-          try {
-            committed.push(await commitUnits(db, [unit], marks));
-          } catch (unitError) {
-            retry([unit]);
-            log("capture.message_failed", {
-              messageId: unit.messages[0]?.id,
-              error: describeError(unitError),
-            });
-            if (isConnectionFailure(unitError)) {
-              broken = true;
-              retry(work.slice(index + 1));
-              break;
-            }
-          }
-        }
-      }
-    }
+      },
+    });
+    broken = outcome.broken;
+    committed.push(...outcome.committed);
   } finally {
     // The connection is not needed for the side effects after COMMIT: give it back first.
     const closing = Date.now();

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { type Database, type DbHandle, type Executor, openDb } from "../../db/client.ts";
 import { dbConfig, type Env } from "../../workers/env.ts";
 import { queueNames } from "../../workers/queue-names.ts";
-import { consumerConfig, describeError, isConnectionFailure, retryDelaySeconds } from "../capture/failure.ts";
+import { commitWithFallback, consumerConfig, describeError, retryDelaySeconds } from "../capture/failure.ts";
 import { withCtes } from "../capture/sql.ts";
 import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
 import { conversionPart } from "./conversion.ts";
@@ -207,32 +207,17 @@ export async function processEventsBatch(batch: MessageBatch<unknown>, env: Env)
         },
       },
     });
-    const committed: Committed[] = [];
-    try {
-      committed.push(await commit(db, units, report));
-    } catch (error) {
-      if (isConnectionFailure(error)) {
-        broken = true;
-        retry(units);
-        log("events.batch_failed", { stage: "database", error: describeError(error) });
-      } else {
+    const outcome = await commitWithFallback(units, (list) => commit(db, list, report), {
+      prefix: "events",
+      countField: "messages",
+      messageId: (unit) => unit.message.id,
+      retry,
+      onFallback: () => {
         report.fallback = true;
-        log("events.batch_fallback", { error: describeError(error), messages: units.length });
-        for (const [index, unit] of units.entries()) {
-          try {
-            committed.push(await commit(db, [unit], report));
-          } catch (unitError) {
-            retry([unit]);
-            log("events.message_failed", { messageId: unit.message.id, error: describeError(unitError) });
-            if (isConnectionFailure(unitError)) {
-              broken = true;
-              retry(units.slice(index + 1));
-              break;
-            }
-          }
-        }
-      }
-    }
+      },
+    });
+    broken = outcome.broken;
+    const committed = outcome.committed;
     for (const { units: done, afterCommit } of committed) {
       try {
         for (const work of afterCommit) await work(db, env);
