@@ -1,3 +1,5 @@
+import { hmacHex, verifyHmacHex } from "./hmac.ts";
+
 /**
  * Inbound conversions (`/pb`): the signature scheme a partner signs with and the replay window.
  * Pure functions (WebCrypto only), shared by the edge and the tests (test/unit/inbound-conversion.test.ts).
@@ -41,19 +43,10 @@ export function canonicalString(params: Iterable<readonly [string, string]>): st
   return pairs.map(([key, value]) => `${key}=${value}`).join("&");
 }
 
-async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    usage,
-  ]);
-}
-
 /** Hex HMAC-SHA256 of the canonical string with the partner's signing secret (what `sig` must be). */
 export async function signConversion(secret: string, canonical: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), utf8.encode(canonical));
-  return Array.from(new Uint8Array(mac), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hmacHex(secret, canonical);
 }
-
-const hexSignature = /^[0-9a-fA-F]{64}$/;
 
 /** Whether `signature` (hex, either case) is the HMAC of `canonical`; compared in constant time by WebCrypto. */
 export async function verifyConversionSignature(
@@ -61,10 +54,7 @@ export async function verifyConversionSignature(
   canonical: string,
   signature: string,
 ): Promise<boolean> {
-  if (!hexSignature.test(signature)) return false;
-  const mac = new Uint8Array(32);
-  for (let i = 0; i < 32; i += 1) mac[i] = Number.parseInt(signature.slice(i * 2, i * 2 + 2), 16);
-  return crypto.subtle.verify("HMAC", await hmacKey(secret, "verify"), mac, utf8.encode(canonical));
+  return verifyHmacHex(secret, canonical, signature);
 }
 
 export type TimestampCheck = "ok" | "missing" | "malformed" | "stale" | "future";

@@ -1,3 +1,5 @@
+import { hmacHex } from "./hmac.ts";
+
 /**
  * Relay delivery, the pure part: the exact HTTP request a relay job becomes, what of it is
  * stored, and when a failed job is tried again. The relay consumer (queues/relay) does the I/O.
@@ -160,21 +162,9 @@ export async function buildRelayRequest(
   return { method: method === "get" ? "GET" : "POST", url: target, headers, body };
 }
 
-const hex = (bytes: ArrayBuffer): string =>
-  Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");
-
 /** `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<signed>")>`. */
 export async function signature(secret: string, t: number, signed: string): Promise<string> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${t}.${signed}`));
-  return `t=${t},v1=${hex(mac)}`;
+  return `t=${t},v1=${await hmacHex(secret, `${t}.${signed}`)}`;
 }
 
 /** Header names whose values are credentials, whatever their value looks like. */

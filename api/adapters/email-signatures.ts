@@ -1,3 +1,5 @@
+import { hmacHex, verifyHmacHex } from "../../domain/hmac.ts";
+
 /**
  * Signatures of the email platform webhooks, checked on the raw bytes before anything is parsed.
  *
@@ -89,28 +91,9 @@ export async function verifySendGridSignature(
   return crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, raw, signed);
 }
 
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"],
-    );
-    if (hmacKeys.size > 4) hmacKeys.clear();
-    hmacKeys.set(secret, key);
-  }
-  return key;
-}
-
 /** The `X-Leadrail-Signature` value for `body` under `secret`: `sha256=` and 64 lower-case hex digits. */
 export async function leadrailSignature(body: Uint8Array<ArrayBuffer>, secret: string): Promise<string> {
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), body));
-  return `sha256=${[...mac].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+  return `sha256=${await hmacHex(secret, body)}`;
 }
 
 /** True when `signature` (the `X-Leadrail-Signature` header) is the body's HMAC under `secret`. */
@@ -122,9 +105,5 @@ export async function verifyLeadrailSignature(
   if (!signature || !secret) return false;
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim());
   if (!match?.[1]) return false;
-  const hex = match[1];
-  const expected = new Uint8Array(32);
-  for (let index = 0; index < 32; index += 1)
-    expected[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
-  return crypto.subtle.verify("HMAC", await hmacKey(secret), expected, body);
+  return verifyHmacHex(secret, body, match[1]);
 }

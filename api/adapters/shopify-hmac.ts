@@ -1,27 +1,10 @@
+import { verifyHmac } from "../../domain/hmac.ts";
+
 /**
  * Shopify signs each webhook with `X-Shopify-Hmac-Sha256`: base64(HMAC-SHA256(raw body, app secret)).
  * The check runs on the raw bytes (before any JSON parsing: re-serialising changes them) and compares in
  * constant time through WebCrypto's `verify`, so a forger learns nothing from how long a refusal takes.
  */
-
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"],
-    );
-    // One secret per deployment (two while rotating): the cache stays tiny.
-    if (keys.size > 4) keys.clear();
-    keys.set(secret, key);
-  }
-  return key;
-}
 
 /** Strict base64 (with padding) to bytes; `null` for anything else. */
 function base64Bytes(value: string): Uint8Array<ArrayBuffer> | null {
@@ -46,5 +29,5 @@ export async function verifyShopifyHmac(
   const expected = base64Bytes(signature.trim());
   // An HMAC-SHA256 is 32 bytes; another length cannot match.
   if (expected?.length !== 32) return false;
-  return crypto.subtle.verify("HMAC", await hmacKey(secret), expected, body);
+  return verifyHmac(secret, body, expected);
 }
