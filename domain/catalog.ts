@@ -162,22 +162,8 @@ export async function createPartner({
   return withTransaction(ctx.db, async (tx) => {
     const [row] = await tx
       .insert(partners)
-      .values({
-        name: input.name,
-        slug: input.slug,
-        clickIdParam: input.clickIdParam,
-        transactionIdParam: input.transactionIdParam,
-        postbackUrl: input.postbackUrl,
-        postbackMethod: input.postbackMethod,
-        postbackEvents: input.postbackEvents,
-        postbackContentType: input.postbackContentType,
-        postbackHeaders: input.postbackHeaders,
-        signingSecret: input.signingSecret,
-        payout: input.payout,
-        payoutCurrency: input.payoutCurrency,
-        postbackDelaySeconds: input.postbackDelaySeconds,
-        postbackFailureLimit: input.postbackFailureLimit,
-      })
+      // The input's fields are the partner's columns.
+      .values(input)
       .onConflictDoNothing({ target: partners.slug })
       .returning();
     if (!row) throw slugTaken("slug", input.slug);
@@ -240,25 +226,7 @@ export async function updatePartner({
     errors.throwIfAny();
     const { id: _, ...changes } = input;
     if (Object.values(changes).every((value) => value === undefined)) return current;
-    const [row] = await tx
-      .update(partners)
-      .set({
-        name: input.name,
-        clickIdParam: input.clickIdParam,
-        transactionIdParam: input.transactionIdParam,
-        postbackUrl: input.postbackUrl,
-        postbackMethod: input.postbackMethod,
-        postbackEvents: input.postbackEvents,
-        postbackContentType: input.postbackContentType,
-        postbackHeaders: input.postbackHeaders,
-        signingSecret: input.signingSecret,
-        payout: input.payout,
-        payoutCurrency: input.payoutCurrency,
-        postbackDelaySeconds: input.postbackDelaySeconds,
-        postbackFailureLimit: input.postbackFailureLimit,
-      })
-      .where(eq(partners.id, input.id))
-      .returning();
+    const [row] = await tx.update(partners).set(changes).where(eq(partners.id, input.id)).returning();
     if (!row) throw new NotFound("partner");
     return row;
   });
