@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { supportedCompatibilityDate } from "miniflare";
@@ -296,4 +297,22 @@ export function benchCpuSeconds(): { workerd: number | null; postgres: number } 
     return null;
   }
   return { workerd, postgres };
+}
+
+/**
+ * A Miniflare `handleRuntimeStdio` that hands every whole line the runtime writes (stdout and stderr)
+ * to `onLine`, a line cut across two chunks included.
+ */
+export function stdioLines(onLine: (line: string) => void) {
+  return (stdout: Readable, stderr: Readable) => {
+    for (const stream of [stdout, stderr]) {
+      stream.setEncoding("utf8");
+      let rest = "";
+      stream.on("data", (chunk: string) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) onLine(line);
+      });
+    }
+  };
 }

@@ -33,6 +33,7 @@ import {
   deployedWorker,
   startCountingBridge,
   startProfiles,
+  stdioLines,
 } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
@@ -219,41 +220,31 @@ interface BatchLog {
 }
 
 function stdio(log: BatchLog) {
-  return (stdout: Readable, stderr: Readable) => {
-    for (const stream of [stdout, stderr]) {
-      stream.setEncoding("utf8");
-      let rest = "";
-      stream.on("data", (chunk: string) => {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop() ?? "";
-        for (const line of lines) {
-          const match = /"event":"capture\.batch".*"statements":(\d+)/.exec(line);
-          if (match) {
-            log.statements.push(Number(match[1]));
-            try {
-              const parsed = JSON.parse(line) as {
-                messages: number;
-                timings: BatchTimings;
-                knowledgePublished: number;
-              };
-              if (parsed.messages === batchSize) {
-                log.timings.push(parsed.timings);
-                log.published.push(parsed.knowledgePublished);
-              }
-            } catch {
-              // A line cut by the runtime's output buffering: its statement count is enough.
-            }
-            log.samples.push(line.slice(0, 600));
-            if (log.samples.length > 14) log.samples.splice(9, 1);
-          } else if (
-            /"event":"capture\.(batch_failed|batch_fallback|message_failed)"/.test(line) &&
-            log.failures.length < 10
-          )
-            log.failures.push(line.slice(0, 300));
+  return stdioLines((line) => {
+    const match = /"event":"capture\.batch".*"statements":(\d+)/.exec(line);
+    if (match) {
+      log.statements.push(Number(match[1]));
+      try {
+        const parsed = JSON.parse(line) as {
+          messages: number;
+          timings: BatchTimings;
+          knowledgePublished: number;
+        };
+        if (parsed.messages === batchSize) {
+          log.timings.push(parsed.timings);
+          log.published.push(parsed.knowledgePublished);
         }
-      });
-    }
-  };
+      } catch {
+        // A line cut by the runtime's output buffering: its statement count is enough.
+      }
+      log.samples.push(line.slice(0, 600));
+      if (log.samples.length > 14) log.samples.splice(9, 1);
+    } else if (
+      /"event":"capture\.(batch_failed|batch_fallback|message_failed)"/.test(line) &&
+      log.failures.length < 10
+    )
+      log.failures.push(line.slice(0, 300));
+  });
 }
 
 type Worker = Awaited<ReturnType<Miniflare["getWorker"]>>;

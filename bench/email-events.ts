@@ -11,7 +11,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import pg from "pg";
 import { fromSendGrid, packEmailEvents } from "../domain/email-events.ts";
@@ -26,6 +25,7 @@ import {
   percentile,
   startCountingBridge,
   startProfiles,
+  stdioLines,
 } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
@@ -159,25 +159,15 @@ interface BatchLog {
 }
 
 function stdio(log: BatchLog) {
-  return (stdout: Readable, stderr: Readable) => {
-    for (const stream of [stdout, stderr]) {
-      stream.setEncoding("utf8");
-      let rest = "";
-      stream.on("data", (chunk: string) => {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop() ?? "";
-        for (const line of lines) {
-          const match = /"event":"events\.batch".*"statements":(\d+)/.exec(line);
-          if (match) log.statements.push(Number(match[1]));
-          else if (
-            /"event":"events\.(batch_failed|batch_fallback|message_failed)"/.test(line) &&
-            log.failures.length < 10
-          )
-            log.failures.push(line.slice(0, 300));
-        }
-      });
-    }
-  };
+  return stdioLines((line) => {
+    const match = /"event":"events\.batch".*"statements":(\d+)/.exec(line);
+    if (match) log.statements.push(Number(match[1]));
+    else if (
+      /"event":"events\.(batch_failed|batch_fallback|message_failed)"/.test(line) &&
+      log.failures.length < 10
+    )
+      log.failures.push(line.slice(0, 300));
+  });
 }
 
 type Worker = Awaited<ReturnType<Miniflare["getWorker"]>>;

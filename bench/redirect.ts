@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Readable } from "node:stream";
 import autocannon, { type Request as LoadRequest } from "autocannon";
 import { Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from "miniflare";
 import { type LandingDoc, landingKey, type RuleDoc, type RulesDoc, rulesKey } from "../domain/edge-config.ts";
@@ -16,6 +15,7 @@ import {
   compatibilityDate,
   percentile,
   root,
+  stdioLines,
 } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
@@ -161,21 +161,13 @@ const crossRequestWarning = /different request|Cannot perform I\/O on behalf of/
 
 /** Counts the lines the Worker logs for a failed queue send, and cross-request warnings; the benchmark reports them. */
 function stdioCounter(counter: LogCounter) {
-  return (stdout: Readable, stderr: Readable) => {
-    for (const stream of [stdout, stderr]) {
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => {
-        for (const line of chunk.split("\n")) {
-          if (line.includes("capture.enqueue_failed")) counter.enqueueFailures += 1;
-          else if (crossRequestWarning.test(line)) {
-            counter.crossRequest += 1;
-            if (counter.errors.length < 5) counter.errors.push(line.slice(0, 300));
-          } else if (line.includes('"event"') && counter.errors.length < 5)
-            counter.errors.push(line.slice(0, 300));
-        }
-      });
-    }
-  };
+  return stdioLines((line) => {
+    if (line.includes("capture.enqueue_failed")) counter.enqueueFailures += 1;
+    else if (crossRequestWarning.test(line)) {
+      counter.crossRequest += 1;
+      if (counter.errors.length < 5) counter.errors.push(line.slice(0, 300));
+    } else if (line.includes('"event"') && counter.errors.length < 5) counter.errors.push(line.slice(0, 300));
+  });
 }
 
 interface Fixture {
