@@ -1,15 +1,20 @@
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client.ts";
 import { pgArray } from "../db/sql.ts";
+import { recordset } from "../queues/capture/sql.ts";
 import { resolveRefs } from "./catalog.ts";
 import { isNormalisedEmail, normaliseEmail, sha256Hex } from "./email.ts";
 import { NotFound, Unavailable, ValidationFailed } from "./errors.ts";
 import { refreshKnowledge } from "./knowledge-index.ts";
+import type { RelationshipState } from "./outcome.ts";
+import {
+  applyRelationshipMoves,
+  type RelationshipMove,
+  type RelationshipTransition,
+} from "./relationship-moves.ts";
 import { assertBrand } from "./scope.ts";
 import { withTransaction } from "./transaction.ts";
 import type { VerbContext } from "./verb.ts";
-
-export type RelationshipState = "active" | "unsubscribed" | "restored";
 
 /** A contact's relationship with one brand. */
 export interface Relationship {
@@ -201,66 +206,145 @@ export interface UnsubscribeResult {
   emailId: number;
 }
 
+/** A move of one brand relationship (see {@link applyRelationshipMoves}). */
+export interface RelationshipMoveRequest extends RelationshipMove {
+  contactId: number;
+  brandId: number;
+}
+
+export interface MovedRelationship {
+  /** The relationship after the moves. */
+  relationship: Relationship;
+  /** The changes made, in order; empty when every move was stale or already in effect. */
+  transitions: RelationshipTransition[];
+  /** The contact's email id, for refreshing the knowledge index after commit. */
+  emailId: number;
+}
+
+const standingColumns =
+  "id bigint, state relationship_state, unsubscribed_at timestamptz, unsubscribe_source text, restored_at timestamptz, restore_count integer, deleted_at timestamptz";
+const transitionColumns =
+  "contact_id bigint, brand_id bigint, type contact_event_type, source text, detail jsonb, occurred_at timestamptz";
+
 /**
- * Soft-deletes brand relationships: state `unsubscribed`, `deleted_at` and `unsubscribed_at`
- * set, the source recorded, and an `unsubscribed` contact event per relationship that changed.
- * Set-based (two statements for any number of requests) and idempotent: a relationship that is
- * already unsubscribed is left as it is, also under concurrent calls (the update re-checks the
- * state after waiting for a row lock). Requests without a relationship are absent from the result.
- * Refresh the knowledge index of the returned email ids after the transaction commits.
+ * Unsubscribes and restores brand relationships: locks the named relationships, applies each one's
+ * moves in time order (domain/relationship-moves.ts), and writes the new states with one
+ * `unsubscribed` / `restored` contact event per change. Two statements for any number of moves (one
+ * when nothing changes); a redelivered move finds its change made and does nothing. Moves of a
+ * relationship that does not exist are dropped. Refresh the knowledge index of the returned email ids
+ * after the transaction commits.
+ */
+export async function moveRelationships(
+  db: Executor,
+  moves: readonly RelationshipMoveRequest[],
+): Promise<MovedRelationship[]> {
+  if (moves.length === 0) return [];
+  return withTransaction(db, async (tx) => {
+    const locked = await tx.execute<RelationshipRow & { id: string | number; email_id: string | number }>(sql`
+      SELECT cb.*, c.email_id
+        FROM contact_brands cb
+        JOIN contacts c ON c.id = cb.contact_id
+       WHERE (cb.contact_id, cb.brand_id) IN (
+               SELECT * FROM unnest(${pgArray(moves.map((m) => m.contactId))}::bigint[],
+                                    ${pgArray(moves.map((m) => m.brandId))}::bigint[]))
+       ORDER BY cb.id
+         FOR UPDATE OF cb`);
+    const movesOf = new Map<string, RelationshipMoveRequest[]>();
+    for (const move of moves) {
+      const key = `${move.contactId}:${move.brandId}`;
+      movesOf.set(key, [...(movesOf.get(key) ?? []), move]);
+    }
+    const moved: (MovedRelationship & { id: number })[] = [];
+    for (const row of locked.rows) {
+      const relationship = toRelationship(row);
+      const { next, transitions } = applyRelationshipMoves(
+        relationship,
+        movesOf.get(`${relationship.contactId}:${relationship.brandId}`) ?? [],
+      );
+      moved.push({
+        id: Number(row.id),
+        relationship: { ...relationship, ...next },
+        transitions,
+        emailId: Number(row.email_id),
+      });
+    }
+    const changed = moved.filter((entry) => entry.transitions.length > 0);
+    if (changed.length === 0) return moved.map(({ id: _id, ...entry }) => entry);
+    const written = await tx.execute<{ id: string | number; updated_at: string | Date }>(sql`
+      WITH updated AS (
+        UPDATE contact_brands cb
+           SET state = r.state, unsubscribed_at = r.unsubscribed_at, unsubscribe_source = r.unsubscribe_source,
+               restored_at = r.restored_at, restore_count = r.restore_count, deleted_at = r.deleted_at,
+               updated_at = now()
+          FROM ${recordset(
+            changed.map(({ id, relationship: r }) => ({
+              id,
+              state: r.state,
+              unsubscribed_at: r.unsubscribedAt,
+              unsubscribe_source: r.unsubscribeSource,
+              restored_at: r.restoredAt,
+              restore_count: r.restoreCount,
+              deleted_at: r.deletedAt,
+            })),
+            standingColumns,
+          )}
+         WHERE cb.id = r.id
+        RETURNING cb.id, cb.updated_at
+      ),
+      events AS (
+        INSERT INTO contact_events (contact_id, brand_id, type, source, detail, occurred_at)
+        SELECT contact_id, brand_id, type, source, detail, occurred_at
+          FROM ${recordset(
+            changed.flatMap(({ relationship, transitions }) =>
+              transitions.map((t) => ({
+                contact_id: relationship.contactId,
+                brand_id: relationship.brandId,
+                type: t.type,
+                source: t.source,
+                detail: t.detail,
+                occurred_at: t.at,
+              })),
+            ),
+            transitionColumns,
+          )}
+        RETURNING 1
+      )
+      SELECT id, updated_at FROM updated`);
+    const updatedAt = new Map(written.rows.map((row) => [Number(row.id), toDate(row.updated_at)]));
+    return moved.map(({ id, relationship, ...entry }) => ({
+      ...entry,
+      relationship: { ...relationship, updatedAt: updatedAt.get(id) ?? relationship.updatedAt },
+    }));
+  });
+}
+
+/**
+ * Soft-deletes brand relationships (state `unsubscribed`, `deleted_at` and `unsubscribed_at` set, the
+ * source recorded, an `unsubscribed` contact event per change): {@link moveRelationships} with one
+ * leave per request. Idempotent, also under concurrent calls (the relationships are locked first).
+ * Requests without a relationship are absent from the result.
  */
 export async function unsubscribeRelationships(
   db: Executor,
   source: string,
   requests: readonly UnsubscribeRequest[],
 ): Promise<UnsubscribeResult[]> {
-  if (requests.length === 0) return [];
-  return withTransaction(db, async (tx) => {
-    const changed = await tx.execute<{ contact_id: string | number; brand_id: string | number }>(sql`
-      WITH input AS (
-        SELECT * FROM unnest(${pgArray(requests.map((r) => r.contactId))}::bigint[],
-                             ${pgArray(requests.map((r) => r.brandId))}::bigint[],
-                             ${pgArray(requests.map((r) => r.at.toISOString()))}::timestamptz[],
-                             ${pgArray(requests.map((r) => r.reason ?? null))}::text[])
-               AS t(contact_id, brand_id, at, reason)
-      ),
-      updated AS (
-        UPDATE contact_brands cb
-           SET state = 'unsubscribed', deleted_at = i.at, unsubscribed_at = i.at,
-               unsubscribe_source = ${source}, updated_at = now()
-          FROM input i
-         WHERE cb.contact_id = i.contact_id AND cb.brand_id = i.brand_id AND cb.state <> 'unsubscribed'
-        RETURNING cb.contact_id, cb.brand_id, i.at, i.reason
-      ),
-      events AS (
-        INSERT INTO contact_events (contact_id, brand_id, type, source, detail, occurred_at)
-        SELECT contact_id, brand_id, 'unsubscribed', ${source},
-               CASE WHEN reason IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', reason) END, at
-          FROM updated
-        RETURNING 1
-      )
-      SELECT contact_id, brand_id FROM updated`);
-    const changedKeys = new Set(
-      changed.rows.map((row) => `${Number(row.contact_id)}:${Number(row.brand_id)}`),
-    );
-    const current = await tx.execute<RelationshipRow & { email_id: string | number }>(sql`
-      SELECT cb.*, c.email_id
-        FROM contact_brands cb
-        JOIN contacts c ON c.id = cb.contact_id
-        JOIN unnest(${pgArray(requests.map((r) => r.contactId))}::bigint[],
-                    ${pgArray(requests.map((r) => r.brandId))}::bigint[]) AS i(contact_id, brand_id)
-          ON cb.contact_id = i.contact_id AND cb.brand_id = i.brand_id`);
-    const seen = new Set<string>();
-    const results: UnsubscribeResult[] = [];
-    for (const row of current.rows) {
-      const relationship = toRelationship(row);
-      const key = `${relationship.contactId}:${relationship.brandId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      results.push({ relationship, changed: changedKeys.has(key), emailId: Number(row.email_id) });
-    }
-    return results;
-  });
+  const moved = await moveRelationships(
+    db,
+    requests.map((r) => ({
+      contactId: r.contactId,
+      brandId: r.brandId,
+      kind: "leave" as const,
+      at: r.at,
+      source,
+      reason: r.reason ?? null,
+    })),
+  );
+  return moved.map(({ relationship, transitions, emailId }) => ({
+    relationship,
+    changed: transitions.length > 0,
+    emailId,
+  }));
 }
 
 /**

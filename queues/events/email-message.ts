@@ -23,6 +23,9 @@ export const leavingEventTypes: readonly EmailEventType[] = [
   "spam_report",
 ];
 
+/** The events that restore a relationship those events ended: the recipient asked for the mail again. */
+export const returningEventTypes: readonly EmailEventType[] = ["group_resubscribe"];
+
 /** Platforms, as `email_events.platform` stores them. */
 export const emailPlatforms = ["sendgrid", "normalised"] as const;
 export type EmailPlatform = (typeof emailPlatforms)[number];

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
-import { type UnsubscribeRequest, unsubscribeRelationships } from "../../domain/contacts.ts";
+import { moveRelationships, type RelationshipMoveRequest } from "../../domain/contacts.ts";
 import { isNormalisedEmail, normaliseEmail, sha256Hex } from "../../domain/email.ts";
 import { refreshKnowledge } from "../../domain/knowledge-index.ts";
 import { recordset } from "../capture/sql.ts";
-import { type EmailEventsMessage, leavingEventTypes } from "./email-message.ts";
+import { type EmailEventsMessage, leavingEventTypes, returningEventTypes } from "./email-message.ts";
 
 export { type EmailEventsMessage, emailEventsMessageSchema } from "./email-message.ts";
 
@@ -22,11 +22,13 @@ export interface EmailBatchResult {
   linked: number;
   /** Emails flagged hard-bounced by this batch. */
   hardBounced: number;
-  /** Brand relationships this batch unsubscribed. */
+  /** Brand relationships this batch unsubscribed (a relationship left, restored and left again counts twice). */
   unsubscribed: number;
+  /** Brand relationships this batch restored (resubscribes reversing the platform's own unsubscribes). */
+  restored: number;
   /**
-   * Emails whose knowledge index entry to refresh after COMMIT: every email of a leaving event in the
-   * batch, new or not, so a redelivery after a failed refresh repairs it.
+   * Emails whose knowledge index entry to refresh after COMMIT: every email of a leaving or returning
+   * event in the batch, new or not, so a redelivery after a failed refresh repairs it.
    */
   refreshEmailIds: number[];
 }
@@ -50,7 +52,8 @@ const columns =
  * brand when that brand exists; hard bounces of new events set emails.hard_bounced_at (the first one
  * stays). Then the unsubscribes, group unsubscribes and spam reports among the new events soft-delete
  * the named brand's relationship, or every relationship of the contact when no existing brand is named,
- * through `unsubscribeRelationships` (two statements; none when there is nothing to unsubscribe).
+ * and group resubscribes restore what the platform's own unsubscribes ended, in event time order,
+ * through `moveRelationships` (two statements; none when no event moves a relationship).
  * Only new events act: a redelivered batch changes nothing. Run inside the caller's transaction.
  */
 export async function storeEmailEvents(
@@ -80,15 +83,18 @@ export async function storeEmailEvents(
     linked: 0,
     hardBounced: 0,
     unsubscribed: 0,
+    restored: 0,
     refreshEmailIds: [],
   };
   if (rows.length === 0) return result;
-  const leaving = sql.raw(leavingEventTypes.map((type) => `'${type}'`).join(", "));
+  const moving = sql.raw(
+    [...leavingEventTypes, ...returningEventTypes].map((type) => `'${type}'`).join(", "),
+  );
   const stored = await db.execute<{
     stored: number;
     linked: number;
     bounced: number;
-    leaving: { contactId: number; brandId: number; at: string; reason: string }[];
+    moves: { contactId: number; brandId: number; at: string; type: string }[];
     refresh: number[];
   }>(sql`
     WITH input AS (
@@ -114,7 +120,7 @@ export async function storeEmailEvents(
         FROM linked
        ORDER BY ord
       ON CONFLICT (platform, event_id) DO NOTHING
-      RETURNING type::text AS type, email_id, contact_id, brand_id, bounce_type, occurred_at
+      RETURNING platform, event_id, type::text AS type, email_id, contact_id, brand_id, bounce_type, occurred_at
     ),
     bounced AS (
       UPDATE emails e
@@ -125,22 +131,23 @@ export async function storeEmailEvents(
        WHERE e.id = h.email_id AND e.hard_bounced_at IS NULL
       RETURNING e.id
     ),
-    leaving AS (
-      SELECT DISTINCT ON (i.contact_id, cb.brand_id) i.contact_id, cb.brand_id, i.occurred_at, i.type
+    moves AS (
+      SELECT i.contact_id, cb.brand_id, i.occurred_at, i.type, n.ord
         FROM inserted i
+        JOIN input n ON n.platform = i.platform AND n.event_id = i.event_id
         JOIN contact_brands cb
           ON cb.contact_id = i.contact_id AND (i.brand_id IS NULL OR cb.brand_id = i.brand_id)
-       WHERE i.type IN (${leaving}) AND cb.state <> 'unsubscribed'
-       ORDER BY i.contact_id, cb.brand_id, i.occurred_at
+       WHERE i.type IN (${moving})
     )
     SELECT (SELECT count(*) FROM inserted)::int AS stored,
            (SELECT count(email_id) FROM inserted)::int AS linked,
            (SELECT count(*) FROM bounced)::int AS bounced,
            (SELECT coalesce(jsonb_agg(jsonb_build_object(
-               'contactId', contact_id, 'brandId', brand_id, 'at', occurred_at, 'reason', type)), '[]'::jsonb)
-              FROM leaving) AS leaving,
+               'contactId', contact_id, 'brandId', brand_id, 'at', occurred_at, 'type', type)
+               ORDER BY occurred_at, ord), '[]'::jsonb)
+              FROM moves) AS moves,
            (SELECT coalesce(jsonb_agg(DISTINCT email_id), '[]'::jsonb)
-              FROM linked WHERE type IN (${leaving}) AND contact_id IS NOT NULL) AS refresh`);
+              FROM linked WHERE type IN (${moving}) AND contact_id IS NOT NULL) AS refresh`);
   const row = stored.rows[0];
   if (!row) throw new Error("the email events statement returned no row");
   result.stored = row.stored;
@@ -148,15 +155,20 @@ export async function storeEmailEvents(
   result.linked = row.linked;
   result.hardBounced = row.bounced;
   result.refreshEmailIds = row.refresh.map(Number);
-  const requests: UnsubscribeRequest[] = row.leaving.map((request) => ({
-    contactId: Number(request.contactId),
-    brandId: Number(request.brandId),
-    at: new Date(request.at),
-    reason: request.reason,
+  const leavingTypes = new Set<string>(leavingEventTypes);
+  const moves: RelationshipMoveRequest[] = row.moves.map((move) => ({
+    contactId: Number(move.contactId),
+    brandId: Number(move.brandId),
+    kind: leavingTypes.has(move.type) ? "leave" : "return",
+    at: new Date(move.at),
+    source: emailEventSource,
+    reason: move.type,
   }));
-  if (requests.length > 0) {
-    const unsubscribed = await unsubscribeRelationships(db, emailEventSource, requests);
-    result.unsubscribed = unsubscribed.filter((entry) => entry.changed).length;
+  for (const { transitions } of await moveRelationships(db, moves)) {
+    for (const transition of transitions) {
+      if (transition.type === "unsubscribed") result.unsubscribed += 1;
+      else result.restored += 1;
+    }
   }
   return result;
 }

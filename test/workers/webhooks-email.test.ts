@@ -7,6 +7,7 @@ import { brands } from "../../db/schema/catalog.ts";
 import { emailEvents } from "../../db/schema/events.ts";
 import { contactBrands, contactEvents, contacts, emails } from "../../db/schema/identity.ts";
 import { failedEvents } from "../../db/schema/ops.ts";
+import { unsubscribeRelationships } from "../../domain/contacts.ts";
 import type { RuleDoc } from "../../domain/edge-config.ts";
 import { emailHashes, sha256Hex } from "../../domain/email.ts";
 import { type KnowledgeEntry, knowledgeKey } from "../../domain/knowledge.ts";
@@ -485,10 +486,12 @@ describe("events consumer: email events", () => {
       duplicates: 0,
       linked: 12,
       hardBounced: 1,
-      unsubscribed: 1,
+      // Left, came back, left again.
+      unsubscribed: 2,
+      restored: 1,
       knowledgeRefreshed: 1,
     });
-    // BEGIN, the store, the two of unsubscribeRelationships, COMMIT, the knowledge read.
+    // BEGIN, the store, the two of moveRelationships, COMMIT, the knowledge read.
     expect(first.report.statements).toBe(6);
 
     const eventIds = events.map((event) => String(event.sg_event_id));
@@ -535,14 +538,15 @@ describe("events consumer: email events", () => {
     expect(await bouncedAt(busy.emailId)).toBeNull();
     expect(await bouncedAt(ana.emailId)).toBeNull();
 
-    // The group unsubscribe (the first leaving event) soft-deleted the brand relationship; history kept.
-    const leftAt = new Date((timestamp + 5) * 1000);
+    // In event order: the group unsubscribe soft-deleted the brand relationship, the group resubscribe
+    // restored it, the spam report ended it again (the unsubscribe after it found it ended); history kept.
+    const at = (offset: number) => new Date((timestamp + offset) * 1000);
     expect(await relationships(ana.contactId)).toEqual([
       {
         brandId: brand.id,
         state: "unsubscribed",
-        deletedAt: leftAt,
-        unsubscribedAt: leftAt,
+        deletedAt: at(7),
+        unsubscribedAt: at(7),
         unsubscribeSource: "email_event",
       },
     ]);
@@ -552,7 +556,21 @@ describe("events consumer: email events", () => {
         type: "unsubscribed",
         source: "email_event",
         detail: { reason: "group_unsubscribe" },
-        occurredAt: leftAt,
+        occurredAt: at(5),
+      },
+      {
+        brandId: brand.id,
+        type: "restored",
+        source: "email_event",
+        detail: { reason: "group_resubscribe", restoreCount: 1 },
+        occurredAt: at(6),
+      },
+      {
+        brandId: brand.id,
+        type: "unsubscribed",
+        source: "email_event",
+        detail: { reason: "spam_report" },
+        occurredAt: at(7),
       },
     ]);
     // Bounces do not end relationships.
@@ -577,6 +595,7 @@ describe("events consumer: email events", () => {
       linked: 0,
       hardBounced: 0,
       unsubscribed: 0,
+      restored: 0,
       knowledgeRefreshed: 1,
     });
     expect(await snapshot()).toEqual(before);
@@ -641,6 +660,129 @@ describe("events consumer: email events", () => {
       )
     ).find((row) => row.type === "open");
     expect(open).toEqual({ brandId: null, type: "open" });
+  });
+
+  it("a group resubscribe restores what the platform ended, never an API unsubscribe; stale reports change nothing", async () => {
+    const a = await insertBrand();
+    const b = await insertBrand();
+    const person = await insertPerson(`back.${rand()}@leadrail-mail.net`, [a.id, b.id]);
+    await withDb((db) =>
+      unsubscribeRelationships(db, "api", [
+        { contactId: person.contactId, brandId: b.id, at: new Date("2026-11-22T08:00:00Z"), reason: null },
+      ]),
+    );
+    const send = async (events: { type: string; at: string; brand?: string }[]) => {
+      const queue = recorder();
+      const body = JSON.stringify({
+        events: events.map((event) => ({
+          id: `n-${rand()}`,
+          type: event.type,
+          email: person.address,
+          occurred_at: event.at,
+          ...(event.brand ? { brand: event.brand } : {}),
+        })),
+      });
+      expect((await postNormalised(body, queue)).status).toBe(202);
+      const result = await consume(queue.calls.flat());
+      expect(result.acked).toEqual(result.ids);
+      return result.report.parts.email;
+    };
+    const standing = async () =>
+      withDb((db) =>
+        db
+          .select({
+            brandId: contactBrands.brandId,
+            state: contactBrands.state,
+            deletedAt: contactBrands.deletedAt,
+            unsubscribedAt: contactBrands.unsubscribedAt,
+            unsubscribeSource: contactBrands.unsubscribeSource,
+            restoredAt: contactBrands.restoredAt,
+            restoreCount: contactBrands.restoreCount,
+          })
+          .from(contactBrands)
+          .where(eq(contactBrands.contactId, person.contactId))
+          .orderBy(asc(contactBrands.brandId)),
+      );
+    const endedByApi = {
+      brandId: b.id,
+      state: "unsubscribed",
+      deletedAt: new Date("2026-11-22T08:00:00Z"),
+      unsubscribedAt: new Date("2026-11-22T08:00:00Z"),
+      unsubscribeSource: "api",
+      restoredAt: null,
+      restoreCount: 0,
+    };
+
+    expect(await send([{ type: "unsubscribe", at: "2026-11-22T09:00:00Z", brand: a.ref }])).toMatchObject({
+      unsubscribed: 1,
+      restored: 0,
+    });
+    expect(await knowledgeOf(person.sha256)).toEqual({ v: 1, activeBrands: [], at: expect.any(String) });
+
+    // Without a brand: every relationship the platform ended comes back, the one ended through the API does not.
+    expect(await send([{ type: "group_resubscribe", at: "2026-11-22T09:10:00Z" }])).toMatchObject({
+      unsubscribed: 0,
+      restored: 1,
+    });
+    const restored = {
+      brandId: a.id,
+      state: "restored",
+      deletedAt: null,
+      unsubscribedAt: new Date("2026-11-22T09:00:00Z"),
+      unsubscribeSource: "email_event",
+      restoredAt: new Date("2026-11-22T09:10:00Z"),
+      restoreCount: 1,
+    };
+    expect(await standing()).toEqual([restored, endedByApi]);
+    expect(await knowledgeOf(person.sha256)).toEqual({ v: 1, activeBrands: [a.id], at: expect.any(String) });
+    expect(await edgeLevel(person.address, a.id)).toBe("known_active_same_brand");
+    expect(await edgeLevel(person.address, b.id)).toBe("known_active");
+
+    // An unsubscribe that happened before that comeback reaches us late: stored, and it changes nothing.
+    expect(await send([{ type: "spam_report", at: "2026-11-22T09:05:00Z", brand: a.ref }])).toMatchObject({
+      stored: 1,
+      unsubscribed: 0,
+      restored: 0,
+    });
+    expect(await standing()).toEqual([restored, endedByApi]);
+
+    // Crossed reports in one batch: a resubscribe older than the unsubscribe it follows restores nothing.
+    expect(
+      await send([
+        { type: "unsubscribe", at: "2026-11-22T09:20:00Z", brand: a.ref },
+        { type: "group_resubscribe", at: "2026-11-22T09:15:00Z", brand: a.ref },
+      ]),
+    ).toMatchObject({ unsubscribed: 1, restored: 0 });
+    expect(await standing()).toEqual([
+      {
+        ...restored,
+        state: "unsubscribed",
+        deletedAt: new Date("2026-11-22T09:20:00Z"),
+        unsubscribedAt: new Date("2026-11-22T09:20:00Z"),
+      },
+      endedByApi,
+    ]);
+    expect(
+      (await history(person.contactId)).map((event) => [
+        event.brandId === a.id ? "a" : "b",
+        event.type,
+        event.source,
+        event.detail,
+        event.occurredAt.toISOString(),
+      ]),
+    ).toEqual([
+      ["a", "unsubscribed", "email_event", { reason: "unsubscribe" }, "2026-11-22T09:00:00.000Z"],
+      [
+        "a",
+        "restored",
+        "email_event",
+        { reason: "group_resubscribe", restoreCount: 1 },
+        "2026-11-22T09:10:00.000Z",
+      ],
+      ["a", "unsubscribed", "email_event", { reason: "unsubscribe" }, "2026-11-22T09:20:00.000Z"],
+      ["b", "unsubscribed", "api", {}, "2026-11-22T08:00:00.000Z"],
+    ]);
+    expect(await knowledgeOf(person.sha256)).toEqual({ v: 1, activeBrands: [], at: expect.any(String) });
   });
 
   it("stores events of unknown addresses unlinked, keeps unusable messages in failed_events, and acks both", async () => {
