@@ -4,6 +4,7 @@ import type {
   EmailEventType,
   EmailPlatform,
 } from "../queues/events/email-message.ts";
+import { isRecordableInstant } from "./instant-range.ts";
 
 /**
  * How a message names the brand it was sent for: a SendGrid custom argument `leadrail_brand` (custom
@@ -93,7 +94,7 @@ export function fromSendGrid(
     }
     const seconds = typeof event.timestamp === "number" ? event.timestamp : Number(event.timestamp);
     const occurredAt = new Date(seconds * 1000);
-    if (!Number.isFinite(seconds) || Number.isNaN(occurredAt.getTime())) {
+    if (!Number.isFinite(seconds) || !isRecordableInstant(occurredAt.getTime())) {
       skip("bad_timestamp");
       continue;
     }

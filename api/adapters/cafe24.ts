@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ValidationFailed } from "../../domain/errors.ts";
 import type { NormalisedOrder } from "../schemas/order.ts";
-import { idText, parsePayload } from "./json.ts";
+import { idText, parsePayload, storeTime } from "./json.ts";
 import { allocate, toMinorUnits } from "./money.ts";
 
 /**
@@ -108,10 +108,7 @@ const present = (value: string | null | undefined): string | undefined => {
 export function kstTime(value: string, field: string): string {
   const trimmed = value.trim().replace(" ", "T");
   const withZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(trimmed) ? trimmed : `${trimmed}+09:00`;
-  const time = Date.parse(withZone);
-  if (Number.isNaN(time))
-    throw new ValidationFailed([{ field, category: "malformed", message: "Not a date and time." }]);
-  return new Date(time).toISOString();
+  return storeTime(withZone, field);
 }
 
 type Address = NonNullable<NormalisedOrder["billing_address"]>;

@@ -1,5 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { ValidationFailed } from "../../domain/errors.ts";
+import { instantRangeMessage, isRecordableInstant } from "../../domain/instant-range.ts";
 import { fieldErrorsFromZod } from "../validation.ts";
 
 /**
@@ -17,6 +18,19 @@ export function parseStoreJson(text: string): unknown {
 
 /** A platform id (number or string) as text. */
 export const idText = (value: string | number): string => (typeof value === "number" ? String(value) : value);
+
+/**
+ * A store's date and time as ISO 8601 UTC; `field` names it in the 422 when it is no instant, or one
+ * outside domain/instant-range.ts (a store's broken clock must not fail the ledger's write).
+ */
+export function storeTime(value: string, field: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time))
+    throw new ValidationFailed([{ field, category: "malformed", message: "Not a date and time." }]);
+  if (!isRecordableInstant(time))
+    throw new ValidationFailed([{ field, category: "out_of_range", message: instantRangeMessage }]);
+  return new Date(time).toISOString();
+}
 
 /** Parses `input` with a store payload schema; a mismatch is a 422 naming each field under `root`. */
 export function parsePayload<T extends z.ZodType>(schema: T, input: unknown, root: string): z.infer<T> {

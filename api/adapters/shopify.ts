@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ValidationFailed } from "../../domain/errors.ts";
 import { marketingColumns, marketingParams } from "../../domain/marketing.ts";
 import type { NormalisedOrder } from "../schemas/order.ts";
-import { idText, parsePayload } from "./json.ts";
+import { idText, parsePayload, storeTime } from "./json.ts";
 import { toMinorUnits } from "./money.ts";
 
 /**
@@ -207,13 +207,6 @@ export function shopifySku(line: {
   return `SHOPIFY-${fallback === null || fallback === undefined ? "unknown" : idText(fallback)}`;
 }
 
-const isoTime = (value: string, field: string): string => {
-  const time = Date.parse(value);
-  if (Number.isNaN(time))
-    throw new ValidationFailed([{ field, category: "malformed", message: "Not a date and time." }]);
-  return new Date(time).toISOString();
-};
-
 type Address = NonNullable<NormalisedOrder["billing_address"]>;
 
 function toAddress(value: z.infer<typeof address>): Address | undefined {
@@ -328,7 +321,7 @@ function subscriptionOf(
 function paymentOf(order: ShopifyOrderPayload, total: number): NormalisedOrder["payment"] {
   const status = order.financial_status ?? "";
   if (status !== "paid" && status !== "partially_paid") return undefined;
-  const placed = isoTime(order.processed_at ?? order.created_at, "processed_at");
+  const placed = storeTime(order.processed_at ?? order.created_at, "processed_at");
   const settled = (order.transactions ?? []).filter(
     (entry) =>
       (entry.kind === "sale" || entry.kind === "capture") && (entry.status ?? "success") === "success",
@@ -344,7 +337,7 @@ function paymentOf(order: ShopifyOrderPayload, total: number): NormalisedOrder["
       amount: paid,
       method: (present(first.gateway) ?? present(order.payment_gateway_names?.[0]) ?? "shopify").slice(0, 32),
       ...(first.id === null || first.id === undefined ? {} : { external_id: idText(first.id) }),
-      paid_at: first.processed_at ? isoTime(first.processed_at, "transactions.0.processed_at") : placed,
+      paid_at: first.processed_at ? storeTime(first.processed_at, "transactions.0.processed_at") : placed,
     };
   }
   // The orders/create payload carries no transactions: what is not outstanding has been paid.
@@ -435,7 +428,7 @@ export function shopifyOrderToNormalised(input: unknown, target: StoreTarget): N
     brand: target.brand,
     market: target.market,
     currency,
-    placed_at: isoTime(order.processed_at ?? order.created_at, "processed_at"),
+    placed_at: storeTime(order.processed_at ?? order.created_at, "processed_at"),
     customer: {
       email,
       ...(firstName ? { first_name: firstName.slice(0, 100) } : {}),
@@ -493,7 +486,7 @@ export function shopifyRefundToRequests(
   options: { currency: string; taxesIncluded: boolean },
 ): ShopifyRefundRequest[] {
   const refund = parsePayload(shopifyRefundPayload, input, "");
-  const refundedAt = isoTime(refund.processed_at ?? refund.created_at, "processed_at");
+  const refundedAt = storeTime(refund.processed_at ?? refund.created_at, "processed_at");
   const reason = present(refund.note)?.slice(0, 500);
   const requests: ShopifyRefundRequest[] = [];
   const add = (

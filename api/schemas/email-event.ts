@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { emailEventTypes } from "../../queues/events/email-message.ts";
-import { hashId, timestamp } from "./common.ts";
+import { hashId, inputTimestamp } from "./common.ts";
 
 /** One event of the normalised email webhook format (README, "Email platform events"). */
 export const normalisedEmailEvent = z
@@ -8,7 +8,7 @@ export const normalisedEmailEvent = z
     id: z.string().min(1).max(200).openapi({ description: "The platform's event id: the idempotency key." }),
     type: z.enum(emailEventTypes),
     email: z.string().trim().min(3).max(320).openapi({ description: "The recipient, as sent." }),
-    occurred_at: timestamp,
+    occurred_at: inputTimestamp,
     brand: hashId("The brand the message was sent for; absent: every brand of the contact.")
       .nullable()
       .optional(),

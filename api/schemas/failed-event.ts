@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { FailedEvent } from "../../domain/failed-events.ts";
 import { maxReplayLimit } from "../../domain/failed-events.ts";
 import type { HashIds } from "../../domain/hash-ids.ts";
+import { instantRangeMessage, outsideInstantRange } from "../../domain/instant-range.ts";
 import { iso, isoOrNull, timestamp } from "./common.ts";
 
 export const failedEventSchema = z
@@ -37,6 +38,10 @@ export const queueName = z
 /** A date (midnight UTC) or a date-time with an explicit offset. */
 export const instant = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .refine((value) => !outsideInstantRange(value), {
+    message: instantRangeMessage,
+    params: { category: "out_of_range" },
+  })
   .transform((value) => new Date(value))
   .openapi({ example: "2026-11-22T10:00:00Z" });
 

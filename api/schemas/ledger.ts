@@ -17,7 +17,7 @@ import { FieldErrors } from "../../domain/errors.ts";
 import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
 import type { PaymentResult } from "../../domain/payments.ts";
 import type { RefundResult } from "../../domain/refunds.ts";
-import { documentNumberField, hashId, iso, isoOrNull, timestamp } from "./common.ts";
+import { documentNumberField, hashId, inputTimestamp, iso, isoOrNull, timestamp } from "./common.ts";
 import { currencyCode, externalId, platformSlug, positiveAmount } from "./order.ts";
 
 /**
@@ -273,7 +273,7 @@ const presentRefund = (ids: HashIds, refund: Refund) => ({
 
 // Writes
 
-const occurredAt = (description: string) => timestamp.optional().openapi({ description });
+const occurredAt = (description: string) => inputTimestamp.optional().openapi({ description });
 
 export const createPaymentBody = z
   .strictObject({

@@ -3,7 +3,7 @@ import { documentNumber } from "../../domain/document-numbers.ts";
 import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
 import type { OrderDetail, OrderSummary } from "../../domain/order-detail.ts";
 import type { OrderInput } from "../../domain/orders.ts";
-import { documentNumberField, hashId, timestamp } from "./common.ts";
+import { documentNumberField, hashId, inputTimestamp, timestamp } from "./common.ts";
 
 /**
  * The normalised order: what `POST /api/v1/orders` accepts and what the store adapters (Shopify, Cafe24)
@@ -102,7 +102,7 @@ export const orderPaymentInput = z
     amount: positiveAmount,
     method: z.string().trim().min(1).max(32).openapi({ example: "card" }),
     external_id: externalId.optional(),
-    paid_at: timestamp.optional(),
+    paid_at: inputTimestamp.optional(),
   })
   .openapi("OrderPayment");
 
@@ -113,7 +113,7 @@ export const createOrderBody = z
     brand: hashId("Brand id."),
     market: marketCode,
     currency: currencyCode,
-    placed_at: timestamp,
+    placed_at: inputTimestamp,
     customer: customerInput,
     billing_address: addressInput.optional(),
     shipping_address: addressInput.optional(),

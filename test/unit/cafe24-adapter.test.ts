@@ -179,4 +179,16 @@ describe("Cafe24 order → normalised order", () => {
     expect(kstTime("2026-04-18 14:05:09", "d")).toBe("2026-04-18T05:05:09.000Z");
     expect(kstTime("2026-04-18T14:05:09", "d")).toBe("2026-04-18T05:05:09.000Z");
   });
+
+  it("refuses a date that is none, or one a ledger cannot hold, naming the field", () => {
+    expect(fieldsOf(() => kstTime("18/04/2026", "order.order_date"))).toEqual(["order.order_date:malformed"]);
+    // 1970-01-01 09:00 KST is the first instant accepted; 0000 has no place in Postgres.
+    expect(kstTime("1970-01-01 09:00:00", "d")).toBe("1970-01-01T00:00:00.000Z");
+    expect(fieldsOf(() => kstTime("1970-01-01 08:59:59", "order.order_date"))).toEqual([
+      "order.order_date:out_of_range",
+    ]);
+    expect(fieldsOf(() => kstTime("0000-01-01 12:00:00", "order.order_date"))).toEqual([
+      "order.order_date:out_of_range",
+    ]);
+  });
 });

@@ -107,6 +107,10 @@ describe("fromSendGrid", () => {
         { ...good, sg_event_id: undefined },
         { ...good, email: "" },
         { ...good, timestamp: "soon" },
+        // Year 0 (Postgres has none), before 1970, after 2099: a sender's broken clock.
+        { ...good, timestamp: -62_167_219_200 },
+        { ...good, timestamp: -1 },
+        { ...good, timestamp: 4_102_444_800 },
         { ...good, reason: "x".repeat(70_000), raw_padding: "y".repeat(70_000) },
       ],
       decode,
@@ -117,7 +121,7 @@ describe("fromSendGrid", () => {
       unknown_event: 1,
       no_event_id: 1,
       no_email: 1,
-      bad_timestamp: 1,
+      bad_timestamp: 4,
       too_large: 1,
     });
   });

@@ -250,6 +250,22 @@ describe("Shopify orders/create → normalised order", () => {
       ]);
     }
   });
+
+  it("refuses an order time a ledger cannot hold (a store's broken clock), naming the field", () => {
+    const payload = { ...fixture(usdText), processed_at: "0000-12-31T23:00:00-05:00" };
+    try {
+      shopifyOrderToNormalised(payload, target);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ValidationFailed).errors).toEqual([
+        {
+          field: "processed_at",
+          category: "out_of_range",
+          message: "Must be between 1970-01-01 and 2099-12-31 (UTC).",
+        },
+      ]);
+    }
+  });
 });
 
 describe("Shopify refunds/create → refund requests", () => {

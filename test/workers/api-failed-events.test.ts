@@ -124,6 +124,14 @@ describe("failed events", () => {
     expectProblem(await call("GET", "/api/v1/failed-events?since=yesterday"), 422, [
       { field: "since", category: "malformed" },
     ]);
+    expectProblem(
+      await call("GET", "/api/v1/failed-events?since=0000-01-01&until=2100-01-01T00:00:00Z"),
+      422,
+      [
+        { field: "since", category: "out_of_range" },
+        { field: "until", category: "out_of_range" },
+      ],
+    );
     const plain = await insertApiKey();
     expectProblem(await call("POST", "/api/v1/failed-events/replay", { key: plain.key, body: {} }), 403);
     expect((await call("GET", "/api/v1/failed-events?limit=1", { key: plain.key })).status).toBe(200);

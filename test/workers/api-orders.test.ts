@@ -353,6 +353,29 @@ describe("order validation", () => {
     });
   });
 
+  it("refuses instants a ledger cannot hold: year 0, and before 1970 or after 2099", async () => {
+    const tenant = await createSalesTenant();
+    const body = orderBody(tenant);
+    const payment = { amount: 107_700, method: "card" };
+    for (const placed of ["0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "2100-01-01T00:00:00Z"]) {
+      const response = await postOrder(tenant, {
+        ...body,
+        placed_at: placed,
+        payment: { ...payment, paid_at: "0000-06-01T00:00:00+09:00" },
+      });
+      expectProblem(response, 422, [
+        { field: "placed_at", category: "out_of_range" },
+        { field: "payment.paid_at", category: "out_of_range" },
+      ]);
+    }
+    const edges = await postOrder(tenant, {
+      ...body,
+      placed_at: "1970-01-01T00:00:00Z",
+      payment: { ...payment, paid_at: "2099-12-31T23:59:59.999+00:00" },
+    });
+    expect(edges.status).toBe(201);
+  });
+
   it("keeps brands apart: 403 to order, read or list for another brand", async () => {
     const a = await createSalesTenant();
     const b = await createSalesTenant();

@@ -435,6 +435,8 @@ describe("POST /webhooks/email (normalised)", () => {
         event({ type: "opened", brand: "!!" }),
         { ...event(), id: "", extra: 1 },
         event({ occurred_at: "yesterday" }),
+        // Postgres has no year 0: refused here rather than failing the consumer's batch later.
+        event({ occurred_at: "0000-01-01T00:00:00Z" }),
       ],
     });
     expectProblem(await postNormalised(body, queue), 422, [
@@ -442,6 +444,7 @@ describe("POST /webhooks/email (normalised)", () => {
       { field: "events.2.id", category: "too_short" },
       { field: "events.2.extra", category: "not_allowed" },
       { field: "events.3.occurred_at", category: "malformed" },
+      { field: "events.4.occurred_at", category: "out_of_range" },
     ]);
     const badBrand = JSON.stringify({ events: [event({ brand: "zz" })] });
     expectProblem(await postNormalised(badBrand, queue), 422, [
