@@ -78,9 +78,53 @@ export function fieldErrorsFromZod(error: z.ZodError, input: unknown, target: st
   return errors;
 }
 
-/** Every route's validation hook: a failed parse becomes a 422 naming each bad field; nothing runs after it. */
+const nulMessage = "Contains a NUL character (U+0000), which stored text cannot hold.";
+
+/**
+ * Fields of `value` (parsed input) whose text, or whose key, holds a NUL: Postgres text cannot store
+ * one, so such input is refused by name before any verb runs instead of failing its write.
+ */
+export function nulFieldErrors(value: unknown, target = "json"): FieldError[] {
+  const root = rootNames[target] ?? target;
+  const errors: FieldError[] = [];
+  const visit = (current: unknown, path: PropertyKey[]): void => {
+    if (typeof current === "string") {
+      if (current.includes("\u0000"))
+        errors.push({ field: fieldName(path, root), category: "malformed", message: nulMessage });
+    } else if (Array.isArray(current)) {
+      current.forEach((item, index) => {
+        visit(item, [...path, index]);
+      });
+    } else if (current !== null && typeof current === "object" && !(current instanceof Date)) {
+      for (const [key, item] of Object.entries(current)) {
+        if (key.includes("\u0000"))
+          errors.push({ field: fieldName([...path, key], root), category: "malformed", message: nulMessage });
+        else visit(item, [...path, key]);
+      }
+    }
+  };
+  visit(value, []);
+  return errors;
+}
+
+/**
+ * Every route's validation hook: a failed parse becomes a 422 naming each bad field, and so does text
+ * holding a NUL in what parsed; nothing runs after it.
+ */
 export const validationHook: Hook<unknown, HonoEnv, string, undefined> = (result) => {
-  if (result.success) return;
+  if (result.success) {
+    const errors = nulFieldErrors(result.data, result.target);
+    if (errors.length > 0) throw new ValidationFailed(errors);
+    return;
+  }
   const input = "data" in result ? (result as { data: unknown }).data : undefined;
-  throw new ValidationFailed(fieldErrorsFromZod(result.error, input, result.target));
+  throw new ValidationFailed(
+    withNulErrors(fieldErrorsFromZod(result.error, input, result.target), input, result.target),
+  );
 };
+
+/** `errors`, then a NUL error for each field of `input` they do not name already: every bad field at once. */
+export function withNulErrors(errors: FieldError[], input: unknown, target = "json"): FieldError[] {
+  const named = new Set(errors.map((error) => error.field));
+  return [...errors, ...nulFieldErrors(input, target).filter((error) => !named.has(error.field))];
+}

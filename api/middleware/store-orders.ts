@@ -7,7 +7,7 @@ import { verifyShopifyHmac } from "../adapters/shopify-hmac.ts";
 import type { HonoEnv } from "../hono-env.ts";
 import { ApiProblem } from "../problem.ts";
 import { createOrderBody, type NormalisedOrder, type ParsedOrder } from "../schemas/order.ts";
-import { fieldErrorsFromZod } from "../validation.ts";
+import { fieldErrorsFromZod, nulFieldErrors, withNulErrors } from "../validation.ts";
 
 /** A verified Shopify webhook: its parsed body and the store (brand + market) its shop is registered as. */
 export interface ShopifyWebhook {
@@ -52,11 +52,11 @@ export async function readShopifyWebhook(c: Context<HonoEnv>): Promise<ShopifyWe
 /** Checks an adapter's output against the normalised order contract: what `POST /api/v1/orders` accepts. */
 export function parseNormalised(order: NormalisedOrder): ParsedOrder {
   const result = createOrderBody.safeParse(order);
-  if (!result.success)
-    throw new ValidationFailed(
-      fieldErrorsFromZod(result.error, order, "json"),
-      "The store's order does not make a valid normalised order.",
-    );
+  const errors = result.success
+    ? nulFieldErrors(result.data)
+    : withNulErrors(fieldErrorsFromZod(result.error, order, "json"), order);
+  if (!result.success || errors.length > 0)
+    throw new ValidationFailed(errors, "The store's order does not make a valid normalised order.");
   return result.data;
 }
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { fieldErrorsFromZod } from "../../api/validation.ts";
+import { fieldErrorsFromZod, nulFieldErrors, withNulErrors } from "../../api/validation.ts";
 
 const schema = z.strictObject({
   name: z.string().min(1).max(5),
@@ -76,6 +76,40 @@ describe("fieldErrorsFromZod", () => {
     if (result.success) throw new Error("expected a failure");
     expect(fieldErrorsFromZod(result.error, [1, 2], "json")).toEqual([
       { field: "body", category: "malformed", message: expect.any(String) },
+    ]);
+  });
+});
+
+describe("nulFieldErrors / withNulErrors", () => {
+  const message = "Contains a NUL character (U+0000), which stored text cannot hold.";
+
+  it("names each string and key holding a NUL, at any depth, and nothing else", () => {
+    const input = {
+      name: "ok",
+      lines: [{ sku: "A\u0000" }, { sku: "B" }, "\u0000"],
+      meta: { "k\u0000": "fine", deep: { note: "x\u0000y" } },
+      at: new Date(0),
+      count: 3,
+      none: null,
+    };
+    expect(nulFieldErrors(input)).toEqual([
+      { field: "lines.0.sku", category: "malformed", message },
+      { field: "lines.2", category: "malformed", message },
+      { field: "meta.k\u0000", category: "malformed", message },
+      { field: "meta.deep.note", category: "malformed", message },
+    ]);
+    expect(nulFieldErrors({ email: "a\u0000@b.c" }, "query")).toEqual([
+      { field: "email", category: "malformed", message },
+    ]);
+    expect(nulFieldErrors("\u0000", "json")).toEqual([{ field: "body", category: "malformed", message }]);
+    expect(nulFieldErrors({ text: "\\u0000 is only text" })).toEqual([]);
+  });
+
+  it("adds NUL errors only for fields the schema's errors do not name", () => {
+    const errors = [{ field: "name", category: "too_long" as const, message: "Too long." }];
+    expect(withNulErrors(errors, { name: "\u0000".repeat(9), other: "\u0000" })).toEqual([
+      errors[0],
+      { field: "other", category: "malformed", message },
     ]);
   });
 });

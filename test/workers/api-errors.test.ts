@@ -318,6 +318,28 @@ describe("validation: 422 naming every bad field, nothing written", () => {
   });
 });
 
+describe("text Postgres cannot store", () => {
+  it("a NUL anywhere in a body or a query is a 422 naming the field, and nothing is written", async () => {
+    const slug = `nul-${rand()}`;
+    expectProblem(await call("POST", "/api/v1/brands", { body: { name: "Glow\u0000Lab", slug } }), 422, [
+      { field: "name", category: "malformed" },
+    ]);
+    const rows = await withDb((db) => db.select().from(brands).where(eq(brands.slug, slug)));
+    expect(rows).toEqual([]);
+    const tenant = await createTenant();
+    expectProblem(
+      await call("PATCH", `/api/v1/landings/${tenant.landing.id}`, { body: { name: "\u0000" } }),
+      422,
+      [{ field: "name", category: "malformed" }],
+    );
+    expectProblem(
+      await call("GET", `/api/v1/contacts?email=${encodeURIComponent("ana\u0000@example.com")}`),
+      422,
+      [{ field: "email", category: "malformed" }],
+    );
+  });
+});
+
 describe("protocol errors", () => {
   it("malformed JSON is a 400", async () => {
     const problem = expectProblem(await call("POST", "/api/v1/brands", { rawBody: '{"name": "x",' }), 400);

@@ -376,6 +376,35 @@ describe("order validation", () => {
     expect(edges.status).toBe(201);
   });
 
+  it("refuses text holding a NUL in any field, even where it would be stored as JSON, and writes nothing", async () => {
+    const tenant = await createSalesTenant();
+    const body = orderBody(tenant);
+    const response = await postOrder(tenant, {
+      ...body,
+      external_id: "ord\u0000",
+      customer: { ...body.customer, first_name: "Min\u0000ji" },
+      items: [{ ...body.items[0], sku: "\u0000SKU" }, ...body.items.slice(1)],
+      campaign: "spring\u0000",
+      marketing: { utm_source: "insta\u0000gram", "utm\u0000medium": "social" },
+    });
+    // The key fails the schema's own check; the values are named after it.
+    expectProblem(response, 422, [
+      { field: "marketing.utm\u0000medium", category: "malformed" },
+      { field: "external_id", category: "malformed" },
+      { field: "customer.first_name", category: "malformed" },
+      { field: "items.0.sku", category: "malformed" },
+      { field: "campaign", category: "malformed" },
+      { field: "marketing.utm_source", category: "malformed" },
+    ]);
+    expect(await footprint(body.customer.email)).toEqual({
+      emails: 0,
+      accounts: 0,
+      orders: 0,
+      invoices: 0,
+      payments: 0,
+    });
+  });
+
   it("keeps brands apart: 403 to order, read or list for another brand", async () => {
     const a = await createSalesTenant();
     const b = await createSalesTenant();
