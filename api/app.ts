@@ -31,6 +31,7 @@ import { registerUpdateLanding } from "./routes/landings.update.ts";
 import { registerCreateMarket } from "./routes/markets.create.ts";
 import { registerGetMarket } from "./routes/markets.get.ts";
 import { registerListMarkets } from "./routes/markets.list.ts";
+import { registerUpdateMarket } from "./routes/markets.update.ts";
 import { registerCreateOrder } from "./routes/orders.create.ts";
 import { registerCreateCafe24Order } from "./routes/orders.create-cafe24.ts";
 import { registerGetOrder } from "./routes/orders.get.ts";
@@ -114,6 +115,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCreateMarket,
   registerListMarkets,
   registerGetMarket,
+  registerUpdateMarket,
   registerCreateStore,
   registerUpdateStore,
   registerDeleteStore,

@@ -111,3 +111,32 @@ export async function getMarket({
   if (!row) throw new NotFound("market");
   return row;
 }
+
+export interface UpdateMarketInput {
+  id: number;
+  name?: string | undefined;
+  /** IANA zone, already normalised ({@link normaliseTimeZone}). */
+  timeZone?: string | undefined;
+}
+
+/**
+ * Renames a market or corrects its time zone (a key for all brands only). Code, country and currency
+ * stay: orders name the market by its code, and its accounts hold money in its currency.
+ */
+export async function updateMarket({
+  ctx,
+  input,
+}: {
+  ctx: VerbContext;
+  input: UpdateMarketInput;
+}): Promise<Market> {
+  assertUnscoped(ctx.principal);
+  if (input.name === undefined && input.timeZone === undefined) return getMarket({ ctx, input });
+  const [row] = await ctx.db
+    .update(markets)
+    .set({ name: input.name, timeZone: input.timeZone })
+    .where(eq(markets.id, input.id))
+    .returning();
+  if (!row) throw new NotFound("market");
+  return row;
+}

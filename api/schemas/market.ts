@@ -90,3 +90,7 @@ const timeZone = z
 export const createMarketBody = z
   .strictObject({ code: marketCode, name, country, currency, time_zone: timeZone })
   .openapi("CreateMarket");
+
+export const updateMarketBody = z
+  .strictObject({ name: name.optional(), time_zone: timeZone.optional() })
+  .openapi("UpdateMarket");

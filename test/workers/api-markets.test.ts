@@ -105,6 +105,56 @@ describe("markets: create, get, list", () => {
   });
 });
 
+describe("markets: update", () => {
+  it("renames a market and corrects its zone; an empty change returns it as it is", async () => {
+    const market = await createMarket();
+    const renamed = await ok("PATCH", `/api/v1/markets/${market.id}`, {
+      body: { name: " Korea (South) ", time_zone: "asia/seoul" },
+    });
+    expect(renamed).toEqual({ ...market, name: "Korea (South)", time_zone: "Asia/Seoul" });
+    expect(await ok("GET", `/api/v1/markets/${market.id}`)).toEqual(renamed);
+    expect(await ok("PATCH", `/api/v1/markets/${market.id}`, { body: {} })).toEqual(renamed);
+    expect(
+      await ok("PATCH", `/api/v1/markets/${market.id}`, { body: { time_zone: "America/New_York" } }),
+    ).toEqual({ ...renamed, time_zone: "America/New_York" });
+  });
+
+  it("keeps code, country and currency, refuses bad values, and changes nothing on a 422", async () => {
+    const market = await createMarket();
+    expectProblem(
+      await call("PATCH", `/api/v1/markets/${market.id}`, {
+        body: { name: "", time_zone: "+09:00", code: "xx", country: "US", currency: "USD" },
+      }),
+      422,
+      [
+        { field: "name", category: "too_short" },
+        { field: "time_zone", category: "not_allowed" },
+        { field: "code", category: "not_allowed" },
+        { field: "country", category: "not_allowed" },
+        { field: "currency", category: "not_allowed" },
+      ],
+    );
+    expect(await ok("GET", `/api/v1/markets/${market.id}`)).toEqual(market);
+    expectProblem(
+      await call("PATCH", `/api/v1/markets/${ids.encode("market", 2 ** 40)}`, { body: { name: "Gone" } }),
+      404,
+    );
+    expectProblem(await call("PATCH", `/api/v1/markets/${ids.encode("market", 2 ** 40)}`, { body: {} }), 404);
+  });
+
+  it("lets only a key for all brands change one", async () => {
+    const market = await createMarket();
+    const tenant = await createTenant();
+    const scoped = await insertApiKey({ brandIds: [tenant.internal.brand] });
+    expectProblem(
+      await call("PATCH", `/api/v1/markets/${market.id}`, { key: scoped.key, body: { name: "Mine" } }),
+      403,
+    );
+    expectProblem(await call("PATCH", `/api/v1/markets/${market.id}`, { key: null, body: {} }), 401);
+    expect(await ok("GET", `/api/v1/markets/${market.id}`)).toEqual(market);
+  });
+});
+
 describe("markets: errors", () => {
   it("names every bad field and writes nothing", async () => {
     const response = await call("POST", "/api/v1/markets", {
