@@ -157,6 +157,8 @@ async function consume(bodies: unknown[], overrides: Partial<Env> = {}, attempts
     retried: result.retryMessages.map((r) => r.msgId).sort(),
     delays,
     ids: messages.map((m) => m.id).sort(),
+    /** The message ids in the order of `bodies`. */
+    inOrder: messages.map((m) => m.id),
   };
 }
 
@@ -833,6 +835,46 @@ describe("events consumer: email events", () => {
       { error: "invalid_message", queue: queueNames.events },
       { error: "invalid_message", queue: queueNames.events },
     ]);
+  });
+
+  it("a message the database refuses cannot hold its batch: the others are stored one by one, it is retried", async () => {
+    const message = (occurredAt: string): EmailEventsMessage => ({
+      v: 1,
+      type: "email",
+      platform: "normalised",
+      events: [
+        {
+          id: `n-${rand()}`,
+          type: "open",
+          email: `reader.${rand()}@leadrail-mail.net`,
+          occurredAt,
+          brandId: null,
+          messageId: null,
+          bounceType: null,
+          url: null,
+          reason: null,
+          groupId: null,
+          raw: {},
+        },
+      ],
+    });
+    const first = message("2026-11-22T09:30:00.000Z");
+    // Year 0 passes the message schema (the webhooks refuse it today; a message queued before that did not)
+    // but not Postgres.
+    const refused = message("0000-01-01T00:00:00.000Z");
+    const last = message("2026-11-22T09:31:00.000Z");
+    const result = await consume([first, refused, last], { CAPTURE_RETRY_BASE_SECONDS: "3" }, 2);
+    expect(result.report).toMatchObject({ fallback: true, acked: 2, retried: 1, poison: 0 });
+    expect(result.report.parts.email).toMatchObject({ received: 2, stored: 2 });
+    const [firstId, refusedId, lastId] = result.inOrder;
+    expect(result.acked).toEqual([firstId, lastId].sort());
+    expect(result.retried).toEqual([refusedId]);
+    expect(result.delays).toEqual([6]);
+    const stored = await storedEvents(
+      "normalised",
+      [first, refused, last].map((m) => m.events[0]?.id ?? ""),
+    );
+    expect(stored.map((row) => row.eventId)).toEqual([first.events[0]?.id, last.events[0]?.id]);
   });
 
   it("retries every message with back-off when the database cannot be reached", async () => {
