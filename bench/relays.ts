@@ -2,8 +2,8 @@
  * Relays benchmark: relay jobs delivered per second through the real relay consumer (the Worker
  * bundle as `wrangler deploy` builds it, in workerd through Miniflare, invoked with `worker.queue(…)`
  * batches of 50 — the queue's max_batch_size — several in flight) to a local sink: a Node HTTP server
- * on loopback answering 200, standing in for the networks. Each batch sends at most 10 requests at
- * once. Half the jobs are signed GET postbacks, half signed JSON POST postbacks. Round trips per
+ * on loopback answering 200, standing in for the networks. Each batch sends at most `relayConcurrency`
+ * (5) requests at once. Half the jobs are signed GET postbacks, half signed JSON POST postbacks. Round trips per
  * batch are counted on the wire (batches of 1 and 50), and afterwards the database and the sink must
  * agree: every job succeeded once, one attempt each, no request twice.
  */
@@ -16,6 +16,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import pg from "pg";
+import { relayConcurrency } from "../queues/relay/limits.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
 import {
   bundleWorker,
@@ -264,7 +265,7 @@ const bench: Bench = {
           {
             name: `at least ${target} relay jobs delivered/s with bounded concurrency`,
             met: perSecond >= target && consistent,
-            detail: `${Math.round(perSecond)} jobs/s over ${elapsed.toFixed(1)} s (batches of ${batchSize}, ${batchesInFlight} in flight, ≤ 10 requests at once per batch, signed GET and JSON POST postbacks to a loopback sink); database: ${counts?.succeeded} succeeded, ${counts?.attempts} attempts for ${next} jobs sent; sink: ${sink.requests} requests, ${sink.repeats} repeats`,
+            detail: `${Math.round(perSecond)} jobs/s over ${elapsed.toFixed(1)} s (batches of ${batchSize}, ${batchesInFlight} in flight, ≤ ${relayConcurrency} requests at once per batch, signed GET and JSON POST postbacks to a loopback sink); database: ${counts?.succeeded} succeeded, ${counts?.attempts} attempts for ${next} jobs sent; sink: ${sink.requests} requests, ${sink.repeats} repeats`,
           },
           {
             name: "round trips per batch do not grow with the batch",

@@ -18,6 +18,7 @@ import { queueNames } from "../../workers/queue-names.ts";
 import { describeError, retryDelaySeconds } from "../capture/failure.ts";
 import type { FailedEventRecord } from "../dead-letter/store.ts";
 import { failedEventsInsert } from "../dead-letter/store.ts";
+import { relayConcurrency } from "./limits.ts";
 import { relayMessageSchema } from "./message.ts";
 import {
   type AttemptRow,
@@ -66,7 +67,6 @@ export interface RelayBatchReport {
 const staleClaimSeconds = 120;
 /** Queues accept a delay of at most 12 hours; a longer wait is taken in several hops. */
 const maxQueueDelaySeconds = 43_200;
-const defaultConcurrency = 10;
 
 function log(event: string, fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ event, ...fields }));
@@ -199,7 +199,7 @@ export async function processRelayBatch(
   }
 
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  const results = await mapBounded(toSend, options.concurrency ?? defaultConcurrency, (item) =>
+  const results = await mapBounded(toSend, options.concurrency ?? relayConcurrency, (item) =>
     attempt(item.job, item.attempt, timeoutMs, policy, clock),
   );
 
@@ -284,7 +284,7 @@ async function scheduleLater(
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; results in the items' order. */
-async function mapBounded<T, R>(
+export async function mapBounded<T, R>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<R>,
