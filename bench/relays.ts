@@ -3,7 +3,7 @@
  * bundle as `wrangler deploy` builds it, in workerd through Miniflare, invoked with `worker.queue(…)`
  * batches of 50 — the queue's max_batch_size — several in flight) to a local sink: a Node HTTP server
  * on loopback answering 200, standing in for the networks. Each batch sends at most `relayConcurrency`
- * (5) requests at once. Half the jobs are signed GET postbacks, half signed JSON POST postbacks. Round trips per
+ * (6) requests at once. Half the jobs are signed GET postbacks, half signed JSON POST postbacks. Round trips per
  * batch are counted on the wire (batches of 1 and 50), and afterwards the database and the sink must
  * agree: every job succeeded once, one attempt each, no request twice.
  */

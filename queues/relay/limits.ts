@@ -1,7 +1,8 @@
 /**
- * Requests in flight at once: a Worker invocation keeps at most six connections open (fetches, sockets,
- * the database's WebSocket among them) and queues the rest, and a queued request's timeout runs while it
- * waits. Five beside the database connection means each request's timeout measures the recipient, so a
- * slow partner cannot make the requests behind it time out and count as failures of their own partners.
+ * Requests in flight at once. A Worker invocation lets at most six outbound connections wait for their
+ * response headers at a time and queues the rest (since April 2026 a connection stops counting once its
+ * headers arrive, so the database's open WebSocket does not hold a place). A queued request's timeout runs
+ * while it waits; with more than six in flight, a few slow partners would make the requests queued behind
+ * them time out unsent and count as failures against their own partners.
  */
-export const relayConcurrency = 5;
+export const relayConcurrency = 6;
