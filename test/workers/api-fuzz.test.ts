@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type EntityKind, entityKinds } from "../../domain/hash-ids.ts";
 import { call, createTenant, ids, ok } from "../support/api.ts";
+import { seededRandom } from "../support/random.ts";
 import { createSalesTenant, orderBody, postOrder } from "../support/sales.ts";
 
 /**
@@ -77,18 +78,6 @@ const kindOfSegment: Record<string, EntityKind> = {
   "relay-targets": "relayTarget",
   relays: "relayJob",
 };
-
-/** mulberry32: a small seeded generator, so a failing request can be made again. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pools {
   /** Hash ids seen in the set-up's responses, by kind. */
@@ -272,7 +261,7 @@ describe("every operation of the API, fuzzed from its own schemas", () => {
       for (const [method, operation] of Object.entries(operations)) {
         // Webhooks authenticate by a signature over the body: unsigned, they stop at 401 (or 503 unconfigured).
         if (skipped.has(`${method} ${path}`) || path.startsWith("/webhooks/")) continue;
-        const next = random(requests + 17);
+        const next = seededRandom(requests + 17);
         const { value, idOf, chance } = generator(doc, pools, next);
         for (let round = 0; round < perOperation; round += 1) {
           const kind = kindOfSegment[path.split("/")[3] ?? ""];

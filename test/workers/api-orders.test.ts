@@ -46,6 +46,9 @@ async function footprint(email: string) {
   });
 }
 
+/** The footprint of an order that wrote nothing. */
+const nothingStored = { emails: 0, accounts: 0, orders: 0, invoices: 0, payments: 0 };
+
 describe("POST /api/v1/orders", () => {
   it("ingests an order in one go: items, invoice with shipping, coupon, campaign, payment and the account's totals", async () => {
     const tenant = await createSalesTenant();
@@ -316,13 +319,7 @@ describe("order validation", () => {
       { field: "items.1.unit_price", category: "out_of_range" },
       { field: "surprise", category: "not_allowed" },
     ]);
-    expect(await footprint(body.customer.email)).toEqual({
-      emails: 0,
-      accounts: 0,
-      orders: 0,
-      invoices: 0,
-      payments: 0,
-    });
+    expect(await footprint(body.customer.email)).toEqual(nothingStored);
   });
 
   it("refuses a discount larger than the line, an unusable email, an unknown market and a foreign currency", async () => {
@@ -344,13 +341,7 @@ describe("order validation", () => {
     expectProblem(market, 422, [{ field: "market", category: "not_found" }]);
     const currency = await postOrder(tenant, { ...body, currency: "USD" });
     expectProblem(currency, 422, [{ field: "currency", category: "not_allowed" }]);
-    expect(await footprint(body.customer.email)).toEqual({
-      emails: 0,
-      accounts: 0,
-      orders: 0,
-      invoices: 0,
-      payments: 0,
-    });
+    expect(await footprint(body.customer.email)).toEqual(nothingStored);
   });
 
   it("refuses instants a ledger cannot hold: year 0, and before 1970 or after 2099", async () => {
@@ -396,13 +387,7 @@ describe("order validation", () => {
       { field: "campaign", category: "malformed" },
       { field: "marketing.utm_source", category: "malformed" },
     ]);
-    expect(await footprint(body.customer.email)).toEqual({
-      emails: 0,
-      accounts: 0,
-      orders: 0,
-      invoices: 0,
-      payments: 0,
-    });
+    expect(await footprint(body.customer.email)).toEqual(nothingStored);
   });
 
   it("keeps brands apart: 403 to order, read or list for another brand", async () => {
@@ -571,13 +556,7 @@ describe("a failure in the middle of ingestion", () => {
     } finally {
       await handle.close();
     }
-    expect(await footprint(body.customer.email)).toEqual({
-      emails: 0,
-      accounts: 0,
-      orders: 0,
-      invoices: 0,
-      payments: 0,
-    });
+    expect(await footprint(body.customer.email)).toEqual(nothingStored);
   });
 
   it("leaves nothing when an order item insert fails inside the write statement (step 4)", async () => {

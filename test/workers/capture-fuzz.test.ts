@@ -9,6 +9,7 @@ import { processCaptureBatch } from "../../queues/capture/handler.ts";
 import { dbConfig, type Env } from "../../workers/env.ts";
 import { queueNames } from "../../workers/queue-names.ts";
 import { queueMessages, seedTenant } from "../support/capture-message.ts";
+import { seededRandom } from "../support/random.ts";
 import { call, codec, globalFallback, harness, rule } from "./edge-harness.ts";
 
 /**
@@ -28,17 +29,6 @@ afterAll(async () => {
   await handle.close();
 });
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const userAgents = [
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
   "Mozilla/5.0 (Linux; Android 14; SM-S918N) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36 KAKAOTALK 10.8.5",
@@ -51,7 +41,7 @@ const userAgents = [
 ];
 
 function requests(landingRef: string, count: number, seed: number): Request[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const chance = (p: number) => next() < p;
   const junk = () =>

@@ -11,7 +11,7 @@ import { unsubscribeRelationships } from "../../domain/contacts.ts";
 import type { RuleDoc } from "../../domain/edge-config.ts";
 import { emailHashes, sha256Hex } from "../../domain/email.ts";
 import { type KnowledgeEntry, knowledgeKey } from "../../domain/knowledge.ts";
-import type { EmailEventsMessage } from "../../queues/events/email-message.ts";
+import type { EmailEvent, EmailEventsMessage } from "../../queues/events/email-message.ts";
 import { processEventsBatch } from "../../queues/events/handler.ts";
 import type { Env } from "../../workers/env.ts";
 import { queueNames } from "../../workers/queue-names.ts";
@@ -159,6 +159,29 @@ async function consume(bodies: unknown[], overrides: Partial<Env> = {}, attempts
     ids: messages.map((m) => m.id).sort(),
     /** The message ids in the order of `bodies`. */
     inOrder: messages.map((m) => m.id),
+  };
+}
+
+/** A queue message of one normalised email event, as the webhook would have queued it. */
+function oneEventMessage(
+  event: Pick<EmailEvent, "id" | "type" | "email" | "occurredAt">,
+): EmailEventsMessage {
+  return {
+    v: 1,
+    type: "email",
+    platform: "normalised",
+    events: [
+      {
+        ...event,
+        brandId: null,
+        messageId: null,
+        bounceType: null,
+        url: null,
+        reason: null,
+        groupId: null,
+        raw: {},
+      },
+    ],
   };
 }
 
@@ -793,26 +816,12 @@ describe("events consumer: email events", () => {
   it("stores events of unknown addresses unlinked, keeps unusable messages in failed_events, and acks both", async () => {
     const address = `stranger.${rand()}@leadrail-mail.net`;
     const id = `n-${rand()}`;
-    const good: EmailEventsMessage = {
-      v: 1,
-      type: "email",
-      platform: "normalised",
-      events: [
-        {
-          id,
-          type: "delivered",
-          email: address,
-          occurredAt: "2026-11-22T09:30:00.000Z",
-          brandId: null,
-          messageId: null,
-          bounceType: null,
-          url: null,
-          reason: null,
-          groupId: null,
-          raw: {},
-        },
-      ],
-    };
+    const good = oneEventMessage({
+      id,
+      type: "delivered",
+      email: address,
+      occurredAt: "2026-11-22T09:30:00.000Z",
+    });
     const result = await consume([
       good,
       { v: 1, type: "email", platform: "mailchimp", events: [] },
@@ -838,26 +847,13 @@ describe("events consumer: email events", () => {
   });
 
   it("a message the database refuses cannot hold its batch: the others are stored one by one, it is retried", async () => {
-    const message = (occurredAt: string): EmailEventsMessage => ({
-      v: 1,
-      type: "email",
-      platform: "normalised",
-      events: [
-        {
-          id: `n-${rand()}`,
-          type: "open",
-          email: `reader.${rand()}@leadrail-mail.net`,
-          occurredAt,
-          brandId: null,
-          messageId: null,
-          bounceType: null,
-          url: null,
-          reason: null,
-          groupId: null,
-          raw: {},
-        },
-      ],
-    });
+    const message = (occurredAt: string) =>
+      oneEventMessage({
+        id: `n-${rand()}`,
+        type: "open",
+        email: `reader.${rand()}@leadrail-mail.net`,
+        occurredAt,
+      });
     const first = message("2026-11-22T09:30:00.000Z");
     // Year 0 passes the message schema (the webhooks refuse it today; a message queued before that did not)
     // but not Postgres.
