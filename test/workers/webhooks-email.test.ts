@@ -240,6 +240,8 @@ async function relationships(contactId: number) {
         deletedAt: contactBrands.deletedAt,
         unsubscribedAt: contactBrands.unsubscribedAt,
         unsubscribeSource: contactBrands.unsubscribeSource,
+        restoredAt: contactBrands.restoredAt,
+        restoreCount: contactBrands.restoreCount,
       })
       .from(contactBrands)
       .where(eq(contactBrands.contactId, contactId))
@@ -576,6 +578,8 @@ describe("events consumer: email events", () => {
         deletedAt: at(7),
         unsubscribedAt: at(7),
         unsubscribeSource: "email_event",
+        restoredAt: at(6),
+        restoreCount: 1,
       },
     ]);
     expect(await history(ana.contactId)).toEqual([
@@ -715,22 +719,7 @@ describe("events consumer: email events", () => {
       expect(result.acked).toEqual(result.ids);
       return result.report.parts.email;
     };
-    const standing = async () =>
-      withDb((db) =>
-        db
-          .select({
-            brandId: contactBrands.brandId,
-            state: contactBrands.state,
-            deletedAt: contactBrands.deletedAt,
-            unsubscribedAt: contactBrands.unsubscribedAt,
-            unsubscribeSource: contactBrands.unsubscribeSource,
-            restoredAt: contactBrands.restoredAt,
-            restoreCount: contactBrands.restoreCount,
-          })
-          .from(contactBrands)
-          .where(eq(contactBrands.contactId, person.contactId))
-          .orderBy(asc(contactBrands.brandId)),
-      );
+    const standing = () => relationships(person.contactId);
     const endedByApi = {
       brandId: b.id,
       state: "unsubscribed",
