@@ -16,6 +16,7 @@ import { processEventsBatch } from "../../queues/events/handler.ts";
 import type { Env } from "../../workers/env.ts";
 import { queueNames } from "../../workers/queue-names.ts";
 import { call, expectProblem, ids, rand, withDb } from "../support/api.ts";
+import { seededRandom } from "../support/random.ts";
 import { type SendGridEvent, sendGridBatch } from "../support/sendgrid.ts";
 import { call as edgeCall, harness, landingUrl, rule, seedLanding } from "./edge-harness.ts";
 
@@ -800,6 +801,95 @@ describe("events consumer: email events", () => {
       ["b", "unsubscribed", "api", {}, "2026-11-22T08:00:00.000Z"],
     ]);
     expect(await knowledgeOf(person.sha256)).toEqual({ v: 1, activeBrands: [], at: expect.any(String) });
+  });
+
+  it("random batches of leaving, returning and other events, out of order and repeated, keep every relationship in step with its history and the edge's index", async () => {
+    const a = await insertBrand();
+    const b = await insertBrand();
+    const people = await Promise.all(
+      Array.from({ length: 6 }, (_, n) =>
+        insertPerson(`mover${n}.${rand()}@leadrail-mail.net`, [a.id, b.id]),
+      ),
+    );
+    // Two of them left brand b through the API: no platform event may bring that back.
+    for (const person of people.slice(0, 2))
+      await withDb((db) =>
+        unsubscribeRelationships(db, "api", [
+          { contactId: person.contactId, brandId: b.id, at: new Date((timestamp - 60) * 1000) },
+        ]),
+      );
+    const next = seededRandom(20261123);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+    const sent: SendGridEvent[] = [];
+    for (let round = 0; round < 8; round += 1) {
+      const events: SendGridEvent[] = [];
+      for (let n = 0; n < 15; n += 1) {
+        if (sent.length > 0 && next() < 0.1) {
+          events.push(pick(sent));
+          continue;
+        }
+        const brand = pick([a.ref, b.ref, null]);
+        const event: SendGridEvent = {
+          email: pick(people).address,
+          // Within an hour, in any order across batches.
+          timestamp: timestamp + Math.floor(next() * 3600),
+          event: pick([
+            "unsubscribe",
+            "group_unsubscribe",
+            "group_resubscribe",
+            "group_resubscribe",
+            "spamreport",
+            "open",
+            "delivered",
+          ]),
+          sg_event_id: `mv-${rand()}`,
+          sg_message_id: `msg-${rand()}`,
+          ...(brand ? { leadrail_brand: brand } : {}),
+        };
+        events.push(event);
+        sent.push(event);
+      }
+      const body = JSON.stringify(events);
+      const queue = recorder();
+      expect((await postSendGrid(body, await sendGridHeaders(body), queue)).status).toBe(202);
+      const result = await consume(queue.calls.flat());
+      expect({ acked: result.acked, retried: result.retried, fallback: result.report.fallback }).toEqual({
+        acked: result.ids,
+        retried: [],
+        fallback: false,
+      });
+    }
+
+    let transitions = 0;
+    for (const person of people) {
+      const events = await history(person.contactId);
+      const active: number[] = [];
+      for (const relationship of await relationships(person.contactId)) {
+        const own = events.filter((event) => event.brandId === relationship.brandId);
+        transitions += own.length;
+        // Changes alternate, each a restore of the platform's own unsubscribe or an unsubscribe.
+        own.forEach((event, index) => {
+          const before = own[index - 1];
+          expect(event.type).toBe(index % 2 === 0 ? "unsubscribed" : "restored");
+          if (event.type === "restored") expect(before?.source).toBe("email_event");
+        });
+        const lastLeave = own.filter((event) => event.type === "unsubscribed").at(-1);
+        const lastReturn = own.filter((event) => event.type === "restored").at(-1);
+        expect(relationship).toEqual({
+          brandId: relationship.brandId,
+          state: own.length === 0 ? "active" : own.at(-1)?.type,
+          deletedAt: own.at(-1)?.type === "unsubscribed" ? (lastLeave?.occurredAt ?? null) : null,
+          unsubscribedAt: lastLeave?.occurredAt ?? null,
+          unsubscribeSource: lastLeave?.source ?? null,
+          restoredAt: lastReturn?.occurredAt ?? null,
+          restoreCount: own.filter((event) => event.type === "restored").length,
+        });
+        if (relationship.state !== "unsubscribed") active.push(relationship.brandId);
+      }
+      expect((await knowledgeOf(person.sha256))?.activeBrands).toEqual(active.sort((x, y) => x - y));
+    }
+    // The batches did move relationships both ways.
+    expect(transitions).toBeGreaterThan(people.length * 2);
   });
 
   it("stores events of unknown addresses unlinked, keeps unusable messages in failed_events, and acks both", async () => {
