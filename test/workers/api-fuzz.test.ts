@@ -1,6 +1,12 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { leadrailSignature } from "../../api/adapters/email-signatures.ts";
 import { type EntityKind, entityKinds } from "../../domain/hash-ids.ts";
-import { call, createTenant, ids, ok } from "../support/api.ts";
+import { processEventsBatch } from "../../queues/events/handler.ts";
+import type { Env } from "../../workers/env.ts";
+import { queueNames } from "../../workers/queue-names.ts";
+import { call, createTenant, ids, ok, rand } from "../support/api.ts";
 import { seededRandom } from "../support/random.ts";
 import { createSalesTenant, orderBody, postOrder } from "../support/sales.ts";
 
@@ -301,4 +307,58 @@ describe("every operation of the API, fuzzed from its own schemas", () => {
     expect(requests).toBeGreaterThan(500);
     expect(failures).toEqual([]);
   }, 240_000);
+
+  it("takes signed normalised email events whatever their values: a 4xx or queued, and every queued message consumed", async () => {
+    const doc = (await call("GET", "/openapi.json")).body as {
+      components: { schemas: Record<string, Schema> };
+    };
+    const schema = doc.components.schemas.NormalisedEmailEvents;
+    if (!schema) throw new Error("the OpenAPI document has no NormalisedEmailEvents");
+    const pools: Pools = { ids: new Map(), text: ["ana@example.com", "Ana.Lima+x@GoogleMail.com"] };
+    harvest(await createTenant(), pools);
+    const { value } = generator(doc, pools, seededRandom(99));
+    const secret = `whsec-${rand()}`;
+    const queued: unknown[] = [];
+    const queue = {
+      async send() {
+        throw new Error("the webhooks send with sendBatch");
+      },
+      async sendBatch(messages: Iterable<MessageSendRequest>) {
+        for (const { body } of messages) queued.push(JSON.parse(JSON.stringify(body)));
+      },
+    } as unknown as Queue;
+    const failures: string[] = [];
+    let accepted = 0;
+    for (let round = 0; round < 60; round += 1) {
+      const body = JSON.stringify(value(schema, "body", 0));
+      const bytes = Uint8Array.from(new TextEncoder().encode(body));
+      const response = await call("POST", "/webhooks/email", {
+        key: null,
+        rawBody: body,
+        headers: { "x-leadrail-signature": await leadrailSignature(bytes, secret) },
+        env: { EMAIL_WEBHOOK_SECRET: secret, EVENTS_QUEUE: queue },
+      });
+      if (response.status === 202) accepted += 1;
+      else if (response.status >= 500)
+        failures.push(`${body.slice(0, 400)} → ${response.status} ${response.text.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(accepted).toBeGreaterThan(0);
+    const batch = createMessageBatch(
+      queueNames.events,
+      queued.map((body, n) => ({ id: `fuzz-${rand()}-${n}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    const report = await processEventsBatch(batch, env as Env);
+    const result = await getQueueResult(batch, ctx);
+    expect({
+      acked: result.explicitAcks.length,
+      retried: result.retryMessages.length,
+      fallback: report.fallback,
+    }).toEqual({
+      acked: queued.length,
+      retried: 0,
+      fallback: false,
+    });
+  });
 });
