@@ -4,13 +4,12 @@ import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DbHandle, openDb } from "../../db/client.ts";
 import { captures } from "../../db/schema/capture.ts";
-import { type LandingDoc, landingKey } from "../../domain/edge-config.ts";
 import { processCaptureBatch } from "../../queues/capture/handler.ts";
 import { dbConfig, type Env } from "../../workers/env.ts";
 import { queueNames } from "../../workers/queue-names.ts";
 import { queueMessages, seedTenant } from "../support/capture-message.ts";
 import { seededRandom } from "../support/random.ts";
-import { call, codec, globalFallback, harness, rule } from "./edge-harness.ts";
+import { call, codec, globalFallback, harness, rule, seedLanding } from "./edge-harness.ts";
 
 /**
  * The capture rail under hostile input, end to end: seeded random requests to `/l/:landing` (any method,
@@ -177,19 +176,14 @@ describe("the capture rail under hostile input", () => {
   it("redirects every request to a known target, and stores every capture once with an outcome", async () => {
     const tenant = await seedTenant(handle.db);
     // The landing's document as the API publishes it, under its database id.
-    const doc: LandingDoc = {
-      v: 1,
+    await seedLanding({
       id: tenant.landingId,
       brandId: tenant.brandId,
       themeId: tenant.themeId,
       partnerId: tenant.partnerId,
       productId: tenant.productId,
       fallbackUrl: tenant.fallbackUrl,
-      active: true,
-      clickIdParam: "clickid",
-      transactionIdParam: "txid",
-    };
-    await env.EDGE_CONFIG.put(landingKey(tenant.landingId), JSON.stringify(doc));
+    });
     const levels = ["unknown", "known", "known_active", "known_active_same_brand"] as const;
     const h = await harness({
       rules: levels.map((knowledge) =>

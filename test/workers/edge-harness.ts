@@ -27,8 +27,9 @@ export interface SeededLanding {
   ref: string;
 }
 
+/** A landing document in the local KV under its id (a fresh one unless `fields.id` names one). */
 export async function seedLanding(fields: Partial<LandingDoc> = {}): Promise<SeededLanding> {
-  const id = freshId();
+  const id = fields.id ?? freshId();
   const doc: LandingDoc = {
     v: 1,
     id,
