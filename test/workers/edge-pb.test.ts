@@ -33,6 +33,7 @@ import {
   type Tenant,
   withDb,
 } from "../support/api.ts";
+import { seededRandom } from "../support/random.ts";
 
 const secret = `pb-secret-${rand()}`;
 let tenant: Tenant;
@@ -402,5 +403,81 @@ describe("events consumer: conversions", () => {
     for (const transactionId of transactionIds) {
       expect((await rowsOf(transactionId)).map((row) => row.captureId)).toEqual([captureId]);
     }
+  });
+
+  it("answers signed conversions of any values with a 202 or a 4xx, and the consumer stores every message it queued", async () => {
+    const next = seededRandom(4242);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+    const junk = () =>
+      pick([
+        "",
+        "x".repeat(300),
+        "\u0000",
+        "😀",
+        "가나다",
+        "%00",
+        "1e400",
+        "NaN",
+        "-1",
+        "0",
+        "12.5",
+        "9007199254740993",
+        "USD",
+        "usd",
+        "sale",
+        "Sale!",
+      ]);
+    const statuses = new Set<number>();
+    const queued: unknown[] = [];
+    for (let round = 0; round < 80; round += 1) {
+      const params: Record<string, string> = {
+        partner: pick([
+          tenant.partner.id,
+          tenant.partner.id,
+          unsigned.partner.id,
+          ids.encode("brand", 1),
+          junk(),
+        ]),
+        ts: pick([now(), now(), String(Number(now()) - 86_400), "0", junk()]),
+      };
+      if (next() < 0.8) params.click_id = pick([`clk-${rand()}`, junk()]);
+      if (next() < 0.6) params.transaction_id = pick([`tx-${rand()}`, junk()]);
+      if (next() < 0.5) params.amount = pick(["19.90", "0", "1000000", junk()]);
+      if (next() < 0.5) params.currency = pick(["USD", "KRW", junk()]);
+      if (next() < 0.4) params.event = pick(["sale", "lead", junk()]);
+      if (next() < 0.3) params[pick(["sub1", "sub5", "extra", "x".repeat(40)])] = junk();
+      const response = await pb(
+        await signed(params),
+        pick([{}, { method: "POST" as const }, { method: "POST" as const, form: false }]),
+      );
+      statuses.add(response.status);
+      expect(response.status, `${JSON.stringify(params)} → ${response.text}`).toBeLessThan(500);
+      for (const body of response.sent) {
+        expect(conversionMessageSchema.safeParse(body).success).toBe(true);
+        queued.push(body);
+      }
+    }
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([202, 401, 422]));
+    const batch = createMessageBatch(
+      queueNames.events,
+      queued.map((body, index) => ({
+        id: `pbfuzz-${index}-${rand()}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body,
+      })),
+    );
+    const ctx = createExecutionContext();
+    const report = await processEventsBatch(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect({
+      acked: result.explicitAcks.length,
+      retried: result.retryMessages.length,
+      poison: report.poison,
+    }).toEqual({
+      acked: queued.length,
+      retried: 0,
+      poison: 0,
+    });
   });
 });
