@@ -12,6 +12,7 @@ import { call, rand, withDb } from "../support/api.ts";
 import { noDrift, storedAndRecomputed } from "../support/ledger.ts";
 import { seededRandom } from "../support/random.ts";
 import { createSalesTenant, type SalesTenant } from "../support/sales.ts";
+import { shopifySignature } from "../support/shopify.ts";
 
 /**
  * Real store payloads (the Shopify and Cafe24 fixtures), each changed in one to three places: a value
@@ -23,18 +24,6 @@ import { createSalesTenant, type SalesTenant } from "../support/sales.ts";
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const secret = `shpss_${rand()}${rand()}`;
-
-async function shopifySignature(body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
-  return btoa(String.fromCharCode(...mac));
-}
 
 /** Every path to a value inside `value` (object keys and list indexes), the root excluded. */
 function paths(value: Json, prefix: (string | number)[] = []): (string | number)[][] {
@@ -144,7 +133,7 @@ describe("store payloads, each changed in a few places", () => {
         headers: {
           "x-shopify-topic": topic.replace("-", "/"),
           "x-shopify-shop-domain": shop,
-          "x-shopify-hmac-sha256": await shopifySignature(body),
+          "x-shopify-hmac-sha256": await shopifySignature(body, secret),
           "x-shopify-webhook-id": crypto.randomUUID(),
         },
         env: { SHOPIFY_WEBHOOK_SECRET: secret },

@@ -8,21 +8,12 @@ import usdText from "../fixtures/shopify/orders-create-usd.json?raw";
 import refundText from "../fixtures/shopify/refunds-create-partial.json?raw";
 import { type ApiResponse, call, expectProblem, ids, ok, rand, withDb } from "../support/api.ts";
 import { createSalesTenant, type SalesTenant } from "../support/sales.ts";
+import { shopifySignature } from "../support/shopify.ts";
 
 const secret = `shpss_${rand()}${rand()}`;
 
-/** base64(HMAC-SHA256(body, secret)), as Shopify computes it. */
-async function sign(body: string, key = secret): Promise<string> {
-  const hmacKey = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(body)));
-  return btoa(String.fromCharCode(...mac));
-}
+/** The webhook signature under `key` (this file's secret unless told). */
+const sign = (body: string, key = secret): Promise<string> => shopifySignature(body, key);
 
 interface Delivery {
   shop: string;
