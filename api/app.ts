@@ -29,6 +29,7 @@ import { registerGetLanding } from "./routes/landings.get.ts";
 import { registerListLandings } from "./routes/landings.list.ts";
 import { registerUpdateLanding } from "./routes/landings.update.ts";
 import { registerCreateMarket } from "./routes/markets.create.ts";
+import { registerDeleteMarket } from "./routes/markets.delete.ts";
 import { registerGetMarket } from "./routes/markets.get.ts";
 import { registerListMarkets } from "./routes/markets.list.ts";
 import { registerUpdateMarket } from "./routes/markets.update.ts";
@@ -116,6 +117,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerListMarkets,
   registerGetMarket,
   registerUpdateMarket,
+  registerDeleteMarket,
   registerCreateStore,
   registerUpdateStore,
   registerDeleteStore,

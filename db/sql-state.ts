@@ -21,5 +21,6 @@ export function violatedConstraint(error: unknown): string | null {
 }
 
 export const uniqueViolation = "23505";
+export const foreignKeyViolation = "23503";
 /** Deadlock detected, serialization failure: the transaction can simply run again. */
 export const retryableStates: ReadonlySet<string> = new Set(["40P01", "40001"]);

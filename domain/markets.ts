@@ -1,5 +1,6 @@
 import { and, asc, eq, gt } from "drizzle-orm";
 import { markets } from "../db/schema/sales.ts";
+import { foreignKeyViolation, sqlState } from "../db/sql-state.ts";
 import { iso3166Alpha2 } from "./countries.ts";
 import { Conflict, NotFound } from "./errors.ts";
 import { assertUnscoped } from "./scope.ts";
@@ -137,6 +138,33 @@ export async function updateMarket({
     .set({ name: input.name, timeZone: input.timeZone })
     .where(eq(markets.id, input.id))
     .returning();
+  if (!row) throw new NotFound("market");
+  return row;
+}
+
+/**
+ * Deletes a market nothing names yet (a key for all brands only): one made by mistake. A market a store,
+ * an account, an order or a product offer names stays, and so does everything recorded in its currency:
+ * 409. The database's foreign keys decide, so a store registered at the same moment cannot slip past.
+ */
+export async function deleteMarket({
+  ctx,
+  input,
+}: {
+  ctx: VerbContext;
+  input: { id: number };
+}): Promise<Market> {
+  assertUnscoped(ctx.principal);
+  let row: Market | undefined;
+  try {
+    [row] = await ctx.db.delete(markets).where(eq(markets.id, input.id)).returning();
+  } catch (error) {
+    if (sqlState(error) === foreignKeyViolation)
+      throw new Conflict(
+        "Stores, accounts or orders name this market; it cannot be deleted. Rename it instead.",
+      );
+    throw error;
+  }
   if (!row) throw new NotFound("market");
   return row;
 }

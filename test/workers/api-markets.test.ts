@@ -12,7 +12,7 @@ import {
   rand,
   withDb,
 } from "../support/api.ts";
-import { createMarket } from "../support/markets.ts";
+import { createMarket, createStore } from "../support/markets.ts";
 
 const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -152,6 +152,34 @@ describe("markets: update", () => {
     );
     expectProblem(await call("PATCH", `/api/v1/markets/${market.id}`, { key: null, body: {} }), 401);
     expect(await ok("GET", `/api/v1/markets/${market.id}`)).toEqual(market);
+  });
+});
+
+describe("markets: delete", () => {
+  it("deletes a market nothing names; one a store names stays (409)", async () => {
+    const unused = await createMarket();
+    expect(await ok("DELETE", `/api/v1/markets/${unused.id}`)).toEqual(unused);
+    expectProblem(await call("GET", `/api/v1/markets/${unused.id}`), 404);
+    expectProblem(await call("DELETE", `/api/v1/markets/${unused.id}`), 404);
+    expect(await marketRows(unused.code)).toBe(0);
+
+    const used = await createMarket();
+    const tenant = await createTenant();
+    await createStore(tenant.brand.id, used.id);
+    const refused = expectProblem(await call("DELETE", `/api/v1/markets/${used.id}`), 409);
+    expect(refused.detail).toBe(
+      "Stores, accounts or orders name this market; it cannot be deleted. Rename it instead.",
+    );
+    expect(await ok("GET", `/api/v1/markets/${used.id}`)).toEqual(used);
+  });
+
+  it("lets only a key for all brands delete one", async () => {
+    const market = await createMarket();
+    const tenant = await createTenant();
+    const scoped = await insertApiKey({ brandIds: [tenant.internal.brand] });
+    expectProblem(await call("DELETE", `/api/v1/markets/${market.id}`, { key: scoped.key }), 403);
+    expectProblem(await call("DELETE", `/api/v1/markets/${market.id}`, { key: null }), 401);
+    expect(await marketRows(market.code)).toBe(1);
   });
 });
 
