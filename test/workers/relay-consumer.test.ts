@@ -167,6 +167,18 @@ async function hmacHex(secret: string, text: string): Promise<string> {
 
 const t = start.getTime() / 1000;
 
+/** A postback job whose payload asks for the visitor's redirect: a relay consumer cannot send it. */
+async function undeliverableJob(partnerId: number): Promise<{ id: number }> {
+  const [row] = await withDb((db) =>
+    db
+      .insert(relayJobs)
+      .values({ kind: "postback", event: "sale", partnerId, payload: { method: "redirect", url: "x" } })
+      .returning({ id: relayJobs.id }),
+  );
+  if (!row) throw new Error("no job");
+  return row;
+}
+
 describe("deliveries", () => {
   it("a signed get postback: exact request line and headers, signature over the URL, stored masked", async () => {
     const key = rand();
@@ -456,13 +468,7 @@ describe("failures", () => {
 
   it("takes a job due within the current millisecond as due (the clock has milliseconds, Postgres microseconds)", async () => {
     const partnerId = await partner();
-    const [row] = await withDb((db) =>
-      db
-        .insert(relayJobs)
-        .values({ kind: "postback", event: "sale", partnerId, payload: { method: "redirect", url: "x" } })
-        .returning({ id: relayJobs.id }),
-    );
-    if (!row) throw new Error("no job");
+    const row = await undeliverableJob(partnerId);
     await withDb((db) =>
       db.execute(sql`UPDATE relay_jobs SET created_at = '2026-11-22T10:00:00.000400Z',
           next_attempt_at = '2026-11-22T10:00:00.000400Z' WHERE id = ${row.id}`),
@@ -473,13 +479,7 @@ describe("failures", () => {
 
   it("an undeliverable payload fails at once without counting against the partner", async () => {
     const partnerId = await partner();
-    const [row] = await withDb((db) =>
-      db
-        .insert(relayJobs)
-        .values({ kind: "postback", event: "sale", partnerId, payload: { method: "redirect", url: "x" } })
-        .returning({ id: relayJobs.id }),
-    );
-    if (!row) throw new Error("no job");
+    const row = await undeliverableJob(partnerId);
     const { report } = await run([row.id], { now: new Date() });
     expect(report).toMatchObject({ sent: 1, failed: 1 });
     expect(await job(row.id)).toMatchObject({
