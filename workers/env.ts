@@ -13,6 +13,8 @@ export const edgeConfigSchema = z.object({
   SQIDS_ALPHABET: alphabet,
   GLOBAL_FALLBACK_URL: z.url({ protocol: /^https?$/ }),
   EDGE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** The longest the edge waits for one KV read before it answers as if KV were down; 0 waits for ever. */
+  EDGE_KV_DEADLINE_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
 });
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
 

@@ -5,6 +5,8 @@ import type { KnowledgeLevel } from "../../domain/knowledge.ts";
 import {
   call,
   codec,
+  type EdgeCall,
+  errorsDuring,
   freshEmail,
   freshId,
   globalFallback,
@@ -675,36 +677,109 @@ describe("failures", () => {
     });
   });
 
+  it("answers a visitor whose knowledge KV has not read within EDGE_KV_DEADLINE_MS as if KV were down", async () => {
+    const landing = await seedLanding();
+    const h = await harness({
+      slowKnowledgeMs: 400,
+      vars: { EDGE_KV_DEADLINE_MS: "40" },
+      rules: [rule({ targetUrl: "https://offers.test/any" })],
+    });
+    const email = freshEmail();
+    let sent: EdgeCall | undefined;
+    const logged = await errorsDuring(async () => {
+      sent = await call(h, new Request(landingUrl(landing.ref, `email=${email}`)));
+    });
+    if (!sent) throw new Error("no call");
+    const { response, message } = sent;
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe(landing.doc.fallbackUrl);
+    expect(message.edge).toMatchObject({
+      emailSha256: sha256Hex(email),
+      knowledge: "unknown",
+      knowledgeSource: "kv_error",
+      fallbackReason: "kv_error",
+      ruleId: null,
+    });
+    // Answered at the deadline, not when KV finally answered (workerd's clock moves in whole milliseconds).
+    expect(message.edge.durationMs).toBeGreaterThanOrEqual(39);
+    expect(message.edge.durationMs).toBeLessThan(400);
+    expect(logged.map((line) => JSON.parse(line))).toEqual([
+      {
+        event: "edge.kv_error",
+        document: "knowledge",
+        captureId: message.captureId,
+        error: "DeadlineExceeded",
+      },
+    ]);
+  });
+
+  it("sends a visitor to the global fallback when the landing is not read within the deadline", async () => {
+    const landing = await seedLanding();
+    const h = await harness({
+      slowConfig: { documents: "landing", ms: 400 },
+      vars: { EDGE_KV_DEADLINE_MS: "40" },
+      rules: [rule({ targetUrl: "https://offers.test/any" })],
+    });
+    let sent: EdgeCall | undefined;
+    const logged = await errorsDuring(async () => {
+      sent = await call(h, new Request(landingUrl(landing.ref, `email=${freshEmail()}`)));
+    });
+    if (!sent) throw new Error("no call");
+    const { response, message } = sent;
+    expect(logged.map((line) => JSON.parse(line).document)).toEqual(["landing"]);
+    expect(response.headers.get("location")).toBe(globalFallback);
+    expect(message.edge.fallbackReason).toBe("kv_error");
+    expect(message.edge.durationMs).toBeLessThan(400);
+  });
+
+  it("waits for a slow KV that answers within the deadline, and for any KV with a deadline of 0", async () => {
+    const landing = await seedLanding();
+    const brandId = landing.doc.brandId;
+    const email = freshEmail();
+    await seedKnowledge(email, [brandId]);
+    const rules = [
+      rule({ brandId, knowledge: "known_active_same_brand", targetUrl: "https://offers.test/again" }),
+      rule({ targetUrl: "https://offers.test/any" }),
+    ];
+    for (const deadline of ["1000", "0"]) {
+      const h = await harness({
+        slowConfig: { documents: "rules", ms: 60 },
+        slowKnowledgeMs: 60,
+        vars: { EDGE_KV_DEADLINE_MS: deadline },
+        rules,
+      });
+      const { response, message } = await call(h, new Request(landingUrl(landing.ref, `email=${email}`)));
+      expect(response.headers.get("location"), deadline).toBe("https://offers.test/again");
+      expect(message.edge).toMatchObject({
+        knowledge: "known_active_same_brand",
+        knowledgeSource: "kv",
+        fallbackReason: null,
+      });
+      // The rules and the knowledge are read one after the other: both waits are in the answer.
+      expect(message.edge.durationMs).toBeGreaterThanOrEqual(119);
+    }
+  });
+
   it("still redirects when the queue send fails, and logs it without personal data", async () => {
     const landing = await seedLanding();
     const h = await harness({ failSend: true, rules: [rule({ targetUrl: "https://offers.test/sent" })] });
     const email = freshEmail();
-    const logged: string[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => {
-      logged.push(args.map(String).join(" "));
-    };
-    try {
+    let response: Response | undefined;
+    const logged = await errorsDuring(async () => {
       const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
       const { handleEdgeRequest } = await import("../../workers/edge/router.ts");
       const ctx = createExecutionContext();
-      const response = await handleEdgeRequest(
-        new Request(landingUrl(landing.ref, `email=${email}`)),
-        h.env,
-        ctx,
-      );
+      response = await handleEdgeRequest(new Request(landingUrl(landing.ref, `email=${email}`)), h.env, ctx);
       await waitOnExecutionContext(ctx);
-      expect(response.status).toBe(302);
-      expect(response.headers.get("location")).toBe("https://offers.test/sent");
-      const captureId = response.headers.get("x-capture-id");
-      expect(logged.map((line) => JSON.parse(line))).toEqual([
-        { event: "capture.enqueue_failed", captureId, error: "Error" },
-      ]);
-      expect(logged.join("\n")).not.toContain(email);
-      expect(logged.join("\n")).not.toContain(sha256Hex(email));
-    } finally {
-      console.error = original;
-    }
+    });
+    expect(response?.status).toBe(302);
+    expect(response?.headers.get("location")).toBe("https://offers.test/sent");
+    const captureId = response?.headers.get("x-capture-id");
+    expect(logged.map((line) => JSON.parse(line))).toEqual([
+      { event: "capture.enqueue_failed", captureId, error: "Error" },
+    ]);
+    expect(logged.join("\n")).not.toContain(email);
+    expect(logged.join("\n")).not.toContain(sha256Hex(email));
   });
 
   it("still redirects when the configuration is broken", async () => {

@@ -89,8 +89,13 @@ export interface HarnessOptions {
   rawRules?: string;
   failConfig?: "all" | "rules" | "landing";
   failKnowledge?: boolean;
+  /** Milliseconds every read of these documents waits before KV answers (a slow KV rather than a failing one). */
+  slowConfig?: { documents: "rules" | "landing"; ms: number };
+  slowKnowledgeMs?: number;
   failSend?: boolean;
-  vars?: Partial<Record<"EDGE_CACHE_TTL_MS" | "GLOBAL_FALLBACK_URL" | "SQIDS_ALPHABET", string>>;
+  vars?: Partial<
+    Record<"EDGE_CACHE_TTL_MS" | "EDGE_KV_DEADLINE_MS" | "GLOBAL_FALLBACK_URL" | "SQIDS_ALPHABET", string>
+  >;
 }
 
 /**
@@ -116,14 +121,21 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
         (options.failConfig === "rules" && key === "rules") ||
         (options.failConfig === "landing" && key.startsWith("landing:"));
       if (failing) return Promise.reject(new Error("KV is down"));
-      return realConfig.get(key === "rules" ? rulesKey : key, type as "json");
+      const read = () => realConfig.get(key === "rules" ? rulesKey : key, type as "json");
+      const slow = options.slowConfig;
+      const slowed =
+        slow !== undefined &&
+        ((slow.documents === "rules" && key === "rules") ||
+          (slow.documents === "landing" && key.startsWith("landing:")));
+      return slowed ? after(slow.ms).then(read) : read();
     },
   } as unknown as KVNamespace;
   const realKnowledge = env.KNOWLEDGE;
   const knowledge = {
     get(key: string, type?: unknown) {
       if (options.failKnowledge) return Promise.reject(new Error("KV is down"));
-      return realKnowledge.get(key, type as "json");
+      const read = () => realKnowledge.get(key, type as "json");
+      return options.slowKnowledgeMs === undefined ? read() : after(options.slowKnowledgeMs).then(read);
     },
   } as unknown as KVNamespace;
   const sent: SentMessage[] = [];
@@ -149,6 +161,23 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     configReads,
   };
 }
+
+/** Console errors logged while `work` runs. */
+export async function errorsDuring(work: () => Promise<void>): Promise<string[]> {
+  const logged: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => {
+    logged.push(args.map(String).join(" "));
+  };
+  try {
+    await work();
+  } finally {
+    console.error = original;
+  }
+  return logged;
+}
+
+const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface EdgeCall {
   response: Response;

@@ -10,7 +10,16 @@ import { enqueueCapture, maxBatchBytes, maxBatchMessages } from "../../workers/e
 import { handleEdgeRequest } from "../../workers/edge/router.ts";
 import { dbConfig } from "../../workers/env.ts";
 import { captureMessage, type Tenant } from "../support/capture-message.ts";
-import { codec, freshEmail, freshId, harness, landingUrl, rule, seedLanding } from "./edge-harness.ts";
+import {
+  codec,
+  errorsDuring,
+  freshEmail,
+  freshId,
+  harness,
+  landingUrl,
+  rule,
+  seedLanding,
+} from "./edge-harness.ts";
 
 /** Capture messages of concurrent requests go out together in `sendBatch` calls within the Queues limits. */
 
@@ -43,21 +52,6 @@ function recordingQueue(fail = false) {
 }
 
 const jsonBytes = (value: unknown): number => new TextEncoder().encode(JSON.stringify(value)).byteLength;
-
-/** Console errors logged while `work` runs. */
-async function errorsDuring(work: () => Promise<void>): Promise<string[]> {
-  const logged: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => {
-    logged.push(args.map(String).join(" "));
-  };
-  try {
-    await work();
-  } finally {
-    console.error = original;
-  }
-  return logged;
-}
 
 describe("the capture outbox", () => {
   it("sends a lone capture on its own, within its request's waitUntil", async () => {

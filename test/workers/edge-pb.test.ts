@@ -34,6 +34,7 @@ import {
   withDb,
 } from "../support/api.ts";
 import { seededRandom } from "../support/random.ts";
+import { errorsDuring } from "./edge-harness.ts";
 
 const secret = `pb-secret-${rand()}`;
 let tenant: Tenant;
@@ -65,7 +66,7 @@ interface PbCall extends ApiResponse<any> {
 /** Calls the Worker's real `fetch` entry with a recording events queue. */
 async function pb(
   params: Record<string, string>,
-  init: { method?: "GET" | "POST"; form?: boolean } = {},
+  init: { method?: "GET" | "POST"; form?: boolean; env?: Partial<Cloudflare.Env> } = {},
 ): Promise<PbCall> {
   const queue = recordingQueue();
   const query = new URLSearchParams(params).toString();
@@ -80,7 +81,7 @@ async function pb(
         })
       : new Request(`https://edge.leadrail.test/pb?${query}`);
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, { ...env, EVENTS_QUEUE: queue }, ctx);
+  const response = await worker.fetch(request, { ...env, ...init.env, EVENTS_QUEUE: queue }, ctx);
   await waitOnExecutionContext(ctx);
   const text = await response.text();
   return {
@@ -215,6 +216,24 @@ describe("GET|POST /pb", () => {
       expect(problem.instance).toBe("/pb");
       expect(response.sent, name).toEqual([]);
     }
+  });
+
+  it("answers 503 (retry) with nothing enqueued when the partner's document is not read within EDGE_KV_DEADLINE_MS", async () => {
+    const params = await signed({ partner: tenant.partner.id, click_id: `clk-${rand()}`, ts: now() });
+    const stalled = { get: () => new Promise(() => {}) } as unknown as KVNamespace;
+    let response: PbCall | undefined;
+    const logged = await errorsDuring(async () => {
+      response = await pb(params, { env: { EDGE_CONFIG: stalled, EDGE_KV_DEADLINE_MS: "30" } });
+    });
+    if (!response) throw new Error("no answer");
+    expectProblem(response, 503);
+    expect(response.body.detail).toBe("The conversion could not be checked; retry.");
+    expect(response.sent).toEqual([]);
+    expect(logged.map((line) => JSON.parse(line))).toEqual([
+      { event: "pb.kv_error", receipt: response.body.request_id, error: "DeadlineExceeded" },
+    ]);
+    // The same conversion goes through once KV answers.
+    expect((await pb(params)).status).toBe(202);
   });
 
   it("names bad fields of a signed conversion (422) and refuses repeated parameters (400), nothing enqueued", async () => {

@@ -14,13 +14,13 @@ import { type ReadBody, readLandingBody } from "./body.ts";
 import { fitMessage, recordHeaders, recordUrl } from "./capture-message.ts";
 import { enqueueCapture } from "./capture-outbox.ts";
 import { selectCf } from "./cf.ts";
-import { readKnowledge, readLanding, readPartner, readRules } from "./config-store.ts";
+import { type ReadPolicy, readKnowledge, readLanding, readPartner, readRules } from "./config-store.ts";
 import { decodeHashId } from "./hash-id-cache.ts";
 
 /**
  * Why a visitor was sent to a fallback URL rather than a rule's target.
  * `unknown_landing` (bad hash id or no landing document), `kv_error` (the landing, rules or knowledge
- * could not be read) and `config_error` with an unusable landing document go to the global fallback;
+ * could not be read, or not within `EDGE_KV_DEADLINE_MS`) and `config_error` with an unusable landing document go to the global fallback;
  * the rest go to the landing's own fallback. `internal_error` is an unexpected failure of the edge.
  */
 export type FallbackReason =
@@ -146,8 +146,11 @@ async function decide(
   trace: CaptureTrace,
 ): Promise<Decision> {
   const alphabet = config.SQIDS_ALPHABET;
-  const ttl = config.EDGE_CACHE_TTL_MS;
-  const now = Date.now();
+  const policy: ReadPolicy = {
+    ttlMs: config.EDGE_CACHE_TTL_MS,
+    now: Date.now(),
+    deadlineMs: config.EDGE_KV_DEADLINE_MS,
+  };
   const globalFallback = config.GLOBAL_FALLBACK_URL;
 
   const landingId = decodeHashId(alphabet, "landing", trace.landingRef);
@@ -165,8 +168,8 @@ async function decide(
 
   // The landing, the rules and the body are independent: wait for them together.
   const [landingRead, rulesRead, body] = await Promise.all([
-    landingId === null ? null : settle(readLanding(env.EDGE_CONFIG, landingId, ttl, now), "landing", trace),
-    settle(readRules(env.EDGE_CONFIG, ttl, now), "rules", trace),
+    landingId === null ? null : settle(readLanding(env.EDGE_CONFIG, landingId, policy), "landing", trace),
+    settle(readRules(env.EDGE_CONFIG, policy), "rules", trace),
     readLandingBody(request),
   ]);
   trace.body = body;
@@ -199,13 +202,13 @@ async function decide(
   const partnerRead =
     partnerId === null || landing === null
       ? null
-      : settle(readPartner(env.EDGE_CONFIG, partnerId, ttl, now), "partner", trace);
+      : settle(readPartner(env.EDGE_CONFIG, partnerId, policy), "partner", trace);
 
   const email = normaliseEmail(trace.fields.email);
   if (isNormalisedEmail(email)) {
     const emailSha256 = sha256HexSync(email.address);
     trace.emailSha256 = emailSha256;
-    const entry = await settle(readKnowledge(env.KNOWLEDGE, emailSha256, ttl, now), "knowledge", trace);
+    const entry = await settle(readKnowledge(env.KNOWLEDGE, emailSha256, policy), "knowledge", trace);
     if (entry.ok) {
       trace.knowledge = knowledgeLevel(knowledgeFlags(entry.value, trace.ids.brandId));
       trace.knowledgeSource = "kv";

@@ -10,6 +10,7 @@ import {
 import { type KnowledgeEntry, knowledgeKey, knowledgeLevels } from "../../domain/knowledge.ts";
 import { type CompiledRules, compileRules } from "../../domain/rules.ts";
 import { type CompiledTargetTemplate, validateTargetTemplate } from "../../domain/target-url.ts";
+import { withDeadline } from "./deadline.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 const id = z.number().int().positive();
@@ -80,18 +81,23 @@ const rulesDocs = new TtlCache<RulesLookup>(4);
 const knowledgeEntries = new TtlCache<KnowledgeEntry | null>(20_000);
 const partnerDocs = new TtlCache<PartnerDoc | null>(2_000);
 
+/**
+ * How the edge reads one KV document: kept in memory for `ttlMs` from `now`, and waited for at most
+ * `deadlineMs` (0: no limit) when it is not in memory. A read past its deadline rejects, like a failed one.
+ */
+export interface ReadPolicy {
+  ttlMs: number;
+  now: number;
+  deadlineMs: number;
+}
+
 const noRules: RulesLookup = { status: "found", rules: compileRules<EdgeRule>([]) };
 
 /** The landing document, parsed and checked once per cache period. Rejects when KV fails. */
-export function readLanding(
-  kv: KVNamespace,
-  landingId: number,
-  ttlMs: number,
-  now: number,
-): Promise<LandingLookup> {
+export function readLanding(kv: KVNamespace, landingId: number, policy: ReadPolicy): Promise<LandingLookup> {
   const key = landingKey(landingId);
-  return landings.get(key, ttlMs, now, async () => {
-    const raw = await kv.get(key, "json");
+  return landings.get(key, policy.ttlMs, policy.now, async () => {
+    const raw = await readJson(kv, key, policy);
     if (raw === null) return { status: "missing" };
     const parsed = landingDocSchema.safeParse(raw);
     if (!parsed.success || parsed.data.id !== landingId) {
@@ -106,9 +112,9 @@ export function readLanding(
  * Every published rule, sorted by precedence and with compiled templates, once per cache period.
  * No rules document yet means no rules. Rejects when KV fails.
  */
-export function readRules(kv: KVNamespace, ttlMs: number, now: number): Promise<RulesLookup> {
-  return rulesDocs.get(rulesKey, ttlMs, now, async () => {
-    const raw = await kv.get(rulesKey, "json");
+export function readRules(kv: KVNamespace, policy: ReadPolicy): Promise<RulesLookup> {
+  return rulesDocs.get(rulesKey, policy.ttlMs, policy.now, async () => {
+    const raw = await readJson(kv, rulesKey, policy);
     if (raw === null) return noRules;
     const parsed = rulesDocSchema.safeParse(raw);
     if (!parsed.success) {
@@ -127,12 +133,11 @@ export function readRules(kv: KVNamespace, ttlMs: number, now: number): Promise<
 export function readKnowledge(
   kv: KVNamespace,
   emailSha256: string,
-  ttlMs: number,
-  now: number,
+  policy: ReadPolicy,
 ): Promise<KnowledgeEntry | null> {
   const key = knowledgeKey(emailSha256);
-  return knowledgeEntries.get(key, ttlMs, now, async () => {
-    const raw = await kv.get(key, "json");
+  return knowledgeEntries.get(key, policy.ttlMs, policy.now, async () => {
+    const raw = await readJson(kv, key, policy);
     if (raw === null) return null;
     return knowledgeEntrySchema.parse(raw);
   });
@@ -145,12 +150,11 @@ export function readKnowledge(
 export function readPartner(
   kv: KVNamespace,
   partnerId: number,
-  ttlMs: number,
-  now: number,
+  policy: ReadPolicy,
 ): Promise<PartnerDoc | null> {
   const key = partnerKey(partnerId);
-  return partnerDocs.get(key, ttlMs, now, async () => {
-    const raw = await kv.get(key, "json");
+  return partnerDocs.get(key, policy.ttlMs, policy.now, async () => {
+    const raw = await readJson(kv, key, policy);
     if (raw === null) return null;
     const parsed = partnerDocSchema.safeParse(raw);
     if (!parsed.success || parsed.data.id !== partnerId) {
@@ -167,6 +171,11 @@ export function clearEdgeCaches(): void {
   rulesDocs.clear();
   knowledgeEntries.clear();
   partnerDocs.clear();
+}
+
+/** One KV document as JSON, within the policy's deadline. A late answer is dropped, not cached: the next request reads again. */
+function readJson(kv: KVNamespace, key: string, policy: ReadPolicy): Promise<unknown> {
+  return withDeadline(kv.get(key, "json"), policy.deadlineMs);
 }
 
 function logInvalid(key: string): void {

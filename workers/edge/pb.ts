@@ -133,7 +133,11 @@ export async function receiveConversion(request: Request, url: URL, env: Env): P
   if (partnerId === null) return unauthorized("Unknown partner.", "unknown_partner");
   let partner: Awaited<ReturnType<typeof readPartner>>;
   try {
-    partner = await readPartner(env.EDGE_CONFIG, partnerId, config.EDGE_CACHE_TTL_MS, received);
+    partner = await readPartner(env.EDGE_CONFIG, partnerId, {
+      ttlMs: config.EDGE_CACHE_TTL_MS,
+      now: received,
+      deadlineMs: config.EDGE_KV_DEADLINE_MS,
+    });
   } catch (error) {
     log("pb.kv_error", receipt, error);
     return problem("unavailable", "The conversion could not be checked; retry.", receipt);
