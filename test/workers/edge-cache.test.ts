@@ -12,6 +12,15 @@ import { call, freshEmail, harness, landingUrl, rule, seedKnowledge, seedLanding
 describe("edge cache", () => {
   afterEach(() => clearEdgeCaches());
 
+  it("asks KV to keep every document it reads for 30 s at the location (the platform's minimum, not its 60 s default)", async () => {
+    const landing = await seedLanding();
+    const h = await harness({ rules: [rule({ targetUrl: "https://offers.test/any" })] });
+    const { response } = await call(h, new Request(landingUrl(landing.ref, `email=${freshEmail()}`)));
+    expect(response.headers.get("location")).toBe("https://offers.test/any");
+    // The landing, the rules, the partner and the knowledge entry.
+    expect(h.readOptions).toEqual(Array(4).fill({ type: "json", cacheTtl: 30 }));
+  });
+
   it("serves landings, rules and knowledge from memory within the TTL", async () => {
     clearEdgeCaches();
     const landing = await seedLanding();

@@ -80,6 +80,8 @@ export interface Harness {
   batches: number[];
   /** Keys the edge asked the EDGE_CONFIG namespace for, as it asked. */
   configReads: string[];
+  /** The options of every KV read, either namespace, in order. */
+  readOptions: unknown[];
 }
 
 export interface HarnessOptions {
@@ -112,16 +114,19 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     await env.EDGE_CONFIG.put(rulesKey, JSON.stringify(doc));
   }
   const configReads: string[] = [];
+  const readOptions: unknown[] = [];
   const realConfig = env.EDGE_CONFIG;
   const edgeConfig = {
-    get(key: string, type?: unknown) {
+    get(key: string, getOptions?: unknown) {
       configReads.push(key);
+      readOptions.push(getOptions);
       const failing =
         options.failConfig === "all" ||
         (options.failConfig === "rules" && key === "rules") ||
         (options.failConfig === "landing" && key.startsWith("landing:"));
       if (failing) return Promise.reject(new Error("KV is down"));
-      const read = () => realConfig.get(key === "rules" ? rulesKey : key, type as "json");
+      const read = () =>
+        realConfig.get(key === "rules" ? rulesKey : key, getOptions as KVNamespaceGetOptions<"json">);
       const slow = options.slowConfig;
       const slowed =
         slow !== undefined &&
@@ -132,9 +137,10 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   } as unknown as KVNamespace;
   const realKnowledge = env.KNOWLEDGE;
   const knowledge = {
-    get(key: string, type?: unknown) {
+    get(key: string, getOptions?: unknown) {
+      readOptions.push(getOptions);
       if (options.failKnowledge) return Promise.reject(new Error("KV is down"));
-      const read = () => realKnowledge.get(key, type as "json");
+      const read = () => realKnowledge.get(key, getOptions as KVNamespaceGetOptions<"json">);
       return options.slowKnowledgeMs === undefined ? read() : after(options.slowKnowledgeMs).then(read);
     },
   } as unknown as KVNamespace;
@@ -159,6 +165,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     sent,
     batches,
     configReads,
+    readOptions,
   };
 }
 

@@ -173,9 +173,17 @@ export function clearEdgeCaches(): void {
   partnerDocs.clear();
 }
 
+/**
+ * How long a Cloudflare location keeps a KV answer before it asks KV's central store again, in seconds:
+ * the platform's minimum (its default is 60). It bounds how stale an answer can be there, a missing key
+ * included: a knowledge entry the consumer has just written (a second submission from the same email)
+ * or a rule just published reaches the edge within this, plus `EDGE_CACHE_TTL_MS` in the isolate.
+ */
+export const kvLocationCacheTtlSeconds = 30;
+
 /** One KV document as JSON, within the policy's deadline. A late answer is dropped, not cached: the next request reads again. */
 function readJson(kv: KVNamespace, key: string, policy: ReadPolicy): Promise<unknown> {
-  return withDeadline(kv.get(key, "json"), policy.deadlineMs);
+  return withDeadline(kv.get(key, { type: "json", cacheTtl: kvLocationCacheTtlSeconds }), policy.deadlineMs);
 }
 
 function logInvalid(key: string): void {
