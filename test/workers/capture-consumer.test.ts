@@ -727,6 +727,30 @@ describe("at-least-once delivery", () => {
     expect((await knowledgeEntry(address))?.activeBrands).toEqual([tenant.brandId]);
   });
 
+  it("a knowledge write KV refuses once (its one write per second per key) is written again within the batch: acked, not retried", async () => {
+    const tenant = await seedTenant(db());
+    const address = freshEmail();
+    const message = captureMessage(tenant, { email: address });
+    const refused = new Set<string>();
+    const puts: string[] = [];
+    const busyKv = {
+      get: env.KNOWLEDGE.get.bind(env.KNOWLEDGE),
+      put: (key: string, value: string) => {
+        puts.push(key);
+        if (refused.has(key)) return env.KNOWLEDGE.put(key, value);
+        refused.add(key);
+        return Promise.reject(new Error("KV PUT failed: 429 Too Many Requests"));
+      },
+    } as unknown as KVNamespace;
+    const first = await run([message], { env: recorder({ KNOWLEDGE: busyKv } as Partial<Env>).env });
+    expect(first.acked).toEqual(first.messageIds);
+    expect(first.retried).toEqual([]);
+    expect(first.report).toMatchObject({ stored: 1, knowledgePublished: 1 });
+    const key = knowledgeKey(emailHashes(address).sha256);
+    expect(puts).toEqual([key, key]);
+    expect((await knowledgeEntry(address))?.activeBrands).toEqual([tenant.brandId]);
+  });
+
   it("two deliveries of one capture in the same batch store it once and ack both", async () => {
     const tenant = await seedTenant(db());
     const message = captureMessage(tenant);
