@@ -10,6 +10,7 @@ import {
   rulesKey,
 } from "./edge-config.ts";
 import { Unavailable } from "./errors.ts";
+import { putEntries } from "./kv-write.ts";
 import { assertAdmin, type Principal } from "./scope.ts";
 import type { PageInput } from "./verb.ts";
 
@@ -76,11 +77,13 @@ async function loadLandingDocs(tx: Transaction, selection: LandingSelection): Pr
 /** KV allows many concurrent writes, but a Worker invocation should not fire thousands at once. */
 const putConcurrency = 50;
 
-async function putAll(kv: KVNamespace, entries: [string, string][]): Promise<void> {
-  for (let start = 0; start < entries.length; start += putConcurrency) {
-    await Promise.all(entries.slice(start, start + putConcurrency).map(([key, value]) => kv.put(key, value)));
-  }
-}
+/** Documents, 50 at a time; one KV refuses (one write per second per key) is tried again a second later. */
+const putAll = (kv: KVNamespace, entries: [string, string][]): Promise<void> =>
+  putEntries(
+    kv,
+    entries.map(([key, value]) => ({ key, value })),
+    { concurrency: putConcurrency },
+  );
 
 /** Publishes the LandingDoc of the given landings (or of one page of all landings); returns what was written. */
 export async function publishLandings(
@@ -132,7 +135,9 @@ export async function publishRules(db: Database, kv: KVNamespace): Promise<Rules
     return await db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${lockClass}::int, ${rulesLock}::int)`);
       const doc = await loadRulesDoc(tx, new Date());
-      await kv.put(rulesKey, JSON.stringify(doc));
+      // Under the lock: publishes follow each other, and a second one within KV's one write per second to
+      // the key is written again a second later rather than refused.
+      await putAll(kv, [[rulesKey, JSON.stringify(doc)]]);
       return doc;
     });
   } catch (error) {

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.ts";
 import { pgArray } from "../db/sql.ts";
 import { type KnowledgeEntry, knowledgeKey } from "./knowledge.ts";
+import { type KvWrite, putEntries } from "./kv-write.ts";
 
 /**
  * Reads the current knowledge of the given emails from Postgres (the source of truth):
@@ -28,30 +29,9 @@ export async function loadKnowledge(
 }
 
 /**
- * How long a knowledge write that failed waits before its one more try. KV takes at most one write per
- * second to a key and refuses the next with a 429: the same email captured again in the next batch,
- * or unsubscribed just after its capture. Waiting past that second lets the write through instead of
- * failing (and so retrying) the whole batch.
- */
-export const knowledgeRewriteDelayMs = 1_100;
-
-/** The knowledge writes that failed twice; `cause` is the first of the second failures. */
-export class KnowledgePublishError extends Error {
-  override readonly name = "KnowledgePublishError";
-
-  constructor(
-    readonly failed: number,
-    readonly total: number,
-    cause: unknown,
-  ) {
-    super(`${failed} of ${total} knowledge index writes failed twice`, { cause });
-  }
-}
-
-/**
  * Writes the knowledge index entries the edge reads. Call only after the write that changed them
- * committed. A write that fails is tried once more after `rewriteDelayMs`; only one that fails again
- * rejects the whole (with {@link KnowledgePublishError}), and the caller retries.
+ * committed. A write KV refuses is tried once more a little over a second later (see {@link putEntries});
+ * one refused twice rejects with `KvWriteError`, and the caller retries.
  */
 export async function publishKnowledge(
   kv: KVNamespace,
@@ -63,34 +43,7 @@ export async function publishKnowledge(
     const entry: KnowledgeEntry = { v: 1, activeBrands, at };
     return { key: knowledgeKey(sha256), value: JSON.stringify(entry) };
   });
-  const failed = await putAll(kv, writes);
-  if (failed.length === 0) return;
-  await new Promise((resolve) => setTimeout(resolve, options.rewriteDelayMs ?? knowledgeRewriteDelayMs));
-  const failedAgain = await putAll(
-    kv,
-    failed.map(({ write }) => write),
-  );
-  const first = failedAgain[0];
-  if (first) throw new KnowledgePublishError(failedAgain.length, writes.length, first.error);
-}
-
-interface KvWrite {
-  key: string;
-  value: string;
-}
-
-/** Every write at once; the ones that failed, with their errors. */
-async function putAll(
-  kv: KVNamespace,
-  writes: readonly KvWrite[],
-): Promise<{ write: KvWrite; error: unknown }[]> {
-  const settled = await Promise.allSettled(writes.map(({ key, value }) => kv.put(key, value)));
-  const failed: { write: KvWrite; error: unknown }[] = [];
-  settled.forEach((result, index) => {
-    const write = writes[index];
-    if (result.status === "rejected" && write) failed.push({ write, error: result.reason });
-  });
-  return failed;
+  await putEntries(kv, writes, { rewriteDelayMs: options.rewriteDelayMs });
 }
 
 /** Recomputes and republishes the knowledge of these emails. */

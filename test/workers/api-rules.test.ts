@@ -32,6 +32,32 @@ const ruleId = (hash: string): number => {
 const tenantRules = (doc: RulesDoc, tenant: Tenant): RuleDoc[] =>
   doc.rules.filter((rule) => rule.brandId === tenant.internal.brand);
 
+/** The test's EDGE_CONFIG, except that its first `refusals` writes of the rules document fail as KV's rate limit does. */
+function refusingRulesWrites(refusals: number) {
+  let puts = 0;
+  const real = env.EDGE_CONFIG;
+  const namespace = {
+    get: real.get.bind(real),
+    put(key: string, value: string) {
+      if (key !== "rules") return real.put(key, value);
+      puts += 1;
+      if (puts <= refusals) return Promise.reject(new Error("KV PUT failed: 429 Too Many Requests"));
+      return real.put(key, value);
+    },
+  } as unknown as KVNamespace;
+  return { namespace, rulesPuts: () => puts };
+}
+
+const ruleBody = (tenant: Tenant, targetUrl: string) => ({
+  brand: tenant.brand.id,
+  theme: "*",
+  partner: "*",
+  product: "*",
+  knowledge: "any",
+  priority: 0,
+  target_url: targetUrl,
+});
+
 describe("redirect rules", () => {
   it("creates a rule and republishes the exact rules document", async () => {
     const tenant = await createTenant();
@@ -112,6 +138,42 @@ describe("redirect rules", () => {
     ]);
     expect((await rulesDoc()).rules.some((entry) => entry.id === ruleId(rule.id))).toBe(false);
     await ok("DELETE", `/api/v1/rules/${rule.id}`);
+  });
+
+  it("publishes a rule whose rules document write KV refuses once (one write per second per key) a second later: 201", async () => {
+    const tenant = await createTenant();
+    const kv = refusingRulesWrites(1);
+    const response = await call("POST", "/api/v1/rules", {
+      body: ruleBody(tenant, "https://acme.example/refused-once"),
+      env: { EDGE_CONFIG: kv.namespace },
+    });
+    expect(response.status, response.text).toBe(201);
+    expect(kv.rulesPuts()).toBe(2);
+    const published = tenantRules(await rulesDoc(), tenant);
+    expect(published.map((rule) => rule.targetUrl)).toEqual(["https://acme.example/refused-once"]);
+    expect(published[0]?.id).toBe(ruleId(response.body.id));
+  });
+
+  it("answers 503 when KV refuses the rules document twice; the rule is saved and the next publish sends it", async () => {
+    const tenant = await createTenant();
+    const kv = refusingRulesWrites(2);
+    const response = await call("POST", "/api/v1/rules", {
+      body: ruleBody(tenant, "https://acme.example/refused-twice"),
+      env: { EDGE_CONFIG: kv.namespace },
+    });
+    const problem = expectProblem(response, 503);
+    expect(problem.detail).toBe(
+      "Publishing the rules to the edge failed (a change you made is saved); retry, or call POST /api/v1/admin/publish.",
+    );
+    expect(kv.rulesPuts()).toBe(2);
+    const saved = await withDb((db) =>
+      db.select().from(redirectRules).where(eq(redirectRules.brandId, tenant.internal.brand)),
+    );
+    expect(saved.map((rule) => rule.targetUrl)).toEqual(["https://acme.example/refused-twice"]);
+    await ok("POST", "/api/v1/admin/publish");
+    expect(tenantRules(await rulesDoc(), tenant).map((rule) => rule.targetUrl)).toEqual([
+      "https://acme.example/refused-twice",
+    ]);
   });
 
   it("patches a rule and republishes; an inactive rule leaves the document", async () => {
