@@ -77,7 +77,7 @@ async function loadLandingDocs(tx: Transaction, selection: LandingSelection): Pr
 /** KV allows many concurrent writes, but a Worker invocation should not fire thousands at once. */
 const putConcurrency = 50;
 
-/** Documents, 50 at a time; one KV refuses (one write per second per key) is tried again a second later. */
+/** Documents, 50 at a time; a write KV refuses (one write per second per key) is tried again a second later. */
 const putAll = (kv: KVNamespace, entries: [string, string][]): Promise<void> =>
   putEntries(
     kv,
