@@ -48,15 +48,20 @@ function refusingRulesWrites(refusals: number) {
   return { namespace, rulesPuts: () => puts };
 }
 
-const ruleBody = (tenant: Tenant, targetUrl: string) => ({
-  brand: tenant.brand.id,
-  theme: "*",
-  partner: "*",
-  product: "*",
-  knowledge: "any",
-  priority: 0,
-  target_url: targetUrl,
-});
+/** Creates a rule for any visitor of the tenant's brand, publishing through `edgeConfig`. */
+const postRule = (tenant: Tenant, targetUrl: string, edgeConfig: KVNamespace) =>
+  call("POST", "/api/v1/rules", {
+    body: {
+      brand: tenant.brand.id,
+      theme: "*",
+      partner: "*",
+      product: "*",
+      knowledge: "any",
+      priority: 0,
+      target_url: targetUrl,
+    },
+    env: { EDGE_CONFIG: edgeConfig },
+  });
 
 describe("redirect rules", () => {
   it("creates a rule and republishes the exact rules document", async () => {
@@ -143,10 +148,7 @@ describe("redirect rules", () => {
   it("publishes a rule whose rules document write KV refuses once (one write per second per key) a second later: 201", async () => {
     const tenant = await createTenant();
     const kv = refusingRulesWrites(1);
-    const response = await call("POST", "/api/v1/rules", {
-      body: ruleBody(tenant, "https://acme.example/refused-once"),
-      env: { EDGE_CONFIG: kv.namespace },
-    });
+    const response = await postRule(tenant, "https://acme.example/refused-once", kv.namespace);
     expect(response.status, response.text).toBe(201);
     expect(kv.rulesPuts()).toBe(2);
     const published = tenantRules(await rulesDoc(), tenant);
@@ -157,10 +159,7 @@ describe("redirect rules", () => {
   it("answers 503 when KV refuses the rules document twice; the rule is saved and the next publish sends it", async () => {
     const tenant = await createTenant();
     const kv = refusingRulesWrites(2);
-    const response = await call("POST", "/api/v1/rules", {
-      body: ruleBody(tenant, "https://acme.example/refused-twice"),
-      env: { EDGE_CONFIG: kv.namespace },
-    });
+    const response = await postRule(tenant, "https://acme.example/refused-twice", kv.namespace);
     const problem = expectProblem(response, 503);
     expect(problem.detail).toBe(
       "Publishing the rules to the edge failed (a change you made is saved); retry, or call POST /api/v1/admin/publish.",

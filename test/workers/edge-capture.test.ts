@@ -637,6 +637,15 @@ describe("fallbacks", () => {
   });
 });
 
+/** What the edge records when it could not read an email's knowledge entry: routed as KV being down. */
+const knowledgeUnread = (email: string) => ({
+  emailSha256: sha256Hex(email),
+  knowledge: "unknown",
+  knowledgeSource: "kv_error",
+  fallbackReason: "kv_error",
+  ruleId: null,
+});
+
 describe("failures", () => {
   it("redirects to the global fallback when EDGE_CONFIG throws", async () => {
     const landing = await seedLanding();
@@ -668,13 +677,7 @@ describe("failures", () => {
     const email = freshEmail();
     const { response, message } = await call(h, new Request(landingUrl(landing.ref, `email=${email}`)));
     expect(response.headers.get("location")).toBe(landing.doc.fallbackUrl);
-    expect(message.edge).toMatchObject({
-      emailSha256: sha256Hex(email),
-      knowledge: "unknown",
-      knowledgeSource: "kv_error",
-      fallbackReason: "kv_error",
-      ruleId: null,
-    });
+    expect(message.edge).toMatchObject(knowledgeUnread(email));
   });
 
   it("answers a visitor whose knowledge KV has not read within EDGE_KV_DEADLINE_MS as if KV were down", async () => {
@@ -693,13 +696,7 @@ describe("failures", () => {
     const { response, message } = sent;
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe(landing.doc.fallbackUrl);
-    expect(message.edge).toMatchObject({
-      emailSha256: sha256Hex(email),
-      knowledge: "unknown",
-      knowledgeSource: "kv_error",
-      fallbackReason: "kv_error",
-      ruleId: null,
-    });
+    expect(message.edge).toMatchObject(knowledgeUnread(email));
     // Answered at the deadline, not when KV finally answered (workerd's clock moves in whole milliseconds).
     expect(message.edge.durationMs).toBeGreaterThanOrEqual(39);
     expect(message.edge.durationMs).toBeLessThan(400);
