@@ -22,6 +22,9 @@ export default defineConfig({
                 DB_WS_PROXY: inject("wsProxy"),
                 GLOBAL_FALLBACK_URL: "https://fallback.leadrail.test/",
                 EDGE_CACHE_TTL_MS: "0",
+                // Under a loaded test run a local KV read can take longer than the deployed 1 s deadline;
+                // the deadline tests set their own.
+                EDGE_KV_DEADLINE_MS: "10000",
               },
             },
           })),

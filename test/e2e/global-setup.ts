@@ -72,6 +72,9 @@ export default async function setup(project: TestProject) {
     vars: {
       CAPTURE_RETRY_BASE_SECONDS: "0.01",
       EDGE_CACHE_TTL_MS: "0",
+      // The two cores are shared with Postgres and the test runner: a local KV read may wait well past the
+      // deployed deadline without anything being wrong.
+      EDGE_KV_DEADLINE_MS: "10000",
       GLOBAL_FALLBACK_URL: "https://fallback.leadrail.test/",
     },
     requirePublish: true,
