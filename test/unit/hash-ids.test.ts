@@ -1,6 +1,6 @@
 import Sqids from "sqids";
 import { describe, expect, it } from "vitest";
-import { blockedIdCheck, entityKinds, hashIds } from "../../domain/hash-ids.ts";
+import { blockedIdCheck, entityKinds, hashIds, remembered } from "../../domain/hash-ids.ts";
 
 const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
 const codec = hashIds(alphabet);
@@ -60,7 +60,7 @@ describe("hash ids", () => {
   });
 });
 
-describe("the compiled blocklist check", () => {
+describe("the compiled blocklist check and the remembered shuffle", () => {
   // sqids' own check, called on a plain instance (private in its types, a method at run time).
   const plain = new Sqids({ alphabet, minLength: 8 });
   const libraryCheck = (id: string): boolean =>
@@ -94,5 +94,61 @@ describe("the compiled blocklist check", () => {
       if (expected !== unblocked.encode([entityKinds.order, id])) reEncoded += 1;
     }
     expect(reEncoded).toBeGreaterThan(0);
+  });
+
+  it("gives and reads the ids plain sqids gives for every kind, small and large ids", () => {
+    const ids = [
+      1,
+      2,
+      3,
+      61,
+      62,
+      63,
+      999,
+      3_844,
+      238_328,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 40 + 7,
+      Number.MAX_SAFE_INTEGER,
+    ];
+    for (const kind of Object.keys(entityKinds) as (keyof typeof entityKinds)[]) {
+      for (const id of [...ids, ...Array.from({ length: 300 }, (_, n) => 1_000 + n * 7_919)]) {
+        const expected = plain.encode([entityKinds[kind], id]);
+        expect(codec.encode(kind, id)).toBe(expected);
+        expect(codec.decode(kind, expected)).toBe(id);
+      }
+    }
+  });
+
+  it("decodes any string as plain sqids does", () => {
+    const fastSqids = new Sqids({ alphabet, minLength: 8 });
+    const internals = fastSqids as unknown as { shuffle: (value: string) => string };
+    internals.shuffle = remembered(internals.shuffle.bind(fastSqids), 8);
+    let state = 7;
+    const next = () => {
+      state = (state * 48_271) % 2_147_483_647;
+      return state;
+    };
+    for (let n = 0; n < 5_000; n += 1) {
+      const length = 1 + (next() % 32);
+      const value = Array.from({ length }, () => alphabet[next() % alphabet.length]).join("");
+      expect(fastSqids.decode(value)).toEqual(plain.decode(value));
+    }
+  });
+});
+
+describe("remembered", () => {
+  it("computes a value once, and forgets everything when full rather than grow", () => {
+    const calls: string[] = [];
+    const upper = remembered((value) => {
+      calls.push(value);
+      return value.toUpperCase();
+    }, 2);
+    expect([upper("a"), upper("b"), upper("a"), upper("b")]).toEqual(["A", "B", "A", "B"]);
+    expect(calls).toEqual(["a", "b"]);
+    expect(upper("c")).toBe("C");
+    expect(upper("a")).toBe("A");
+    expect(calls).toEqual(["a", "b", "c", "a"]);
   });
 });
