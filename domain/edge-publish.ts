@@ -77,11 +77,11 @@ async function loadLandingDocs(tx: Transaction, selection: LandingSelection): Pr
 /** KV allows many concurrent writes, but a Worker invocation should not fire thousands at once. */
 const putConcurrency = 50;
 
-/** Documents, 50 at a time; a write KV refuses (one write per second per key) is tried again a second later. */
-const putAll = (kv: KVNamespace, entries: [string, string][]): Promise<void> =>
+/** Documents as JSON, 50 at a time; a write KV refuses (one write per second per key) is tried again a second later. */
+const putDocuments = (kv: KVNamespace, docs: { key: string; doc: unknown }[]): Promise<void> =>
   putEntries(
     kv,
-    entries.map(([key, value]) => ({ key, value })),
+    docs.map(({ key, doc }) => ({ key, value: JSON.stringify(doc) })),
     { concurrency: putConcurrency },
   );
 
@@ -95,9 +95,9 @@ export async function publishLandings(
     return await db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${lockClass}::int, ${landingsLock}::int)`);
       const docs = await loadLandingDocs(tx, selection);
-      await putAll(
+      await putDocuments(
         kv,
-        docs.map((doc) => [landingKey(doc.id), JSON.stringify(doc)]),
+        docs.map((doc) => ({ key: landingKey(doc.id), doc })),
       );
       return docs;
     });
@@ -137,7 +137,7 @@ export async function publishRules(db: Database, kv: KVNamespace): Promise<Rules
       const doc = await loadRulesDoc(tx, new Date());
       // Under the lock: publishes follow each other, and a second one within KV's one write per second to
       // the key is written again a second later rather than refused.
-      await putAll(kv, [[rulesKey, JSON.stringify(doc)]]);
+      await putDocuments(kv, [{ key: rulesKey, doc }]);
       return doc;
     });
   } catch (error) {
@@ -201,9 +201,9 @@ export async function publishPartners(
             ? []
             : await query.where(inArray(partners.id, [...selection])).orderBy(asc(partners.id));
       const docs = rows.map(partnerDoc);
-      await putAll(
+      await putDocuments(
         kv,
-        docs.map((doc) => [partnerKey(doc.id), JSON.stringify(doc)]),
+        docs.map((doc) => ({ key: partnerKey(doc.id), doc })),
       );
       if (!("limit" in selection)) {
         const found = new Set(docs.map((doc) => doc.id));

@@ -20,8 +20,9 @@ import { decodeHashId } from "./hash-id-cache.ts";
 /**
  * Why a visitor was sent to a fallback URL rather than a rule's target.
  * `unknown_landing` (bad hash id or no landing document), `kv_error` (the landing, rules or knowledge
- * could not be read, or not within `EDGE_KV_DEADLINE_MS`) and `config_error` with an unusable landing document go to the global fallback;
- * the rest go to the landing's own fallback. `internal_error` is an unexpected failure of the edge.
+ * could not be read, or not within `EDGE_KV_DEADLINE_MS`) and `config_error` with an unusable landing
+ * document go to the global fallback; the rest go to the landing's own fallback. `internal_error` is an
+ * unexpected failure of the edge.
  */
 export type FallbackReason =
   | "unknown_landing"
