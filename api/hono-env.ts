@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Database } from "../db/client.ts";
-import type { HashIds } from "../domain/hash-ids.ts";
-import type { Principal } from "../domain/scope.ts";
-import type { VerbContext } from "../domain/verb.ts";
-import type { Env } from "../workers/env.ts";
+import type { HashIds } from "../domain/core/hash-ids.ts";
+import type { Principal } from "../domain/core/scope.ts";
+import type { VerbContext } from "../domain/core/verb.ts";
+import type { Env } from "../domain/platform/env.ts";
 
 /** Per-request services the middleware puts on the context. */
 export interface ApiVariables {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { type FieldError, fieldErrorCategories } from "../domain/errors.ts";
+import { type FieldError, fieldErrorCategories } from "../domain/core/errors.ts";
 
 /**
  * Every error the API answers with: RFC 9457 problem details. `type` is a stable URN per

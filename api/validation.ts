@@ -1,6 +1,6 @@
 import type { Hook, z } from "@hono/zod-openapi";
-import type { FieldError, FieldErrorCategory } from "../domain/errors.ts";
-import { fieldErrorCategories, ValidationFailed } from "../domain/errors.ts";
+import type { FieldError, FieldErrorCategory } from "../domain/core/errors.ts";
+import { fieldErrorCategories, ValidationFailed } from "../domain/core/errors.ts";
 import type { HonoEnv } from "./hono-env.ts";
 
 const categories = new Set<string>(fieldErrorCategories);

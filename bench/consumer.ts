@@ -21,8 +21,8 @@ import { pipeline } from "node:stream/promises";
 import { Miniflare } from "miniflare";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { hashIds } from "../domain/hash-ids.ts";
-import { uuidv7 } from "../domain/uuid-v7.ts";
+import { hashIds } from "../domain/core/hash-ids.ts";
+import { uuidv7 } from "../domain/core/uuid-v7.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
 import { iphoneSafari, seoulCf } from "../test/support/fixtures.ts";
 import {

@@ -3,7 +3,7 @@
  * (the Worker bundle as `wrangler deploy` builds it, in workerd through Miniflare, invoked with
  * `worker.queue(…)` batches, several in flight) into a scratch database on the given PostgreSQL server
  * through the project's WebSocket bridge. The messages are what POST /webhooks/email/sendgrid enqueues:
- * SendGrid batches of 1,000 events mapped and packed by the webhook's own code (domain/email-events.ts).
+ * SendGrid batches of 1,000 events mapped and packed by the webhook's own code (domain/contacts/email-events.ts).
  * The mix is mostly deliveries, opens and clicks of known contacts, with bounces, unsubscribes, group
  * unsubscribes and spam reports that end relationships and refresh the knowledge index in Miniflare's KV.
  * Round trips per batch are counted on the wire for batches of 1 event, 1 message and 10 messages.
@@ -13,9 +13,9 @@ import os from "node:os";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import pg from "pg";
-import { fromSendGrid, packEmailEvents } from "../domain/email-events.ts";
-import { hashIds } from "../domain/hash-ids.ts";
-import type { EmailEventsMessage } from "../queues/events/email-message.ts";
+import type { EmailEventsMessage } from "../domain/contacts/email-event-message.ts";
+import { fromSendGrid, packEmailEvents } from "../domain/contacts/email-events.ts";
+import { hashIds } from "../domain/core/hash-ids.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
 import {
   benchAlphabet,

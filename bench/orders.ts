@@ -5,8 +5,8 @@ import autocannon, { type Result as LoadSummary } from "autocannon";
 import { Miniflare } from "miniflare";
 import pg from "pg";
 import type { NormalisedOrder } from "../api/schemas/order.ts";
-import { generateApiKey, hashApiKey } from "../domain/api-keys.ts";
-import { hashIds } from "../domain/hash-ids.ts";
+import { hashIds } from "../domain/core/hash-ids.ts";
+import { generateApiKey, hashApiKey } from "../domain/ops/api-keys.ts";
 import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/lib/database.ts";
 import {
   benchAlphabet,

@@ -8,10 +8,16 @@ import {
   Response as MiniflareResponse,
   type WorkerOptions,
 } from "miniflare";
-import { type LandingDoc, landingKey, type RuleDoc, type RulesDoc, rulesKey } from "../domain/edge-config.ts";
-import { sha256Hex } from "../domain/email.ts";
-import { hashIds } from "../domain/hash-ids.ts";
-import { type KnowledgeEntry, type KnowledgeLevel, knowledgeKey } from "../domain/knowledge.ts";
+import { sha256Hex } from "../domain/contacts/email.ts";
+import { type KnowledgeEntry, type KnowledgeLevel, knowledgeKey } from "../domain/contacts/knowledge.ts";
+import { hashIds } from "../domain/core/hash-ids.ts";
+import {
+  type LandingDoc,
+  landingKey,
+  type RuleDoc,
+  type RulesDoc,
+  rulesKey,
+} from "../domain/routing/edge-config.ts";
 import { seoulCf } from "../test/support/fixtures.ts";
 import {
   benchAlphabet as alphabet,

@@ -1,3 +1,5 @@
+import { type SQL, sql } from "drizzle-orm";
+
 /**
  * A Postgres array literal for one bind parameter (`= ANY($1::bigint[])`, `unnest($1::text[])`):
  * a set-based statement keeps one parameter per column, whatever the number of rows.
@@ -13,4 +15,41 @@ export function pgArray(values: readonly (string | number | boolean | null)[]): 
     return `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
   });
   return `{${items.join(",")}}`;
+}
+
+/**
+ * In JSON text from `JSON.stringify`, the escapes Postgres jsonb rejects: `\u0000`, and any escaped
+ * surrogate (well-formed stringify escapes only lone surrogates; pairs stay raw characters). The
+ * leading group keeps escaped backslashes (`\\u0000` is the text "\u0000", not a NUL) as they are.
+ */
+const rejectedEscape = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g;
+
+/**
+ * Serialises rows for one `jsonb` bind parameter, with every NUL and lone surrogate (in values and
+ * in keys) replaced by U+FFFD: a whole table's rows travel as one parameter, whatever the batch size.
+ * One plain `JSON.stringify` and a scan of its text: a replacer function would take the slow path
+ * for every value of every row.
+ */
+export function jsonParam(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined || !text.includes("\\u")) return text;
+  return text.replace(rejectedEscape, "$1\\ufffd");
+}
+
+/** `jsonb_to_recordset($1::jsonb) AS r(<columns>)`: the rows of one table as a relation. */
+export function recordset(rows: readonly object[], columns: string): SQL {
+  return sql`jsonb_to_recordset(${jsonParam(rows)}::jsonb) AS r(${sql.raw(columns)})`;
+}
+
+/** A named common table expression. */
+export interface Cte {
+  name: string;
+  body: SQL;
+}
+
+/** `WITH a AS (...), b AS (...) <final>`: data-modifying CTEs make one round trip of many writes. */
+export function withCtes(ctes: readonly Cte[], final: SQL): SQL {
+  if (ctes.length === 0) return final;
+  const parts = ctes.map((cte) => sql`${sql.raw(cte.name)} AS (${cte.body})`);
+  return sql`WITH ${sql.join(parts, sql`, `)} ${final}`;
 }

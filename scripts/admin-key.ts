@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { generateApiKey, hashApiKey, prefixLength } from "../domain/api-keys.ts";
+import { generateApiKey, hashApiKey, prefixLength } from "../domain/ops/api-keys.ts";
 import { redact } from "./lib/stack.ts";
 
 async function main(): Promise<number> {

@@ -3,7 +3,7 @@
  * already be applied). Idempotent. With `--customers N`, then a generated sales history of N customers
  * (scripts/lib/history-seed.ts): refused when the brands already have orders, unless `--append`.
  */
-import { hashIds } from "../domain/hash-ids.ts";
+import { hashIds } from "../domain/core/hash-ids.ts";
 import { UsageError } from "./lib/args.ts";
 import {
   type HistorySummary,

@@ -1,10 +1,10 @@
+import type { Env } from "../domain/platform/env.ts";
+import { queueNames } from "../domain/platform/queue-names.ts";
 import { handleCaptureBatch } from "../queues/capture/handler.ts";
 import { handleDeadLetterBatch } from "../queues/dead-letter/handler.ts";
 import { handleEventsBatch } from "../queues/events/handler.ts";
 import { handleRelayBatch } from "../queues/relay/handler.ts";
 import { handleEdgeRequest, isEdgePath } from "./edge/router.ts";
-import type { Env } from "./env.ts";
-import { queueNames } from "./queue-names.ts";
 
 /**
  * The one Worker. Edge paths are answered by the itty-router hot path, which never

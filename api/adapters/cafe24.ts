@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ValidationFailed } from "../../domain/errors.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
 import type { NormalisedOrder } from "../schemas/order.ts";
 import { idText, parsePayload, storeTime } from "./json.ts";
 import { allocate, toMinorUnits } from "./money.ts";

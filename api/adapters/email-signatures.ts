@@ -1,4 +1,4 @@
-import { hmacHex, verifyHmacHex } from "../../domain/hmac.ts";
+import { hmacHex, verifyHmacHex } from "../../domain/core/hmac.ts";
 
 /**
  * Signatures of the email platform webhooks, checked on the raw bytes before anything is parsed.

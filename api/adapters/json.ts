@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
-import { ValidationFailed } from "../../domain/errors.ts";
-import { instantRangeMessage, isRecordableInstant } from "../../domain/instant-range.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
+import { instantRangeMessage, isRecordableInstant } from "../../domain/core/instant-range.ts";
 import { fieldErrorsFromZod } from "../validation.ts";
 
 /**
@@ -21,7 +21,7 @@ export const idText = (value: string | number): string => (typeof value === "num
 
 /**
  * A store's date and time as ISO 8601 UTC; `field` names it in the 422 when it is no instant, or one
- * outside domain/instant-range.ts (a store's broken clock must not fail the ledger's write).
+ * outside domain/core/instant-range.ts (a store's broken clock must not fail the ledger's write).
  */
 export function storeTime(value: string, field: string): string {
   const time = Date.parse(value);

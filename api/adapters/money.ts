@@ -1,4 +1,4 @@
-import { ValidationFailed } from "../../domain/errors.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
 
 /**
  * ISO 4217 minor-unit exponents that differ from the usual 2. Written out rather than read from `Intl`:

@@ -1,4 +1,4 @@
-import { verifyHmac } from "../../domain/hmac.ts";
+import { verifyHmac } from "../../domain/core/hmac.ts";
 
 /**
  * Shopify signs each webhook with `X-Shopify-Hmac-Sha256`: base64(HMAC-SHA256(raw body, app secret)).

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ValidationFailed } from "../../domain/errors.ts";
-import { marketingColumns, marketingParams } from "../../domain/marketing.ts";
+import { marketingColumns, marketingParams } from "../../domain/capture/marketing.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
 import type { NormalisedOrder } from "../schemas/order.ts";
 import { idText, parsePayload, storeTime } from "./json.ts";
 import { toMinorUnits } from "./money.ts";

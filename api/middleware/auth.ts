@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { authenticateApiKey, needsTouch, touchApiKey } from "../../domain/api-keys.ts";
-import { assertAdmin, assertUnscoped } from "../../domain/scope.ts";
+import { assertAdmin, assertUnscoped } from "../../domain/core/scope.ts";
+import { authenticateApiKey, needsTouch, touchApiKey } from "../../domain/ops/api-keys.ts";
 import type { HonoEnv } from "../hono-env.ts";
 import { ApiProblem } from "../problem.ts";
 

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { openDb } from "../../db/client.ts";
-import { dbConfig } from "../../workers/env.ts";
+import { dbConfig } from "../../domain/platform/env.ts";
 import type { HonoEnv } from "../hono-env.ts";
 
 /**

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import { packEmailEvents } from "../../domain/email-events.ts";
-import { Unavailable, ValidationFailed } from "../../domain/errors.ts";
-import type { EmailEvent, EmailPlatform } from "../../queues/events/email-message.ts";
+import type { EmailEvent, EmailPlatform } from "../../domain/contacts/email-event-message.ts";
+import { packEmailEvents } from "../../domain/contacts/email-events.ts";
+import { Unavailable, ValidationFailed } from "../../domain/core/errors.ts";
 import type { HonoEnv } from "../hono-env.ts";
 import { ApiProblem } from "../problem.ts";
 import type { EmailWebhookAnswer } from "../schemas/email-event.ts";

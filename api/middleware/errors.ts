@@ -1,6 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { DomainError } from "../../domain/errors.ts";
+import { DomainError } from "../../domain/core/errors.ts";
 import type { HonoEnv } from "../hono-env.ts";
 import { ApiProblem, type ProblemCode, problemBody, problemResponse } from "../problem.ts";
 

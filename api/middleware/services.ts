@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
-import { hashIds } from "../../domain/hash-ids.ts";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
-import { edgeConfig } from "../../workers/env.ts";
+import { hashIds } from "../../domain/core/hash-ids.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
+import { edgeConfig } from "../../domain/platform/env.ts";
 import type { HonoEnv } from "../hono-env.ts";
 
 /** Request id (Cloudflare's ray id when there is one) and the hash-id codec of this deployment. */

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import { Unavailable, ValidationFailed } from "../../domain/errors.ts";
-import { findStoreTarget, type StoreTarget } from "../../domain/store-orders.ts";
-import { dbConfig } from "../../workers/env.ts";
+import { Unavailable, ValidationFailed } from "../../domain/core/errors.ts";
+import { findStoreTarget, type StoreTarget } from "../../domain/ledger/store-orders.ts";
+import { dbConfig } from "../../domain/platform/env.ts";
 import { parseStoreJson } from "../adapters/json.ts";
 import { verifyShopifyHmac } from "../adapters/shopify-hmac.ts";
 import type { HonoEnv } from "../hono-env.ts";

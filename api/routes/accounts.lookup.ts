@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAccountsByEmail } from "../../domain/accounts.ts";
+import { findAccountsByEmail } from "../../domain/ledger/accounts.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { queryId, security } from "../schemas/common.ts";

@@ -1,7 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { maxLandingsPerPublish, type PublishCursor, republishEdgeConfig } from "../../domain/edge-publish.ts";
-import { ValidationFailed } from "../../domain/errors.ts";
-import type { HashIds } from "../../domain/hash-ids.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
+import {
+  maxLandingsPerPublish,
+  type PublishCursor,
+  republishEdgeConfig,
+} from "../../domain/routing/edge-publish.ts";
 import type { ApiApp } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { pageQuery, security, timestamp } from "../schemas/common.ts";

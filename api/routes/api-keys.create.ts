@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { createApiKey } from "../../domain/api-keys.ts";
+import { createApiKey } from "../../domain/ops/api-keys.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { createApiKeyBody, createdApiKeySchema, presentApiKey } from "../schemas/api-key.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { listApiKeys } from "../../domain/api-keys.ts";
+import { listApiKeys } from "../../domain/ops/api-keys.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { apiKeySchema, presentApiKey } from "../schemas/api-key.ts";

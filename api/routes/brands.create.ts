@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { createBrand } from "../../domain/catalog.ts";
+import { createBrand } from "../../domain/catalog/catalog.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { brandSchema, createBrandBody, presentBrand } from "../schemas/catalog.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { listBrands } from "../../domain/catalog.ts";
+import { listBrands } from "../../domain/catalog/catalog.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { brandSchema, presentBrand } from "../schemas/catalog.ts";

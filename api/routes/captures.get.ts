@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { getCapture } from "../../domain/captures.ts";
+import { getCapture } from "../../domain/capture/captures.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { captureSchema, presentCapture } from "../schemas/capture.ts";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { unsubscribeContact } from "../../domain/contacts.ts";
+import { unsubscribeContact } from "../../domain/contacts/contacts.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { hashId, idParams, pathId, security } from "../schemas/common.ts";

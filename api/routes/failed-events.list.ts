@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ValidationFailed } from "../../domain/errors.ts";
-import { listFailedEvents, maxReplayLimit } from "../../domain/failed-events.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
+import { listFailedEvents, maxReplayLimit } from "../../domain/ops/failed-events.ts";
 import type { ApiApp } from "../hono-env.ts";
 import { requireUnscoped } from "../middleware/auth.ts";
 import { problemResponses } from "../problem.ts";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { FieldErrors } from "../../domain/errors.ts";
-import { replayFailedEvents } from "../../domain/failed-events.ts";
-import { queueNames } from "../../workers/queue-names.ts";
+import { FieldErrors } from "../../domain/core/errors.ts";
+import { replayFailedEvents } from "../../domain/ops/failed-events.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
 import type { ApiApp } from "../hono-env.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { problemResponses } from "../problem.ts";

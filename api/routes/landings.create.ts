@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { createLanding } from "../../domain/landings.ts";
+import { createLanding } from "../../domain/routing/landings.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { security } from "../schemas/common.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { getLanding } from "../../domain/landings.ts";
+import { getLanding } from "../../domain/routing/landings.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { idParams, pathId, security } from "../schemas/common.ts";

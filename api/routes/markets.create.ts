@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { createMarket } from "../../domain/markets.ts";
+import { createMarket } from "../../domain/catalog/markets.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { security } from "../schemas/common.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { getMarket } from "../../domain/markets.ts";
+import { getMarket } from "../../domain/catalog/markets.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { idParams, pathId, security } from "../schemas/common.ts";

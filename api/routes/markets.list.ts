@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { listMarkets } from "../../domain/markets.ts";
+import { listMarkets } from "../../domain/catalog/markets.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { pageBody, pageInput, pageOf, pageQuery, security } from "../schemas/common.ts";

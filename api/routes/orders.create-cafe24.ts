@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
-import { getOrder } from "../../domain/order-detail.ts";
-import { ingestOrder } from "../../domain/orders.ts";
-import { assertBrand } from "../../domain/scope.ts";
-import { findStoreTarget } from "../../domain/store-orders.ts";
+import { assertBrand } from "../../domain/core/scope.ts";
+import { getOrder } from "../../domain/ledger/order-detail.ts";
+import { ingestOrder } from "../../domain/ledger/orders.ts";
+import { findStoreTarget } from "../../domain/ledger/store-orders.ts";
+import { enqueueLedgerRelays } from "../../domain/relay/ledger-relays.ts";
 import { cafe24OrderToNormalised } from "../adapters/cafe24.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { parseNormalised, unknownStore } from "../middleware/store-orders.ts";

@@ -1,7 +1,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
-import { getOrder } from "../../domain/order-detail.ts";
-import { ingestOrder } from "../../domain/orders.ts";
+import { getOrder } from "../../domain/ledger/order-detail.ts";
+import { ingestOrder } from "../../domain/ledger/orders.ts";
+import { enqueueLedgerRelays } from "../../domain/relay/ledger-relays.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { queryId, security } from "../schemas/common.ts";

@@ -1,6 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { createPartner } from "../../domain/catalog.ts";
-import { publishPartners } from "../../domain/edge-publish.ts";
+import { createPartner } from "../../domain/catalog/catalog.ts";
+import { publishPartners } from "../../domain/routing/edge-publish.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { createPartnerBody, partnerSchema, presentPartner } from "../schemas/catalog.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { getPartner } from "../../domain/catalog.ts";
+import { getPartner } from "../../domain/catalog/catalog.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { partnerSchema, presentPartner } from "../schemas/catalog.ts";

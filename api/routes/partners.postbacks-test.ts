@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { relayEvent } from "../../db/schema/relay.ts";
-import { testFirePostback } from "../../domain/postback-test-fire.ts";
+import { testFirePostback } from "../../domain/relay/postback-test-fire.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { idParams, pathId, security } from "../schemas/common.ts";

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { resumePostbacks } from "../../domain/postback-pause.ts";
-import { enqueueRelayJobs } from "../../queues/capture/stages/10-relay-dispatch.ts";
+import { enqueueRelayJobs } from "../../domain/relay/enqueue.ts";
+import { resumePostbacks } from "../../domain/relay/postback-pause.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { hashId, idParams, pathId, security } from "../schemas/common.ts";

@@ -1,6 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { updatePartner } from "../../domain/catalog.ts";
-import { publishPartners } from "../../domain/edge-publish.ts";
+import { updatePartner } from "../../domain/catalog/catalog.ts";
+import { publishPartners } from "../../domain/routing/edge-publish.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { partnerSchema, presentPartner, updatePartnerBody } from "../schemas/catalog.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { recordPayment } from "../../domain/payments.ts";
+import { recordPayment } from "../../domain/ledger/payments.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { security } from "../schemas/common.ts";

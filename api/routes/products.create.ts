@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { createProduct } from "../../domain/catalog.ts";
+import { createProduct } from "../../domain/catalog/catalog.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { createProductBody, presentProduct, productSchema } from "../schemas/catalog.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { getProduct } from "../../domain/catalog.ts";
+import { getProduct } from "../../domain/catalog/catalog.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { presentProduct, productSchema } from "../schemas/catalog.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { listProducts } from "../../domain/catalog.ts";
+import { listProducts } from "../../domain/catalog/catalog.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { presentProduct, productSchema } from "../schemas/catalog.ts";

@@ -1,6 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
-import { refundProduct, refundShipping } from "../../domain/refunds.ts";
+import { refundProduct, refundShipping } from "../../domain/ledger/refunds.ts";
+import { enqueueLedgerRelays } from "../../domain/relay/ledger-relays.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { security } from "../schemas/common.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { listRelayJobs } from "../../domain/relay-jobs.ts";
+import { listRelayJobs } from "../../domain/relay/jobs.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { pageBody, pageInput, pageOf, pageQuery, queryId, security } from "../schemas/common.ts";

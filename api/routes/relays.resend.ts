@@ -1,7 +1,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { FieldErrors, Unavailable } from "../../domain/errors.ts";
-import { resendRelayJobs } from "../../domain/relay-jobs.ts";
-import { enqueueRelayJobs } from "../../queues/capture/stages/10-relay-dispatch.ts";
+import { FieldErrors, Unavailable } from "../../domain/core/errors.ts";
+import { enqueueRelayJobs } from "../../domain/relay/enqueue.ts";
+import { resendRelayJobs } from "../../domain/relay/jobs.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { security } from "../schemas/common.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { updateRule } from "../../domain/redirect-rules.ts";
+import { updateRule } from "../../domain/routing/redirect-rules.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { idParams, pathId, security } from "../schemas/common.ts";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { getStore } from "../../domain/stores.ts";
+import { getStore } from "../../domain/catalog/stores.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { idParams, pathId, security } from "../schemas/common.ts";

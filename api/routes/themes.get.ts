@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { getTheme } from "../../domain/catalog.ts";
+import { getTheme } from "../../domain/catalog/catalog.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { presentTheme, themeSchema } from "../schemas/catalog.ts";

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { brandArgument, brandCategoryPrefix, fromSendGrid } from "../../domain/email-events.ts";
-import { dbConfig } from "../../workers/env.ts";
+import { brandArgument, brandCategoryPrefix, fromSendGrid } from "../../domain/contacts/email-events.ts";
+import { dbConfig } from "../../domain/platform/env.ts";
 import { verifySendGridSignature } from "../adapters/email-signatures.ts";
 import type { ApiApp } from "../hono-env.ts";
 import {

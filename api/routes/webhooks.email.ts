@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ValidationFailed } from "../../domain/errors.ts";
-import type { EmailEvent } from "../../queues/events/email-message.ts";
-import { dbConfig } from "../../workers/env.ts";
+import type { EmailEvent } from "../../domain/contacts/email-event-message.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
+import { dbConfig } from "../../domain/platform/env.ts";
 import { verifyLeadrailSignature } from "../adapters/email-signatures.ts";
 import { parsePayload } from "../adapters/json.ts";
 import type { ApiApp } from "../hono-env.ts";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
-import { ingestOrder } from "../../domain/orders.ts";
-import { storeWebhookPrincipal } from "../../domain/store-orders.ts";
+import { ingestOrder } from "../../domain/ledger/orders.ts";
+import { storeWebhookPrincipal } from "../../domain/ledger/store-orders.ts";
+import { enqueueLedgerRelays } from "../../domain/relay/ledger-relays.ts";
 import { shopifyOrderToNormalised } from "../adapters/shopify.ts";
 import type { ApiApp } from "../hono-env.ts";
 import { parseNormalised, readShopifyWebhook } from "../middleware/store-orders.ts";

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { NotFound, ValidationFailed } from "../../domain/errors.ts";
-import { enqueueLedgerRelays } from "../../domain/ledger-relays.ts";
-import { refundProduct, refundShipping } from "../../domain/refunds.ts";
-import { findRefundTargets, storeWebhookPrincipal } from "../../domain/store-orders.ts";
-import { withTransaction } from "../../domain/transaction.ts";
+import { NotFound, ValidationFailed } from "../../domain/core/errors.ts";
+import { withTransaction } from "../../domain/core/transaction.ts";
+import { refundProduct, refundShipping } from "../../domain/ledger/refunds.ts";
+import { findRefundTargets, storeWebhookPrincipal } from "../../domain/ledger/store-orders.ts";
+import { enqueueLedgerRelays } from "../../domain/relay/ledger-relays.ts";
 import { shopifyRefundToRequests } from "../adapters/shopify.ts";
 import type { ApiApp } from "../hono-env.ts";
 import { readShopifyWebhook } from "../middleware/store-orders.ts";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { ApiKey } from "../../domain/api-keys.ts";
-import type { HashIds } from "../../domain/hash-ids.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
+import type { ApiKey } from "../../domain/ops/api-keys.ts";
 import { hashId, iso, isoOrNull, name, timestamp } from "./common.ts";
 
 export const apiKeySchema = z

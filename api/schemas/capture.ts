@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { captureOutcome, fieldErrorCategory, knowledgeLevel } from "../../db/schema/capture.ts";
-import type { CaptureDetail } from "../../domain/captures.ts";
-import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
-import { marketingColumns } from "../../domain/marketing.ts";
+import type { CaptureDetail } from "../../domain/capture/captures.ts";
+import { marketingColumns } from "../../domain/capture/marketing.ts";
+import type { EntityKind, HashIds } from "../../domain/core/hash-ids.ts";
 import { iso, timestamp } from "./common.ts";
 
 const ref = z.string().nullable();

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { postbackMethod } from "../../db/schema/catalog.ts";
 import { relayEvent } from "../../db/schema/relay.ts";
-import type { Brand, Partner, Product, Theme } from "../../domain/catalog.ts";
-import type { HashIds } from "../../domain/hash-ids.ts";
-import { postbackTemplateProblem } from "../../domain/postback-template.ts";
+import type { Brand, Partner, Product, Theme } from "../../domain/catalog/catalog.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
+import { postbackTemplateProblem } from "../../domain/relay/postback-template.ts";
 import { hashId, iso, isoOrNull, name, slug, timestamp } from "./common.ts";
 import { contentType, delaySeconds, deliveryHeaders, maskHeaderValues, signingSecret } from "./delivery.ts";
 import { currencyCode } from "./order.ts";

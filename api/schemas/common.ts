@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { NotFound, ValidationFailed } from "../../domain/errors.ts";
-import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
-import { instantRangeMessage, outsideInstantRange } from "../../domain/instant-range.ts";
-import type { Page, PageInput } from "../../domain/verb.ts";
+import { NotFound, ValidationFailed } from "../../domain/core/errors.ts";
+import type { EntityKind, HashIds } from "../../domain/core/hash-ids.ts";
+import { instantRangeMessage, outsideInstantRange } from "../../domain/core/instant-range.ts";
+import type { Page, PageInput } from "../../domain/core/verb.ts";
 
 /** A public id (sqids hash id); its alphabet is per deployment, so only the length is checked here. */
 export const hashId = (description: string) =>
@@ -23,14 +23,14 @@ export const idParams = (kind: string) =>
 
 export const timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2026-11-22T16:05:52.123Z" });
 
-/** A timestamp a client sends: also within domain/instant-range.ts (422 `out_of_range` otherwise). */
+/** A timestamp a client sends: also within domain/core/instant-range.ts (422 `out_of_range` otherwise). */
 export const inputTimestamp = timestamp.refine((value) => !outsideInstantRange(value), {
   message: instantRangeMessage,
   params: { category: "out_of_range" },
 });
 export const iso = (date: Date): string => date.toISOString();
 
-/** A document's number in its account's series (domain/document-numbers.ts). */
+/** A document's number in its account's series (domain/ledger/document-numbers.ts). */
 export const documentNumberField = (kind: "invoice" | "credit_note") =>
   z
     .string()

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { contactEventType, relationshipState } from "../../db/schema/identity.ts";
-import type { ContactDetail, Relationship } from "../../domain/contacts.ts";
-import type { HashIds } from "../../domain/hash-ids.ts";
+import type { ContactDetail, Relationship } from "../../domain/contacts/contacts.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
 import { hashId, iso, isoOrNull, timestamp } from "./common.ts";
 
 const nullableTimestamp = timestamp.nullable();

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { maskHeaders } from "../../domain/relay-delivery.ts";
+import { maskHeaders } from "../../domain/relay/delivery.ts";
 
 /** Headers the sender sets itself (framing, body type, signature): a configured value would fight it. */
 const reservedHeaders = new Set([

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { emailEventTypes } from "../../queues/events/email-message.ts";
+import { emailEventTypes } from "../../domain/contacts/email-event-message.ts";
 import { hashId, inputTimestamp } from "./common.ts";
 
 /** One event of the normalised email webhook format (README, "Email platform events"). */

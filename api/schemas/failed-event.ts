@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import type { FailedEvent } from "../../domain/failed-events.ts";
-import { maxReplayLimit } from "../../domain/failed-events.ts";
-import type { HashIds } from "../../domain/hash-ids.ts";
-import { instantRangeMessage, outsideInstantRange } from "../../domain/instant-range.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
+import { instantRangeMessage, outsideInstantRange } from "../../domain/core/instant-range.ts";
+import type { FailedEvent } from "../../domain/ops/failed-events.ts";
+import { maxReplayLimit } from "../../domain/ops/failed-events.ts";
 import { iso, isoOrNull, timestamp } from "./common.ts";
 
 export const failedEventSchema = z

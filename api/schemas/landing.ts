@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { HashIds } from "../../domain/hash-ids.ts";
-import type { Landing } from "../../domain/landings.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
+import type { Landing } from "../../domain/routing/landings.ts";
 import { hashId, httpUrl, iso, name, timestamp } from "./common.ts";
 
 export const landingSchema = z

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import type { AccountTotals } from "../../domain/account-totals.ts";
+import { FieldErrors } from "../../domain/core/errors.ts";
+import type { EntityKind, HashIds } from "../../domain/core/hash-ids.ts";
+import type { AccountTotals } from "../../domain/ledger/account-totals.ts";
 import type {
   Account,
   AccountDetail,
@@ -11,12 +13,10 @@ import type {
   InvoiceItem,
   Payment,
   Refund,
-} from "../../domain/accounts.ts";
-import { documentNumber } from "../../domain/document-numbers.ts";
-import { FieldErrors } from "../../domain/errors.ts";
-import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
-import type { PaymentResult } from "../../domain/payments.ts";
-import type { RefundResult } from "../../domain/refunds.ts";
+} from "../../domain/ledger/accounts.ts";
+import { documentNumber } from "../../domain/ledger/document-numbers.ts";
+import type { PaymentResult } from "../../domain/ledger/payments.ts";
+import type { RefundResult } from "../../domain/ledger/refunds.ts";
 import { documentNumberField, hashId, inputTimestamp, iso, isoOrNull, timestamp } from "./common.ts";
 import { currencyCode, externalId, platformSlug, positiveAmount } from "./order.ts";
 

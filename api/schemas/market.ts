@@ -1,6 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import type { HashIds } from "../../domain/hash-ids.ts";
-import { isKnownCountry, isKnownCurrency, type Market, normaliseTimeZone } from "../../domain/markets.ts";
+import {
+  isKnownCountry,
+  isKnownCurrency,
+  type Market,
+  normaliseTimeZone,
+} from "../../domain/catalog/markets.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
 import { hashId, iso, name, timestamp } from "./common.ts";
 import { marketCode } from "./order.ts";
 

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { documentNumber } from "../../domain/document-numbers.ts";
-import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
-import type { OrderDetail, OrderSummary } from "../../domain/order-detail.ts";
-import type { OrderInput } from "../../domain/orders.ts";
+import type { EntityKind, HashIds } from "../../domain/core/hash-ids.ts";
+import { documentNumber } from "../../domain/ledger/document-numbers.ts";
+import type { OrderDetail, OrderSummary } from "../../domain/ledger/order-detail.ts";
+import type { OrderInput } from "../../domain/ledger/orders.ts";
 import { documentNumberField, hashId, inputTimestamp, timestamp } from "./common.ts";
 
 /**

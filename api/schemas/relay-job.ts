@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { relayEvent, relayKind, relayStatus } from "../../db/schema/relay.ts";
-import type { HashIds } from "../../domain/hash-ids.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
 import {
   maxResendLimit,
   type RelayAttempt,
   resendableStatuses,
   type ScopedRelayJob,
-} from "../../domain/relay-jobs.ts";
+} from "../../domain/relay/jobs.ts";
 import { hashId, iso, isoOrNull, timestamp } from "./common.ts";
 import { instant } from "./failed-event.ts";
 

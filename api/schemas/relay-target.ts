@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { HashIds } from "../../domain/hash-ids.ts";
-import { leadValueNames, type RelayTarget, relayTargetEvents } from "../../domain/relay-targets.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
+import { leadValueNames, type RelayTarget, relayTargetEvents } from "../../domain/relay/targets.ts";
 import { hashId, httpUrl, iso, name, timestamp } from "./common.ts";
 import { contentType, delaySeconds, deliveryHeaders, maskHeaderValues, signingSecret } from "./delivery.ts";
 

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ruleKnowledge } from "../../db/schema/catalog.ts";
-import type { EntityKind, HashIds } from "../../domain/hash-ids.ts";
-import { type RedirectRule, targetUrlErrors, wildcard } from "../../domain/redirect-rules.ts";
-import { targetPlaceholders } from "../../domain/target-url.ts";
+import type { EntityKind, HashIds } from "../../domain/core/hash-ids.ts";
+import { type RedirectRule, targetUrlErrors, wildcard } from "../../domain/routing/redirect-rules.ts";
+import { targetPlaceholders } from "../../domain/routing/target-url.ts";
 import { iso, timestamp } from "./common.ts";
 
 const dimension = (what: string) =>

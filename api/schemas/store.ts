@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { HashIds } from "../../domain/hash-ids.ts";
-import type { Store } from "../../domain/stores.ts";
+import type { Store } from "../../domain/catalog/stores.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
 import { hashId, iso, name, timestamp } from "./common.ts";
 import { platformSlug } from "./order.ts";
 

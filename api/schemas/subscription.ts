@@ -1,7 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import type { HashIds } from "../../domain/hash-ids.ts";
-import { subscriptionStates, subscriptionTransitions } from "../../domain/subscription-states.ts";
-import type { Subscription, SubscriptionChange, SubscriptionDetail } from "../../domain/subscriptions.ts";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
+import { subscriptionStates, subscriptionTransitions } from "../../domain/subscriptions/states.ts";
+import type {
+  Subscription,
+  SubscriptionChange,
+  SubscriptionDetail,
+} from "../../domain/subscriptions/subscriptions.ts";
 import { hashId, iso, isoOrNull, timestamp } from "./common.ts";
 
 export const subscriptionState = z.enum(subscriptionStates).openapi({

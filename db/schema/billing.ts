@@ -76,7 +76,7 @@ export const invoiceItems = pgTable(
 
 /**
  * Money paid back to a customer for a product. It names the account and the product, never an invoice:
- * the waterfall (domain/refund-waterfall.ts) decides which invoices it credits.
+ * the waterfall (domain/ledger/refund-waterfall.ts) decides which invoices it credits.
  */
 export const refunds = pgTable(
   "refunds",

@@ -111,7 +111,7 @@ export const contactEvents = pgTable(
 /**
  * Every physical address once, globally. The parts are stored normalised (trimmed, inner spaces collapsed,
  * country upper-case, empty string for an absent part) so the unique composite matches the same address
- * sent twice; `sha256`/`md5` are of the canonical form (domain/identity.ts) and are what analytics joins on.
+ * sent twice; `sha256`/`md5` are of the canonical form (domain/contacts/identity.ts) and are what analytics joins on.
  */
 export const addresses = pgTable(
   "addresses",

@@ -4,7 +4,7 @@ import { brands, products } from "./catalog.ts";
 import { createdAt, id, ref, updatedAt } from "./common.ts";
 import { brandClientAccounts, orderItems, productOffers } from "./sales.ts";
 
-/** The seven states; which moves are legal is domain/subscription-states.ts. */
+/** The seven states; which moves are legal is domain/subscriptions/states.ts. */
 export const subscriptionState = pgEnum("subscription_state", [
   "draft",
   "activation",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { sqlState } from "../../db/sql-state.ts";
-import type { Env } from "../../workers/env.ts";
+import type { Env } from "../../domain/platform/env.ts";
 
 /** The longest back-off a message waits between attempts. */
 export const maxRetryDelaySeconds = 300;

@@ -1,15 +1,15 @@
 import type { PoolClient } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { type DbHandle, openDb } from "../../db/client.ts";
-import type { CaptureOutcome } from "../../domain/outcome.ts";
-import { dbConfig, type Env } from "../../workers/env.ts";
-import { queueNames } from "../../workers/queue-names.ts";
+import type { CaptureOutcome } from "../../domain/capture/outcome.ts";
+import { dbConfig, type Env } from "../../domain/platform/env.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
+import { enqueueRelayJobs } from "../../domain/relay/enqueue.ts";
 import type { FailedEventRecord } from "../dead-letter/store.ts";
 import { commitWithFallback, consumerConfig, describeError, retryDelaySeconds } from "./failure.ts";
 import { type CaptureMessage, captureMessageSchema } from "./message.ts";
 import { type PipelineDatabase, type PipelineResult, runCapturePipeline } from "./pipeline.ts";
 import { type EmailKnowledge, publishBatchKnowledge } from "./stages/08-knowledge.ts";
-import { enqueueRelayJobs } from "./stages/10-relay-dispatch.ts";
 
 /**
  * One unit of work: a capture (every delivery of it in this batch, acked together) or a

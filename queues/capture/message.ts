@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { knowledgeLevels } from "../../domain/knowledge.ts";
+import { knowledgeLevels } from "../../domain/contacts/knowledge.ts";
 
 /**
  * The one message the edge sends per landing request. It carries everything the

@@ -2,12 +2,11 @@ import { type SQL, sql } from "drizzle-orm";
 import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import { z } from "zod";
 import { executePrepared } from "../../db/prepared.ts";
-import { pgArray } from "../../db/sql.ts";
-import type { CaptureOutcome, RelationshipState } from "../../domain/outcome.ts";
+import { type Cte, pgArray, recordset, withCtes } from "../../db/sql.ts";
+import type { CaptureOutcome, RelationshipState } from "../../domain/capture/outcome.ts";
 import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
 import { ProcessingError } from "./failure.ts";
 import type { CaptureMessage } from "./message.ts";
-import { type Cte, recordset, withCtes } from "./sql.ts";
 import { detectCaptureCrawler } from "./stages/01-crawler.ts";
 import {
   type BatchCatalog,

@@ -1,9 +1,9 @@
-import type { CrawlerVerdict } from "../../domain/crawler.ts";
-import type { FieldError, LandingIds } from "../../domain/field-validation.ts";
-import type { CaptureGeo } from "../../domain/geo.ts";
-import type { CaptureMarketing } from "../../domain/marketing.ts";
-import type { CaptureOutcome, RelationshipState } from "../../domain/outcome.ts";
-import type { PlannedRelayJob } from "../../domain/relay-dispatch.ts";
+import type { CrawlerVerdict } from "../../domain/capture/crawler.ts";
+import type { FieldError, LandingIds } from "../../domain/capture/field-validation.ts";
+import type { CaptureGeo } from "../../domain/capture/geo.ts";
+import type { CaptureMarketing } from "../../domain/capture/marketing.ts";
+import type { CaptureOutcome, RelationshipState } from "../../domain/capture/outcome.ts";
+import type { PlannedRelayJob } from "../../domain/relay/dispatch.ts";
 import type { CaptureMessage } from "./message.ts";
 import type { CaptureHttpLog } from "./stages/06-http-log.ts";
 

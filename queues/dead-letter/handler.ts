@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
-import { sourceQueue } from "../../domain/failed-events.ts";
-import { dbConfig, type Env } from "../../workers/env.ts";
+import { withCtes } from "../../db/sql.ts";
+import { sourceQueue } from "../../domain/ops/failed-events.ts";
+import { dbConfig, type Env } from "../../domain/platform/env.ts";
 import { consumerConfig, describeError, retryDelaySeconds } from "../capture/failure.ts";
-import { withCtes } from "../capture/sql.ts";
 import { type FailedEventRecord, failedEventsInsert } from "./store.ts";
 
 /** What a capture message body says about itself, for operators' filters; never personal data. */

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type Cte, jsonParam, recordset } from "../capture/sql.ts";
+import { type Cte, jsonParam, recordset } from "../../db/sql.ts";
 
 /** A message a queue could not process, as `failed_events` keeps it. */
 export interface FailedEventRecord {

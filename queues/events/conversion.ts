@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
-import { recordset } from "../capture/sql.ts";
+import { recordset } from "../../db/sql.ts";
 import { type ConversionMessage, conversionMessageSchema } from "./conversion-message.ts";
 
 export { type ConversionMessage, conversionMessageSchema } from "./conversion-message.ts";

@@ -1,12 +1,19 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
-import { moveRelationships, type RelationshipMoveRequest } from "../../domain/contacts.ts";
-import { isNormalisedEmail, normaliseEmail, sha256Hex } from "../../domain/email.ts";
-import { refreshKnowledge } from "../../domain/knowledge-index.ts";
-import { recordset } from "../capture/sql.ts";
-import { type EmailEventsMessage, leavingEventTypes, returningEventTypes } from "./email-message.ts";
+import { recordset } from "../../db/sql.ts";
+import { moveRelationships, type RelationshipMoveRequest } from "../../domain/contacts/contacts.ts";
+import { isNormalisedEmail, normaliseEmail, sha256Hex } from "../../domain/contacts/email.ts";
+import {
+  type EmailEventsMessage,
+  leavingEventTypes,
+  returningEventTypes,
+} from "../../domain/contacts/email-event-message.ts";
+import { refreshKnowledge } from "../../domain/contacts/knowledge-index.ts";
 
-export { type EmailEventsMessage, emailEventsMessageSchema } from "./email-message.ts";
+export {
+  type EmailEventsMessage,
+  emailEventsMessageSchema,
+} from "../../domain/contacts/email-event-message.ts";
 
 /** `contact_brands.unsubscribe_source` and `contact_events.source` of what email events change. */
 export const emailEventSource = "email_event";

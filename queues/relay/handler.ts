@@ -1,20 +1,19 @@
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import { type DbHandle, openDb } from "../../db/client.ts";
+import { dbConfig, type Env } from "../../domain/platform/env.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
 import {
   buildRelayRequest,
-  capResponseBody,
   defaultRetryPolicy,
   defaultTimeoutMs,
   isDelivered,
   maskHeaders,
   type RelayRequest,
   type RetryPolicy,
-  responseBodyCap,
   UndeliverableJob,
   verdictAfter,
-} from "../../domain/relay-delivery.ts";
-import { dbConfig, type Env } from "../../workers/env.ts";
-import { queueNames } from "../../workers/queue-names.ts";
+} from "../../domain/relay/delivery.ts";
+import { fetchError, readCapped } from "../../domain/relay/http.ts";
 import { describeError, retryDelaySeconds } from "../capture/failure.ts";
 import type { FailedEventRecord } from "../dead-letter/store.ts";
 import { failedEventsInsert } from "../dead-letter/store.ts";
@@ -395,41 +394,6 @@ async function attempt(
     partner_id: job.kind === "postback" ? job.partnerId : null,
     finishedAt: Date.now(),
   };
-}
-
-/** The response text up to the cap; the rest is not read (the stream is cancelled). */
-export async function readCapped(response: Response): Promise<{ body: string; truncated: boolean }> {
-  if (!response.body) return { body: "", truncated: false };
-  // The common case, a short answer of known length: one read, no stream bookkeeping.
-  const length = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (length <= responseBodyCap) return capResponseBody(await response.text());
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-      if (text.length > responseBodyCap) {
-        await reader.cancel();
-        return capResponseBody(text);
-      }
-    }
-    text += decoder.decode();
-  } finally {
-    reader.releaseLock();
-  }
-  return capResponseBody(text);
-}
-
-/** What an attempt that got no HTTP answer stores: the kind of failure, short. */
-export function fetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return `timeout: no answer within ${timeoutMs} ms`;
-  }
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, 500);
 }
 
 /** Per partner, in the order the attempts finished: failures, and those after the last success. */

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
-import { type Cte, recordset, withCtes } from "../capture/sql.ts";
+import { type Cte, recordset, withCtes } from "../../db/sql.ts";
 
 /** A requested job as the claim statement returns it, with its recipient's current settings. */
 export const loadedJobSchema = z.object({

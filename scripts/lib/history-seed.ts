@@ -1320,7 +1320,7 @@ export function chunkStatements(
        ) z
       ORDER BY z.account_id, z.refunded_at, z.product_id) z2`,
   );
-  // The waterfall (domain/refund-waterfall.ts): the product's lines invoiced by the refund's time, most
+  // The waterfall (domain/ledger/refund-waterfall.ts): the product's lines invoiced by the refund's time, most
   // recent invoice first (issued_at, invoice id, item id, all descending), each taking what is left.
   step(
     "waterfall",

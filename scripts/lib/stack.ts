@@ -1,4 +1,4 @@
-import { hashIds } from "../../domain/hash-ids.ts";
+import { hashIds } from "../../domain/core/hash-ids.ts";
 import { publishEdgeConfig } from "./api.ts";
 import {
   applyMigrations,

@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { hashIds } from "../../domain/hash-ids.ts";
+import { hashIds } from "../../domain/core/hash-ids.ts";
 import { repoRoot } from "../../scripts/lib/database.ts";
 import type { DemoSeed } from "../../scripts/lib/seed.ts";
 import { startStack } from "../../scripts/lib/stack.ts";

@@ -1,9 +1,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailHashes, isNormalisedEmail, normaliseEmail } from "../../domain/email.ts";
-import { address, personalInfo } from "../../domain/identity.ts";
-import { planRefund } from "../../domain/refund-waterfall.ts";
-import { canTransition, type SubscriptionState } from "../../domain/subscription-states.ts";
+import { emailHashes, isNormalisedEmail, normaliseEmail } from "../../domain/contacts/email.ts";
+import { address, personalInfo } from "../../domain/contacts/identity.ts";
+import { planRefund } from "../../domain/ledger/refund-waterfall.ts";
+import { canTransition, type SubscriptionState } from "../../domain/subscriptions/states.ts";
 import {
   applyMigrations,
   createScratchDatabase,

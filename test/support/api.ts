@@ -4,9 +4,9 @@ import { expect } from "vitest";
 import { apiApp } from "../../api/app.ts";
 import { type Database, openDb } from "../../db/client.ts";
 import { apiKeys } from "../../db/schema/ops.ts";
-import { generateApiKey, hashApiKey } from "../../domain/api-keys.ts";
-import { hashIds } from "../../domain/hash-ids.ts";
-import { dbConfig, type Env, edgeConfig } from "../../workers/env.ts";
+import { hashIds } from "../../domain/core/hash-ids.ts";
+import { generateApiKey, hashApiKey } from "../../domain/ops/api-keys.ts";
+import { dbConfig, type Env, edgeConfig } from "../../domain/platform/env.ts";
 
 /** The deployment's hash-id codec, as the Worker under test uses it. */
 export const ids = hashIds(edgeConfig(env).SQIDS_ALPHABET);

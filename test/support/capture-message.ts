@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import type { Database } from "../../db/client.ts";
 import { brands, landings, partners, products, themes } from "../../db/schema/catalog.ts";
 import { relayTargets } from "../../db/schema/relay.ts";
-import { hashIds } from "../../domain/hash-ids.ts";
-import type { KnowledgeLevel } from "../../domain/knowledge.ts";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
+import type { KnowledgeLevel } from "../../domain/contacts/knowledge.ts";
+import { hashIds } from "../../domain/core/hash-ids.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
 import { type CaptureMessage, captureMessageSchema } from "../../queues/capture/message.ts";
 import { iphoneSafari, seoulCf } from "./fixtures.ts";
 

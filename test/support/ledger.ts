@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { NormalisedOrder } from "../../api/schemas/order.ts";
-import { accountTotals } from "../../domain/account-totals.ts";
+import { accountTotals } from "../../domain/ledger/account-totals.ts";
 import { type ApiResponse, call, ids, ok, rand, withDb } from "./api.ts";
 import { orderBody, postOrder, type SalesTenant } from "./sales.ts";
 

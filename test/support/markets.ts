@@ -6,7 +6,7 @@ import {
   subscriptionOccurrences,
   subscriptions,
 } from "../../db/schema/subscriptions.ts";
-import type { SubscriptionState } from "../../domain/subscription-states.ts";
+import type { SubscriptionState } from "../../domain/subscriptions/states.ts";
 import { type CallOptions, ids, ok, rand, type Tenant, withDb } from "./api.ts";
 
 export interface MarketJson {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStoreJson } from "../../api/adapters/json.ts";
 import { allocate, minorUnitExponent, toMinorUnits } from "../../api/adapters/money.ts";
-import { ValidationFailed } from "../../domain/errors.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
 
 describe("toMinorUnits", () => {
   it("reads decimal strings by the currency's exponent", () => {

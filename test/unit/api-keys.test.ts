@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateApiKey, hashApiKey, looksLikeApiKey, needsTouch } from "../../domain/api-keys.ts";
+import { generateApiKey, hashApiKey, looksLikeApiKey, needsTouch } from "../../domain/ops/api-keys.ts";
 
 describe("API keys", () => {
   it("are lr_ and 32 base62 characters, different every time", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cafe24OrderToNormalised, kstTime } from "../../api/adapters/cafe24.ts";
 import { parseStoreJson } from "../../api/adapters/json.ts";
 import { createOrderBody, type NormalisedOrder } from "../../api/schemas/order.ts";
-import { ValidationFailed } from "../../domain/errors.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
 import krwText from "../fixtures/cafe24/order-krw.json?raw";
 import usdText from "../fixtures/cafe24/order-usd-global.json?raw";
 

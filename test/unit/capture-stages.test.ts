@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { jsonParam } from "../../db/sql.ts";
 import { sqlState } from "../../db/sql-state.ts";
 import {
   describeError,
@@ -6,7 +7,6 @@ import {
   ProcessingError,
   retryDelaySeconds,
 } from "../../queues/capture/failure.ts";
-import { jsonParam } from "../../queues/capture/sql.ts";
 import {
   contactEventRows,
   type LockedRelationship,

@@ -1,6 +1,11 @@
 import { isbot } from "isbot";
 import { describe, expect, it } from "vitest";
-import { crawlerSignals, dataCentreAsns, detectCrawler, isAllowedBrowser } from "../../domain/crawler.ts";
+import {
+  crawlerSignals,
+  dataCentreAsns,
+  detectCrawler,
+  isAllowedBrowser,
+} from "../../domain/capture/crawler.ts";
 
 const ua = (userAgent: string) => ({ userAgent, botScore: null, verifiedBot: false, asn: null });
 

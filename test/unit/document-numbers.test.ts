@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { documentNumber } from "../../domain/document-numbers.ts";
+import { documentNumber } from "../../domain/ledger/document-numbers.ts";
 
 describe("documentNumber", () => {
   it("prints the place in the account's series after its reference, four digits at least", () => {

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../domain/email.ts";
-import { fromSendGrid, packEmailEvents, queueLimits, sendGridBrandRef } from "../../domain/email-events.ts";
+import { sha256Hex } from "../../domain/contacts/email.ts";
+import { type EmailEvent, emailEventsMessageSchema } from "../../domain/contacts/email-event-message.ts";
+import {
+  fromSendGrid,
+  packEmailEvents,
+  queueLimits,
+  sendGridBrandRef,
+} from "../../domain/contacts/email-events.ts";
 import { eventEmailHash } from "../../queues/events/email.ts";
-import { type EmailEvent, emailEventsMessageSchema } from "../../queues/events/email-message.ts";
 import { sendGridBatch } from "../support/sendgrid.ts";
 
 const brands: Record<string, number> = { Xk3G7QAe: 17 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { emailHashes, md5Hex, normaliseEmail, sha256Hex } from "../../domain/email.ts";
-import { sha256HexSync } from "../../domain/sha256.ts";
+import { emailHashes, md5Hex, normaliseEmail, sha256Hex } from "../../domain/contacts/email.ts";
+import { sha256HexSync } from "../../domain/core/sha256.ts";
 
 const address = (raw: string | null | undefined): string | null => {
   const result = normaliseEmail(raw);

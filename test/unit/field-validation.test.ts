@@ -6,7 +6,7 @@ import {
   type LandingIds,
   validateReferences,
   validateSubmission,
-} from "../../domain/field-validation.ts";
+} from "../../domain/capture/field-validation.ts";
 
 const receivedAt = new Date("2026-11-22T12:00:00Z");
 const submit = (

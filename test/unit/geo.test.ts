@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { geoFromCf } from "../../domain/geo.ts";
+import { geoFromCf } from "../../domain/capture/geo.ts";
 import { seoulCf } from "../support/fixtures.ts";
 
 describe("geoFromCf", () => {

@@ -1,6 +1,6 @@
 import Sqids from "sqids";
 import { describe, expect, it } from "vitest";
-import { blockedIdCheck, entityKinds, hashIds, remembered } from "../../domain/hash-ids.ts";
+import { blockedIdCheck, entityKinds, hashIds, remembered } from "../../domain/core/hash-ids.ts";
 
 const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
 const codec = hashIds(alphabet);

@@ -6,7 +6,7 @@ import {
   percentEncode,
   signConversion,
   verifyConversionSignature,
-} from "../../domain/inbound-conversion.ts";
+} from "../../domain/relay/inbound-conversion.ts";
 import { readConversion } from "../../workers/edge/conversion-fields.ts";
 
 const secret = "shh-partner-secret";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { knowledgeKey } from "../../domain/knowledge.ts";
-import { publishKnowledge } from "../../domain/knowledge-index.ts";
-import { KvWriteError, kvRewriteDelayMs, putEntries } from "../../domain/kv-write.ts";
+import { knowledgeKey } from "../../domain/contacts/knowledge.ts";
+import { publishKnowledge } from "../../domain/contacts/knowledge-index.ts";
+import { KvWriteError, kvRewriteDelayMs, putEntries } from "../../domain/platform/kv-write.ts";
 
 /** A KV namespace whose `put` fails for a key as many times as `failures` says, then stores; it records concurrency. */
 function flakyKv(failures: Record<string, number>) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { marketingParams } from "../../domain/marketing.ts";
+import { marketingParams } from "../../domain/capture/marketing.ts";
 
 const empty = {
   utmSource: null,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { captureOutcomes, classifyBatch, classifyOutcome, relationshipAfter } from "../../domain/outcome.ts";
+import {
+  captureOutcomes,
+  classifyBatch,
+  classifyOutcome,
+  relationshipAfter,
+} from "../../domain/capture/outcome.ts";
 
 describe("classifyOutcome", () => {
   it("has exactly five outcomes", () => {

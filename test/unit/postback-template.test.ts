@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { postbackTemplateProblem } from "../../domain/postback-template.ts";
+import { postbackTemplateProblem } from "../../domain/relay/postback-template.ts";
 
 describe("postbackTemplateProblem", () => {
   it("accepts absolute http(s) templates with known macros", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RedirectPostback } from "../../domain/edge-config.ts";
-import { redirectPostbackUrl } from "../../domain/redirect-postback.ts";
+import { redirectPostbackUrl } from "../../domain/relay/redirect-postback.ts";
+import type { RedirectPostback } from "../../domain/routing/edge-config.ts";
 
 const postback: RedirectPostback = {
   urlTemplate:

@@ -5,7 +5,7 @@ import {
   planRefund,
   type RefundableLine,
   refundableAmount,
-} from "../../domain/refund-waterfall.ts";
+} from "../../domain/ledger/refund-waterfall.ts";
 
 const day = (n: number): Date => new Date(Date.UTC(2026, 0, n, 9, 0, 0));
 

@@ -3,7 +3,7 @@ import {
   applyRelationshipMoves,
   type RelationshipMove,
   type RelationshipStanding,
-} from "../../domain/relationship-moves.ts";
+} from "../../domain/contacts/relationship-moves.ts";
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 22, 9, minute));
 const active: RelationshipStanding = {

@@ -9,7 +9,7 @@ import {
   maskHeaders,
   UndeliverableJob,
   verdictAfter,
-} from "../../domain/relay-delivery.ts";
+} from "../../domain/relay/delivery.ts";
 
 const now = new Date("2026-11-22T19:00:00.000Z");
 const t = 1_795_374_000;

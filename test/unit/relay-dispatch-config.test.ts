@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planRelayJobs } from "../../domain/relay-dispatch.ts";
+import { planRelayJobs } from "../../domain/relay/dispatch.ts";
 
 const partner = {
   id: 7,

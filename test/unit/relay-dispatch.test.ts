@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expandPostbackUrl, planRelayJobs, relayEventFor } from "../../domain/relay-dispatch.ts";
+import { expandPostbackUrl, planRelayJobs, relayEventFor } from "../../domain/relay/dispatch.ts";
 
 const partner = {
   id: 7,

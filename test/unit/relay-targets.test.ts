@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { marketingColumns, type NamedMarketing } from "../../domain/marketing.ts";
-import { leadValueNames } from "../../domain/relay-targets.ts";
+import { marketingColumns, type NamedMarketing } from "../../domain/capture/marketing.ts";
+import { leadValueNames } from "../../domain/relay/targets.ts";
 
 describe("lead values a buyer's field mapping may name", () => {
   it("include every marketing parameter stage 10 resolves", () => {

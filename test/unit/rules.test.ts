@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RuleDoc, RuleKnowledge } from "../../domain/edge-config.ts";
-import { type KnowledgeLevel, knowledgeLevels } from "../../domain/knowledge.ts";
+import { type KnowledgeLevel, knowledgeLevels } from "../../domain/contacts/knowledge.ts";
+import type { RuleDoc, RuleKnowledge } from "../../domain/routing/edge-config.ts";
 import {
   compareRulePrecedence,
   compileRules,
@@ -10,7 +10,7 @@ import {
   matchRule,
   type RuleSubject,
   ruleMatches,
-} from "../../domain/rules.ts";
+} from "../../domain/routing/rules.ts";
 
 function rule(id: number, fields: Partial<RuleDoc> = {}): RuleDoc {
   return {

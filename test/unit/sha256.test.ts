@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha256HexSync } from "../../domain/sha256.ts";
+import { sha256HexSync } from "../../domain/core/sha256.ts";
 
 const reference = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 

@@ -7,7 +7,7 @@ import {
   shopifyRefundToRequests,
 } from "../../api/adapters/shopify.ts";
 import { createOrderBody, type NormalisedOrder } from "../../api/schemas/order.ts";
-import { ValidationFailed } from "../../domain/errors.ts";
+import { ValidationFailed } from "../../domain/core/errors.ts";
 import jpyText from "../fixtures/shopify/orders-create-jpy.json?raw";
 import eurText from "../fixtures/shopify/orders-create-subscription-eur.json?raw";
 import usdText from "../fixtures/shopify/orders-create-usd.json?raw";

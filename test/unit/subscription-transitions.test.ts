@@ -6,8 +6,8 @@ import {
   type SubscriptionState,
   subscriptionStates,
   subscriptionTransitions,
-} from "../../domain/subscription-states.ts";
-import { transitionRefusal } from "../../domain/subscriptions.ts";
+} from "../../domain/subscriptions/states.ts";
+import { transitionRefusal } from "../../domain/subscriptions/subscriptions.ts";
 
 /**
  * The whole table written out by hand, row = from, column = to, in the order

@@ -5,7 +5,7 @@ import {
   renderTarget,
   type TargetValues,
   validateTargetTemplate,
-} from "../../domain/target-url.ts";
+} from "../../domain/routing/target-url.ts";
 
 function compile(template: string): CompiledTargetTemplate {
   const validation = validateTargetTemplate(template);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
 
 const pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const timestampOf = (uuid: string): number => Number.parseInt(uuid.replaceAll("-", "").slice(0, 12), 16);

@@ -10,8 +10,8 @@ import {
 import { redirectRules } from "../../db/schema/catalog.ts";
 import { contacts, emails } from "../../db/schema/identity.ts";
 import { relayJobs } from "../../db/schema/relay.ts";
-import { emailHashes } from "../../domain/email.ts";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
+import { emailHashes } from "../../domain/contacts/email.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
 import {
   call,
   createTenant,

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { LandingDoc } from "../../domain/edge-config.ts";
+import type { LandingDoc } from "../../domain/routing/edge-config.ts";
 import { call, createTenant, ids, numericIdFields, ok, rand } from "../support/api.ts";
 
 const isoPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

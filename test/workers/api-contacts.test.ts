@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { contactBrands, contactEvents, contacts, emails } from "../../db/schema/identity.ts";
-import { emailHashes } from "../../domain/email.ts";
-import type { KnowledgeEntry } from "../../domain/knowledge.ts";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
+import { emailHashes } from "../../domain/contacts/email.ts";
+import type { KnowledgeEntry } from "../../domain/contacts/knowledge.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
 import {
   call,
   createTenant,

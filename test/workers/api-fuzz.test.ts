@@ -2,10 +2,10 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { leadrailSignature } from "../../api/adapters/email-signatures.ts";
-import { type EntityKind, entityKinds } from "../../domain/hash-ids.ts";
+import { type EntityKind, entityKinds } from "../../domain/core/hash-ids.ts";
+import type { Env } from "../../domain/platform/env.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
 import { processEventsBatch } from "../../queues/events/handler.ts";
-import type { Env } from "../../workers/env.ts";
-import { queueNames } from "../../workers/queue-names.ts";
 import { call, createTenant, ids, ok, rand } from "../support/api.ts";
 import { seededRandom } from "../support/random.ts";
 import { createSalesTenant, orderBody, postOrder } from "../support/sales.ts";

@@ -13,9 +13,9 @@ import {
   subscriptionOccurrences,
   subscriptions,
 } from "../../db/schema/index.ts";
-import { emailHashes, md5Hex, sha256Hex } from "../../domain/email.ts";
-import { ingestOrder } from "../../domain/orders.ts";
-import { dbConfig } from "../../workers/env.ts";
+import { emailHashes, md5Hex, sha256Hex } from "../../domain/contacts/email.ts";
+import { ingestOrder } from "../../domain/ledger/orders.ts";
+import { dbConfig } from "../../domain/platform/env.ts";
 import { call, expectProblem, ids, numericIdFields, rand, withDb } from "../support/api.ts";
 import {
   createSalesTenant,

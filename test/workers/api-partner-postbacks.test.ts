@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { partners } from "../../db/schema/catalog.ts";
-import { partnerKey } from "../../domain/edge-config.ts";
+import { partnerKey } from "../../domain/routing/edge-config.ts";
 import { call, expectProblem, ids, insertApiKey, ok, rand, withDb } from "../support/api.ts";
 
 const secret = "whsec_0123456789abcdef";

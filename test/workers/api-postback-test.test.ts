@@ -2,7 +2,7 @@ import { count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { partners } from "../../db/schema/catalog.ts";
 import { relayAttempts, relayJobs } from "../../db/schema/relay.ts";
-import { signature } from "../../domain/relay-delivery.ts";
+import { signature } from "../../domain/relay/delivery.ts";
 import { call, expectProblem, ids, insertApiKey, ok, rand, withDb } from "../support/api.ts";
 import { relaySink, seenBySink } from "../support/relay-sink.ts";
 

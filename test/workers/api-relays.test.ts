@@ -2,7 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { captures } from "../../db/schema/capture.ts";
 import { relayAttempts, relayJobs } from "../../db/schema/relay.ts";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
 import {
   call,
   createTenant,

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { redirectRules } from "../../db/schema/catalog.ts";
-import type { RuleDoc, RulesDoc } from "../../domain/edge-config.ts";
+import type { RuleDoc, RulesDoc } from "../../domain/routing/edge-config.ts";
 import { call, createTenant, expectProblem, ids, ok, type Tenant, withDb } from "../support/api.ts";
 
 async function rulesDoc(): Promise<RulesDoc> {

@@ -14,12 +14,12 @@ import {
 import { contactBrands, contactEvents, contacts, emails } from "../../db/schema/identity.ts";
 import { failedEvents } from "../../db/schema/ops.ts";
 import { inboundConversions, relayJobs } from "../../db/schema/relay.ts";
-import { emailHashes, normaliseEmail } from "../../domain/email.ts";
-import { type KnowledgeEntry, knowledgeKey } from "../../domain/knowledge.ts";
+import { emailHashes, normaliseEmail } from "../../domain/contacts/email.ts";
+import { type KnowledgeEntry, knowledgeKey } from "../../domain/contacts/knowledge.ts";
+import { dbConfig, type Env } from "../../domain/platform/env.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
 import { type CaptureBatchReport, processCaptureBatch } from "../../queues/capture/handler.ts";
 import { storeConversions } from "../../queues/events/conversion.ts";
-import { dbConfig, type Env } from "../../workers/env.ts";
-import { queueNames } from "../../workers/queue-names.ts";
 import {
   captureMessage,
   freshEmail,

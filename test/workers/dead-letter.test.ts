@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DbHandle, openDb } from "../../db/client.ts";
 import { captures } from "../../db/schema/capture.ts";
 import { failedEvents } from "../../db/schema/ops.ts";
-import { listFailedEvents, replayFailedEvents } from "../../domain/failed-events.ts";
+import { listFailedEvents, replayFailedEvents } from "../../domain/ops/failed-events.ts";
+import { dbConfig, type Env } from "../../domain/platform/env.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
 import { processCaptureBatch } from "../../queues/capture/handler.ts";
 import { handleDeadLetterBatch } from "../../queues/dead-letter/handler.ts";
-import { dbConfig, type Env } from "../../workers/env.ts";
-import { queueNames } from "../../workers/queue-names.ts";
 import { captureMessage, queueMessages, seedTenant } from "../support/capture-message.ts";
 
 let handle: DbHandle;

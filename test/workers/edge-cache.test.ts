@@ -1,9 +1,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { landingKey, partnerKey } from "../../domain/edge-config.ts";
-import { sha256Hex } from "../../domain/email.ts";
-import { knowledgeKey } from "../../domain/knowledge.ts";
+import { sha256Hex } from "../../domain/contacts/email.ts";
+import { knowledgeKey } from "../../domain/contacts/knowledge.ts";
+import { landingKey, partnerKey } from "../../domain/routing/edge-config.ts";
 import { clearEdgeCaches } from "../../workers/edge/config-store.ts";
 import { handleEdgeRequest } from "../../workers/edge/router.ts";
 import { call, freshEmail, harness, landingUrl, rule, seedKnowledge, seedLanding } from "./edge-harness.ts";

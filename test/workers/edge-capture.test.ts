@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { RuleDoc } from "../../domain/edge-config.ts";
-import { sha256Hex } from "../../domain/email.ts";
-import type { KnowledgeLevel } from "../../domain/knowledge.ts";
+import { sha256Hex } from "../../domain/contacts/email.ts";
+import type { KnowledgeLevel } from "../../domain/contacts/knowledge.ts";
+import type { RuleDoc } from "../../domain/routing/edge-config.ts";
 import {
   call,
   codec,

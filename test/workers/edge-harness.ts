@@ -1,12 +1,17 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { type LandingDoc, landingKey, type RuleDoc, type RulesDoc } from "../../domain/edge-config.ts";
-import { sha256Hex } from "../../domain/email.ts";
-import { hashIds } from "../../domain/hash-ids.ts";
-import { type KnowledgeEntry, knowledgeKey } from "../../domain/knowledge.ts";
+import { sha256Hex } from "../../domain/contacts/email.ts";
+import { type KnowledgeEntry, knowledgeKey } from "../../domain/contacts/knowledge.ts";
+import { hashIds } from "../../domain/core/hash-ids.ts";
+import type { Env } from "../../domain/platform/env.ts";
+import {
+  type LandingDoc,
+  landingKey,
+  type RuleDoc,
+  type RulesDoc,
+} from "../../domain/routing/edge-config.ts";
 import { type CaptureMessage, captureMessageSchema } from "../../queues/capture/message.ts";
 import { handleEdgeRequest } from "../../workers/edge/router.ts";
-import type { Env } from "../../workers/env.ts";
 
 /** Shared helpers of the edge's workers tests: fresh random ids in the real local KV, a recording queue. */
 

@@ -4,11 +4,11 @@ import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DbHandle, openDb } from "../../db/client.ts";
 import { captures } from "../../db/schema/capture.ts";
+import { dbConfig } from "../../domain/platform/env.ts";
 import type { CaptureMessage } from "../../queues/capture/message.ts";
 import { fitMessage, messageBudgetBytes } from "../../workers/edge/capture-message.ts";
 import { enqueueCapture, maxBatchBytes, maxBatchMessages } from "../../workers/edge/capture-outbox.ts";
 import { handleEdgeRequest } from "../../workers/edge/router.ts";
-import { dbConfig } from "../../workers/env.ts";
 import { captureMessage, type Tenant } from "../support/capture-message.ts";
 import {
   codec,

@@ -10,10 +10,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { captureMarketing, captures } from "../../db/schema/capture.ts";
 import { partners } from "../../db/schema/catalog.ts";
 import { inboundConversions } from "../../db/schema/relay.ts";
-import { partnerKey } from "../../domain/edge-config.ts";
-import { publishPartners } from "../../domain/edge-publish.ts";
-import { canonicalString, signConversion } from "../../domain/inbound-conversion.ts";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
+import { canonicalString, signConversion } from "../../domain/relay/inbound-conversion.ts";
+import { partnerKey } from "../../domain/routing/edge-config.ts";
+import { publishPartners } from "../../domain/routing/edge-publish.ts";
 import {
   type ConversionMessage,
   conversionMessageSchema,
@@ -21,7 +22,6 @@ import {
 } from "../../queues/events/conversion.ts";
 import { processEventsBatch } from "../../queues/events/handler.ts";
 import worker from "../../workers/index.ts";
-import { queueNames } from "../../workers/queue-names.ts";
 import {
   type ApiResponse,
   createTenant,

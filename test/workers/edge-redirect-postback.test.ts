@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type PartnerDoc, partnerKey } from "../../domain/edge-config.ts";
+import { type PartnerDoc, partnerKey } from "../../domain/routing/edge-config.ts";
 import { ids, ok, rand } from "../support/api.ts";
 import { call, freshEmail, harness, landingUrl, rule, seedKnowledge, seedLanding } from "./edge-harness.ts";
 

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Transaction } from "../../db/client.ts";
-import { recordPayment } from "../../domain/payments.ts";
-import { refundProduct } from "../../domain/refunds.ts";
-import type { Principal } from "../../domain/scope.ts";
+import type { Principal } from "../../domain/core/scope.ts";
+import { recordPayment } from "../../domain/ledger/payments.ts";
+import { refundProduct } from "../../domain/ledger/refunds.ts";
 import { ids, withDb } from "../support/api.ts";
 import {
   decode,
@@ -159,7 +159,7 @@ describe("statements per ledger write", () => {
       });
       invoicesCredited.push(result.creditNotes.length);
     };
-    // Lock, read, write, refund postbacks (domain/ledger-relays.ts).
+    // Lock, read, write, refund postbacks (domain/relay/ledger-relays.ts).
     expect(await countStatements(refund(1_000))).toBe(4);
     expect(await countStatements(refund(5 * prices.serum - 2_000))).toBe(4);
     expect(invoicesCredited).toEqual([1, 5]);

@@ -2,9 +2,9 @@ import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { captureMarketing, captures } from "../../db/schema/capture.ts";
 import { relayJobs } from "../../db/schema/relay.ts";
-import { sqlUriComponent } from "../../domain/ledger-relays.ts";
-import { expandPostbackUrl } from "../../domain/relay-dispatch.ts";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
+import { expandPostbackUrl } from "../../domain/relay/dispatch.ts";
+import { sqlUriComponent } from "../../domain/relay/ledger-relays.ts";
 import {
   call,
   createTenant,

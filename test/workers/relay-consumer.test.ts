@@ -6,9 +6,9 @@ import { captures } from "../../db/schema/capture.ts";
 import { brands, partners } from "../../db/schema/catalog.ts";
 import { failedEvents } from "../../db/schema/ops.ts";
 import { operatorAlerts, relayAttempts, relayJobs, relayTargets } from "../../db/schema/relay.ts";
-import type { RetryPolicy } from "../../domain/relay-delivery.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
+import type { RetryPolicy } from "../../domain/relay/delivery.ts";
 import { processRelayBatch, type RelayBatchReport } from "../../queues/relay/handler.ts";
-import { queueNames } from "../../workers/queue-names.ts";
 import { call, expectProblem, ids, insertApiKey, rand, withDb } from "../support/api.ts";
 import { relaySink, seenBySink } from "../support/relay-sink.ts";
 

@@ -4,8 +4,8 @@ import { asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { captures } from "../../db/schema/capture.ts";
 import { relayAttempts, relayJobs } from "../../db/schema/relay.ts";
+import { queueNames } from "../../domain/platform/queue-names.ts";
 import { processRelayBatch } from "../../queues/relay/handler.ts";
-import { queueNames } from "../../workers/queue-names.ts";
 import { call, createTenant, ids, ok, rand, recordingQueue, withDb } from "../support/api.ts";
 import { relaySink, seenBySink } from "../support/relay-sink.ts";
 

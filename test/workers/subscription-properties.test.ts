@@ -7,7 +7,7 @@ import {
   renewableStates,
   type SubscriptionState,
   subscriptionStates,
-} from "../../domain/subscription-states.ts";
+} from "../../domain/subscriptions/states.ts";
 import { call, rand, withDb } from "../support/api.ts";
 import { decode, noDrift, postRefund, storedAndRecomputed } from "../support/ledger.ts";
 import { createSalesTenant, customerEmail, orderBody, postOrder } from "../support/sales.ts";

@@ -1,4 +1,4 @@
-import { bodyFormat, type FieldPairs, jsonFields } from "../../domain/request-fields.ts";
+import { bodyFormat, type FieldPairs, jsonFields } from "../../domain/capture/request-fields.ts";
 
 /** The most body the edge reads; anything larger is refused as `too_large` without being buffered. */
 export const maxBodyBytes = 64 * 1024;

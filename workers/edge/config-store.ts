@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type KnowledgeEntry, knowledgeKey, knowledgeLevels } from "../../domain/contacts/knowledge.ts";
 import {
   type LandingDoc,
   landingKey,
@@ -6,10 +7,9 @@ import {
   partnerKey,
   type RuleDoc,
   rulesKey,
-} from "../../domain/edge-config.ts";
-import { type KnowledgeEntry, knowledgeKey, knowledgeLevels } from "../../domain/knowledge.ts";
-import { type CompiledRules, compileRules } from "../../domain/rules.ts";
-import { type CompiledTargetTemplate, validateTargetTemplate } from "../../domain/target-url.ts";
+} from "../../domain/routing/edge-config.ts";
+import { type CompiledRules, compileRules } from "../../domain/routing/rules.ts";
+import { type CompiledTargetTemplate, validateTargetTemplate } from "../../domain/routing/target-url.ts";
 import { withDeadline } from "./deadline.ts";
 import { TtlCache } from "./ttl-cache.ts";
 

@@ -1,5 +1,5 @@
 import { minorUnitExponent } from "../../api/adapters/money.ts";
-import type { FieldError } from "../../domain/errors.ts";
+import type { FieldError } from "../../domain/core/errors.ts";
 
 /** The conversion a partner reported, checked and in minor units. */
 export interface ConversionFields {

@@ -1,4 +1,4 @@
-import { type EntityKind, type HashIds, hashIds } from "../../domain/hash-ids.ts";
+import { type EntityKind, type HashIds, hashIds } from "../../domain/core/hash-ids.ts";
 
 const maxEntries = 4096;
 const decoded = new Map<string, number | null>();

@@ -1,13 +1,13 @@
-import type { FieldError } from "../../domain/errors.ts";
+import type { FieldError } from "../../domain/core/errors.ts";
+import { uuidv7 } from "../../domain/core/uuid-v7.ts";
+import { type Env, edgeConfig } from "../../domain/platform/env.ts";
 import {
   canonicalString,
   checkTimestamp,
   signatureParam,
   verifyConversionSignature,
-} from "../../domain/inbound-conversion.ts";
-import { uuidv7 } from "../../domain/uuid-v7.ts";
+} from "../../domain/relay/inbound-conversion.ts";
 import type { ConversionMessage } from "../../queues/events/conversion-message.ts";
-import { type Env, edgeConfig } from "../env.ts";
 import { readLandingBody } from "./body.ts";
 import { readPartner } from "./config-store.ts";
 import { readConversion } from "./conversion-fields.ts";

@@ -1,5 +1,5 @@
 import { type IRequest, IttyRouter } from "itty-router";
-import type { Env } from "../env.ts";
+import type { Env } from "../../domain/platform/env.ts";
 import { captureLanding } from "./capture.ts";
 import { receiveConversion } from "./pb.ts";
 

@@ -1,4 +1,4 @@
-import { type CrawlerVerdict, crawlerSignals, detectCrawler } from "../../../domain/crawler.ts";
+import { type CrawlerVerdict, crawlerSignals, detectCrawler } from "../../../domain/capture/crawler.ts";
 import type { CaptureMessage } from "../message.ts";
 
 /**

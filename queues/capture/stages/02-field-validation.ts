@@ -1,18 +1,17 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
-import { pgArray } from "../../../db/sql.ts";
-import type { NormalisedEmail } from "../../../domain/email.ts";
+import { type Cte, pgArray, recordset } from "../../../db/sql.ts";
 import {
   type CatalogView,
   type FieldError,
   type LandingIds,
   validateReferences,
   validateSubmission,
-} from "../../../domain/field-validation.ts";
-import type { PartnerParams } from "../../../domain/marketing.ts";
-import type { PartnerPostback, RelayTargetConfig } from "../../../domain/relay-dispatch.ts";
+} from "../../../domain/capture/field-validation.ts";
+import type { PartnerParams } from "../../../domain/capture/marketing.ts";
+import type { NormalisedEmail } from "../../../domain/contacts/email.ts";
+import type { PartnerPostback, RelayTargetConfig } from "../../../domain/relay/dispatch.ts";
 import type { CaptureMessage } from "../message.ts";
-import { type Cte, recordset } from "../sql.ts";
 import type { DecidedCapture } from "../types.ts";
 
 export interface PartnerConfig extends PartnerPostback, PartnerParams {}

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { emailHashes, type NormalisedEmail } from "../../../domain/email.ts";
-import type { Cte } from "../sql.ts";
+import type { Cte } from "../../../db/sql.ts";
+import { emailHashes, type NormalisedEmail } from "../../../domain/contacts/email.ts";
 import type { EmailIdentity } from "../types.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import type { CaptureGeo } from "../../../domain/geo.ts";
-import { geoFromCf } from "../../../domain/geo.ts";
+import { type Cte, recordset } from "../../../db/sql.ts";
+import type { CaptureGeo } from "../../../domain/capture/geo.ts";
+import { geoFromCf } from "../../../domain/capture/geo.ts";
 import type { CaptureMessage } from "../message.ts";
-import { type Cte, recordset } from "../sql.ts";
 import type { DecidedCapture } from "../types.ts";
 
 /** Stage 4, GeoIP: `request.cf` as the edge saw it; no lookup of our own. */

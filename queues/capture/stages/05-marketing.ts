@@ -1,13 +1,13 @@
 import { sql } from "drizzle-orm";
-import { header } from "../../../domain/crawler.ts";
+import { type Cte, recordset } from "../../../db/sql.ts";
+import { header } from "../../../domain/capture/crawler.ts";
 import {
   type CaptureMarketing,
   marketingColumns,
   marketingParams,
   type PartnerParams,
-} from "../../../domain/marketing.ts";
+} from "../../../domain/capture/marketing.ts";
 import type { CaptureMessage } from "../message.ts";
-import { type Cte, recordset } from "../sql.ts";
 import type { DecidedCapture } from "../types.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { header } from "../../../domain/crawler.ts";
+import { type Cte, recordset } from "../../../db/sql.ts";
+import { header } from "../../../domain/capture/crawler.ts";
 import type { CaptureMessage } from "../message.ts";
-import { type Cte, recordset } from "../sql.ts";
 import type { DecidedCapture } from "../types.ts";
 
 /** One `capture_http_logs` row: the request as received and the response the edge gave. */

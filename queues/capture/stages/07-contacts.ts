@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { RelationshipState } from "../../../domain/outcome.ts";
-import { type Cte, recordset } from "../sql.ts";
+import { type Cte, recordset } from "../../../db/sql.ts";
+import type { RelationshipState } from "../../../domain/capture/outcome.ts";
 import type { DecidedCapture } from "../types.ts";
 
 /**

@@ -1,13 +1,13 @@
 import { sql } from "drizzle-orm";
+import { type Cte, recordset } from "../../../db/sql.ts";
+import type { RelationshipState } from "../../../domain/capture/outcome.ts";
 import {
   type KnowledgeFlags,
   type KnowledgeLevel,
   knowledgeFlags,
   knowledgeLevel,
-} from "../../../domain/knowledge.ts";
-import { publishKnowledge } from "../../../domain/knowledge-index.ts";
-import type { RelationshipState } from "../../../domain/outcome.ts";
-import { type Cte, recordset } from "../sql.ts";
+} from "../../../domain/contacts/knowledge.ts";
+import { publishKnowledge } from "../../../domain/contacts/knowledge-index.ts";
 import type { DecidedCapture } from "../types.ts";
 
 /**

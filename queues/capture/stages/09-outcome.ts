@@ -1,6 +1,10 @@
 import { sql } from "drizzle-orm";
-import { type ClassifiedCapture, classifyBatch, type RelationshipState } from "../../../domain/outcome.ts";
-import { type Cte, recordset } from "../sql.ts";
+import { type Cte, recordset } from "../../../db/sql.ts";
+import {
+  type ClassifiedCapture,
+  classifyBatch,
+  type RelationshipState,
+} from "../../../domain/capture/outcome.ts";
 import { type DecidedCapture, type PreparedCapture, wantsContact } from "../types.ts";
 
 /**

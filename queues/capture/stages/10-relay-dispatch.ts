@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import { fieldValue } from "../../../domain/field-validation.ts";
-import { marketingColumns } from "../../../domain/marketing.ts";
-import type { CaptureOutcome } from "../../../domain/outcome.ts";
-import { type PlannedRelayJob, planRelayJobs } from "../../../domain/relay-dispatch.ts";
-import { type Cte, recordset } from "../sql.ts";
+import { type Cte, recordset } from "../../../db/sql.ts";
+import { fieldValue } from "../../../domain/capture/field-validation.ts";
+import { marketingColumns } from "../../../domain/capture/marketing.ts";
+import type { CaptureOutcome } from "../../../domain/capture/outcome.ts";
+import { type PlannedRelayJob, planRelayJobs } from "../../../domain/relay/dispatch.ts";
 import type { DecidedCapture, PreparedCapture } from "../types.ts";
 import type { BatchCatalog } from "./02-field-validation.ts";
 
@@ -77,10 +77,3 @@ export function relayJobsInsert(captures: readonly DecidedCapture[]): Cte | null
 /** Part of the identity statement: jobs of already-stored captures that were never sent. */
 export const pendingRelayJobs = sql`SELECT coalesce(jsonb_agg(j.id ORDER BY j.id), '[]'::jsonb)
   FROM relay_jobs j WHERE j.capture_id IN (SELECT id FROM stored) AND j.status = 'pending'`;
-
-/** After COMMIT: one `{ jobId }` message per job, at most 100 per `sendBatch` (the Queues limit). */
-export async function enqueueRelayJobs(queue: Queue, jobIds: readonly number[]): Promise<void> {
-  for (let start = 0; start < jobIds.length; start += 100) {
-    await queue.sendBatch(jobIds.slice(start, start + 100).map((jobId) => ({ body: { jobId } })));
-  }
-}
