@@ -1,18 +1,10 @@
 import { isNormalisedEmail, type NormalisedEmail, normaliseEmail } from "../contacts/email.ts";
 import { iso3166Alpha2 } from "../core/countries.ts";
+import { captureFieldErrorCategories } from "../core/errors.ts";
 import { isDisposableDomain } from "./disposable-domains.ts";
 
-/** The eight per-field error categories, exactly as the database enum spells them. */
-export const fieldErrorCategories = [
-  "missing",
-  "malformed",
-  "too_short",
-  "too_long",
-  "out_of_range",
-  "not_allowed",
-  "disposable",
-  "suspicious",
-] as const;
+/** The eight per-field error categories of a capture, exactly as the database enum spells them. */
+export const fieldErrorCategories = captureFieldErrorCategories;
 export type FieldErrorCategory = (typeof fieldErrorCategories)[number];
 
 export interface FieldError {

@@ -1,9 +1,19 @@
-import { fieldErrorCategories as captureFieldErrorCategories } from "../capture/field-validation.ts";
-
 /**
  * Errors the domain verbs throw. They know nothing of HTTP: the API maps them to
  * problem+json, a queue consumer to ack/retry.
  */
+
+/** The eight per-field error categories, exactly as the database enum spells them. */
+export const captureFieldErrorCategories = [
+  "missing",
+  "malformed",
+  "too_short",
+  "too_long",
+  "out_of_range",
+  "not_allowed",
+  "disposable",
+  "suspicious",
+] as const;
 
 /**
  * Why a field was refused. The first eight are the capture field-error categories;
