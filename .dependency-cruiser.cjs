@@ -7,6 +7,8 @@
  */
 const product = "^(workers|api|queues|domain|db)/";
 const outside = "^(scripts|bench|test)/";
+const sideBySide =
+  "api/ and queues/ are callers of the domain side by side; what both need lives in domain/ or db/.";
 
 module.exports = {
   forbidden: [
@@ -33,14 +35,14 @@ module.exports = {
     },
     {
       name: "api-and-queues-apart",
-      comment: "api/ and queues/ are callers of the domain side by side; what both need lives in domain/ or db/.",
+      comment: sideBySide,
       severity: "error",
       from: { path: "^api/" },
       to: { path: "^(workers|queues)/" },
     },
     {
       name: "queues-and-api-apart",
-      comment: "api/ and queues/ are callers of the domain side by side; what both need lives in domain/ or db/.",
+      comment: sideBySide,
       severity: "error",
       from: { path: "^queues/" },
       to: { path: "^(workers|api)/" },
@@ -77,6 +79,9 @@ module.exports = {
     exclude: { path: "^(node_modules|\\.wrangler|\\.data|dist|coverage)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+    },
   },
 };
