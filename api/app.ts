@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
+import { apiReferenceBundlePath, docsAssetsPrefix } from "./docs-assets.ts";
 import type { ApiApp, HonoEnv } from "./hono-env.ts";
 import { auth } from "./middleware/auth.ts";
 import { database } from "./middleware/db.ts";
@@ -190,7 +191,24 @@ export function buildApiApp(): ApiApp {
     document ??= app.getOpenAPI31Document(documentConfig);
     return c.json(document);
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "leadrail API" }));
+  app.get(
+    "/docs",
+    Scalar({
+      url: "/openapi.json",
+      pageTitle: "leadrail API",
+      // The bundle comes from this Worker's static assets, not a CDN: the page works offline and under a
+      // strict network policy, and the reference is the version the lockfile pins.
+      cdn: apiReferenceBundlePath,
+      // Nothing else from another origin either: no web fonts (the system's are used), no developer toolbar
+      // (it offers to upload the document to Scalar's registry), no agent chat (a Scalar service).
+      withDefaultFonts: false,
+      showDeveloperTools: "never",
+      agent: { disabled: true },
+      telemetry: false,
+    }),
+  );
+  // Only this prefix reaches the assets binding (wrangler.toml runs the Worker first for every path).
+  app.get(`${docsAssetsPrefix}*`, (c) => c.env.ASSETS.fetch(c.req.raw));
   return app;
 }
 

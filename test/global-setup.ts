@@ -1,4 +1,6 @@
 import type { TestProject } from "vitest/node";
+import { apiReferenceBundlePath } from "../api/docs-assets.ts";
+import { assetDigest, buildAssets } from "../scripts/build-assets.ts";
 import {
   applyMigrations,
   createScratchDatabase,
@@ -16,6 +18,8 @@ declare module "vitest" {
     databaseKind: string;
     /** A loopback HTTP server standing in for partners and lead buyers (test/relay-sink.ts). */
     relaySinkUrl: string;
+    /** The installed API reference bundle the Worker serves as a static asset: its size and SHA-256 (hex). */
+    apiReferenceBundle: { bytes: number; sha256: string };
   }
 }
 
@@ -25,6 +29,9 @@ declare module "vitest" {
  * under test reaches it through the pooling WebSocket bridge, as in `npm start`.
  */
 export default async function setup(project: TestProject) {
+  // The Worker's static assets (wrangler.toml [assets]) are generated; `npx vitest` runs no npm hook.
+  buildAssets();
+  project.provide("apiReferenceBundle", assetDigest(apiReferenceBundlePath));
   const serverUrl = process.env.DATABASE_URL;
   let database: RunningDatabase;
   let drop = async () => {};

@@ -1,5 +1,23 @@
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { apiReferenceBundlePath } from "../../api/docs-assets.ts";
 import { call } from "../support/api.ts";
+import { installedApiReferenceBundle } from "../support/docs-assets.ts";
+
+const origin = "https://api.leadrail.test";
+
+/** Every URL the page would load or link: src and href attributes, CSS url(), and any absolute URL in it. */
+function referencedUrls(html: string): string[] {
+  const urls: string[] = [];
+  for (const match of html.matchAll(/\b(?:src|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
+    urls.push(match[1] ?? match[2] ?? match[3] ?? "");
+  }
+  for (const match of html.matchAll(/url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*))\s*\)/gi)) {
+    urls.push((match[1] ?? match[2] ?? match[3] ?? "").trim());
+  }
+  for (const match of html.matchAll(/(?:[a-z][a-z0-9+.-]*:)?\/\/[^\s"'<>)]+/gi)) urls.push(match[0]);
+  return urls;
+}
 
 const paths: Record<string, string[]> = {
   "/healthz": ["get"],
@@ -112,12 +130,71 @@ describe("API description", () => {
     }
   });
 
-  it("serves an interactive reference at /docs", async () => {
+  it("serves an interactive reference at /docs that loads nothing from another origin", async () => {
     const response = await call("GET", "/docs", { key: null });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     expect(response.text).toContain("<title>leadrail API</title>");
-    expect(response.text).toContain("/openapi.json");
+    const urls = referencedUrls(response.text);
+    // The one script is the Worker's own copy of the bundle; nothing else is loaded or linked.
+    expect(urls).toEqual([apiReferenceBundlePath]);
+    for (const url of urls) expect(new URL(url, `${origin}/docs`).origin, url).toBe(origin);
+    expect(response.text).not.toMatch(/https?:/);
+    // The bundle is told to fetch no web fonts and to offer none of Scalar's hosted services.
+    const config = /Scalar\.createApiReference\('#app', (\{[\s\S]*?\})\)\s*<\/script>/.exec(
+      response.text,
+    )?.[1];
+    expect(JSON.parse(config ?? "null")).toEqual({
+      _integration: "hono",
+      url: "/openapi.json",
+      withDefaultFonts: false,
+      showDeveloperTools: "never",
+      agent: { disabled: true },
+      telemetry: false,
+    });
+    const document = await call("GET", "/openapi.json", { key: null });
+    expect(document.status).toBe(200);
+    expect(JSON.parse(document.text).info.title).toBe("leadrail API");
+  });
+
+  it("serves the script /docs loads from the Worker's static assets: the installed bundle, byte for byte", async () => {
+    const page = await call("GET", "/docs", { key: null });
+    const [script] = referencedUrls(page.text);
+    expect(script).toBe(apiReferenceBundlePath);
+    const expected = installedApiReferenceBundle;
+    for (const method of ["GET", "HEAD"]) {
+      const response = await exports.default.fetch(
+        new Request(new URL(script ?? "", `${origin}/docs`), { method }),
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+      expect(response.headers.get("etag")).toMatch(/^"[0-9a-f]+"$/);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (method === "HEAD") {
+        expect(bytes.length).toBe(0);
+        continue;
+      }
+      expect(bytes.length).toBe(expected.bytes);
+      const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
+        .map((byte) => byte.toString(16).padStart(2, "0"))
+        .join("");
+      expect(digest).toBe(expected.sha256);
+      // Scalar's banner, then the code that defines the global the page calls.
+      expect(new TextDecoder().decode(bytes.subarray(0, 400))).toMatch(
+        /^\/\*\*\n[\s\S]*@scalar\/api-reference \d+\.\d+\.\d+\n/,
+      );
+    }
+  });
+
+  it("answers 404 for a file the assets do not have, and never hands other paths to them", async () => {
+    const missing = await call("GET", "/docs/assets/nothing-here.js", { key: null });
+    expect(missing.status).toBe(404);
+    // The bundle's name outside the prefix is an API path like any other: the API's problem+json 404.
+    const outside = await call("GET", "/scalar-api-reference.js", { key: null });
+    expect(outside.status).toBe(404);
+    expect(outside.headers.get("content-type")).toBe("application/problem+json");
+    const nested = await call("GET", `/api/v1${apiReferenceBundlePath}`, { key: null });
+    expect(nested.status).toBe(401);
   });
 
   it("reports database reachability at /healthz", async () => {
