@@ -1,3 +1,5 @@
+import { decodeBase64 } from "../../domain/core/base64.ts";
+import { BoundedCache } from "../../domain/core/bounded-cache.ts";
 import { hmacHex, verifyHmacHex } from "../../domain/core/hmac.ts";
 
 /**
@@ -11,20 +13,6 @@ import { hmacHex, verifyHmacHex } from "../../domain/core/hmac.ts";
  * The normalised format: `X-Leadrail-Signature: sha256=<hex HMAC-SHA256 of the raw body>` under
  * `EMAIL_WEBHOOK_SECRET`, compared in constant time through WebCrypto's `verify`.
  */
-
-/** Strict base64 (padding optional) to bytes; `null` for anything else. */
-export function base64Bytes(value: string): Uint8Array<ArrayBuffer> | null {
-  const compact = value.replace(/\s+/g, "");
-  if (compact.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return null;
-  try {
-    const binary = atob(compact);
-    const bytes = new Uint8Array(binary.length);
-    for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
-    return bytes;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * An ECDSA signature's DER encoding (`SEQUENCE { INTEGER r, INTEGER s }`) as the fixed-width `r ‖ s`
@@ -53,20 +41,23 @@ export function derToRawSignature(der: Uint8Array, size = 32): Uint8Array<ArrayB
   return offset === der.length ? raw : null;
 }
 
-const publicKeys = new Map<string, Promise<CryptoKey | null>>();
+// One key per deployment (two while rotating): the cache stays tiny.
+const publicKeys = new BoundedCache<string, Promise<CryptoKey | null>>(5);
 
-/** The verification key as SendGrid shows it (base64 SPKI; a PEM with its armour is accepted too). */
+/**
+ * The verification key as SendGrid shows it (base64 SPKI; a PEM with its armour and line breaks is
+ * accepted too). It is pasted by a person, so a lost `=` of padding is forgiven.
+ */
 function sendGridKey(publicKey: string): Promise<CryptoKey | null> {
   let key = publicKeys.get(publicKey);
   if (!key) {
-    const spki = base64Bytes(publicKey.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, ""));
+    const body = publicKey.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, "").replace(/\s+/g, "");
+    const spki = decodeBase64(body, { padding: "optional" });
     key = spki
       ? crypto.subtle
           .importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"])
           .catch(() => null)
       : Promise.resolve(null);
-    // One key per deployment (two while rotating): the cache stays tiny.
-    if (publicKeys.size > 4) publicKeys.clear();
     publicKeys.set(publicKey, key);
   }
   return key;
@@ -80,7 +71,7 @@ export async function verifySendGridSignature(
   publicKey: string,
 ): Promise<boolean> {
   if (!signature || !timestamp || !publicKey) return false;
-  const der = base64Bytes(signature.trim());
+  const der = decodeBase64(signature.trim());
   const raw = der ? derToRawSignature(der) : null;
   const key = await sendGridKey(publicKey);
   if (!raw || !key) return false;

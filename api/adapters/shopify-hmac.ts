@@ -1,3 +1,4 @@
+import { decodeBase64 } from "../../domain/core/base64.ts";
 import { verifyHmac } from "../../domain/core/hmac.ts";
 
 /**
@@ -6,19 +7,6 @@ import { verifyHmac } from "../../domain/core/hmac.ts";
  * constant time through WebCrypto's `verify`, so a forger learns nothing from how long a refusal takes.
  */
 
-/** Strict base64 (with padding) to bytes; `null` for anything else. */
-function base64Bytes(value: string): Uint8Array<ArrayBuffer> | null {
-  if (value.length === 0 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return null;
-  try {
-    const binary = atob(value);
-    const bytes = new Uint8Array(binary.length);
-    for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
-    return bytes;
-  } catch {
-    return null;
-  }
-}
-
 /** True when `signature` (the header's value) is the body's HMAC under `secret`. */
 export async function verifyShopifyHmac(
   body: BufferSource,
@@ -26,7 +14,7 @@ export async function verifyShopifyHmac(
   secret: string,
 ): Promise<boolean> {
   if (!signature || !secret) return false;
-  const expected = base64Bytes(signature.trim());
+  const expected = decodeBase64(signature.trim());
   // An HMAC-SHA256 is 32 bytes; another length cannot match.
   if (expected?.length !== 32) return false;
   return verifyHmac(secret, body, expected);

@@ -1,4 +1,5 @@
 import Sqids from "sqids";
+import { BoundedCache } from "./bounded-cache.ts";
 
 /**
  * Public references are sqids of `[kind, id]`: a brand's hash id can never be
@@ -74,12 +75,11 @@ export function blockedIdCheck(words: ReadonlySet<string>): (id: string) => bool
  * most (decoding input is capped at 32 characters); the memory is bounded all the same.
  */
 export function remembered(fn: (value: string) => string, maxEntries = 4096): (value: string) => string {
-  const memo = new Map<string, string>();
+  const memo = new BoundedCache<string, string>(maxEntries);
   return (value) => {
     let result = memo.get(value);
     if (result === undefined) {
       result = fn(value);
-      if (memo.size >= maxEntries) memo.clear();
       memo.set(value, result);
     }
     return result;

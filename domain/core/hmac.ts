@@ -4,10 +4,12 @@
  * `crypto.subtle.verify`, which compares in constant time.
  */
 
-const utf8 = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
+import { BoundedCache } from "./bounded-cache.ts";
 
-/** The key of `secret`, imported once: a deployment has few secrets, so the cache is reset past a handful. */
+const utf8 = new TextEncoder();
+const keys = new BoundedCache<string, Promise<CryptoKey>>(5);
+
+/** The key of `secret`, imported once: a deployment has few secrets, so only the last handful used are kept. */
 export function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
@@ -15,7 +17,6 @@ export function hmacKey(secret: string): Promise<CryptoKey> {
       "sign",
       "verify",
     ]);
-    if (keys.size > 4) keys.clear();
     keys.set(secret, key);
   }
   return key;

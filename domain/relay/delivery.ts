@@ -1,3 +1,4 @@
+import { exponentialBackoff } from "../core/backoff.ts";
 import { hmacHex } from "../core/hmac.ts";
 
 /**
@@ -58,10 +59,9 @@ export interface RetryPolicy {
 /** 30 s, 1 min, 2, 4, 8, 16, 32 min, then `failed` after the 8th attempt: about an hour of trying. */
 export const defaultRetryPolicy: RetryPolicy = { baseSeconds: 30, capSeconds: 3600, maxAttempts: 8 };
 
-/** Seconds to wait after failed attempt number `attempt` (1-based): min(base · 2^(attempt−1), cap). */
+/** Seconds to wait after failed attempt number `attempt` (1-based): the policy's exponential back-off. */
 export function backoffSeconds(attempt: number, policy: RetryPolicy = defaultRetryPolicy): number {
-  const exponent = Math.max(0, Math.trunc(attempt) - 1);
-  return Math.min(policy.baseSeconds * 2 ** exponent, policy.capSeconds);
+  return exponentialBackoff(attempt, policy);
 }
 
 /** What happens to a job after an attempt. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { sqlState } from "../../db/sql-state.ts";
+import { exponentialBackoff } from "../../domain/core/backoff.ts";
 import type { Env } from "../../domain/platform/env.ts";
 
 /** The longest back-off a message waits between attempts. */
@@ -7,8 +8,7 @@ export const maxRetryDelaySeconds = 300;
 
 /** Exponential back-off: base · 2^(attempts − 1), capped at five minutes. */
 export function retryDelaySeconds(attempts: number, baseSeconds: number): number {
-  const exponent = Math.max(0, Math.trunc(attempts) - 1);
-  return Math.min(Math.round(baseSeconds * 2 ** exponent), maxRetryDelaySeconds);
+  return exponentialBackoff(attempts, { baseSeconds, capSeconds: maxRetryDelaySeconds });
 }
 
 const consumerConfigSchema = z.object({

@@ -1,7 +1,7 @@
+import { BoundedCache } from "../../domain/core/bounded-cache.ts";
 import { type EntityKind, type HashIds, hashIds } from "../../domain/core/hash-ids.ts";
 
-const maxEntries = 4096;
-const decoded = new Map<string, number | null>();
+const decoded = new BoundedCache<string, number | null>(4096);
 let cachedAlphabet = "";
 
 /**
@@ -19,10 +19,6 @@ export function decodeHashId(alphabet: string, kind: EntityKind, value: string):
   if (hit !== undefined) return hit;
   const codec: HashIds = hashIds(alphabet);
   const id = codec.decode(kind, value);
-  if (decoded.size >= maxEntries) {
-    const oldest = decoded.keys().next();
-    if (!oldest.done) decoded.delete(oldest.value);
-  }
   decoded.set(key, id);
   return id;
 }
