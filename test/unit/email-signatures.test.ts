@@ -58,6 +58,12 @@ describe("verifySendGridSignature", () => {
     for (const bad of [null, undefined, "", "not base64!", signature.slice(0, 20)])
       expect(await verifySendGridSignature(bytes(body), bad, timestamp, publicKey)).toBe(false);
     expect(await verifySendGridSignature(bytes(body), signature, null, publicKey)).toBe(false);
+    // The same signature without its base64 padding is still the same signature.
+    const unpadded = published.signature.replace(/=+$/, "");
+    expect(unpadded).not.toBe(published.signature);
+    expect(
+      await verifySendGridSignature(bytes(published.payload), unpadded, published.timestamp, published.key),
+    ).toBe(true);
     expect(await verifySendGridSignature(bytes(body), signature, "", publicKey)).toBe(false);
     expect(await verifySendGridSignature(bytes(body), signature, timestamp, "")).toBe(false);
     expect(await verifySendGridSignature(bytes(body), signature, timestamp, "bm90IGEga2V5")).toBe(false);
