@@ -8,7 +8,7 @@ import {
   type RunningDatabase,
   startEmbeddedPostgres,
 } from "../../scripts/lib/database.ts";
-import { fatalError, MessageFramer } from "../../scripts/lib/pg-wire.ts";
+import { fatalError, MessageFramer, message } from "../../scripts/lib/pg-wire.ts";
 import { type BridgeHandle, startWsBridge } from "../../scripts/lib/ws-bridge.ts";
 
 /** A TCP proxy in front of the database that counts the server connections the bridge opens. */
@@ -43,13 +43,7 @@ async function countingProxy(target: { host: string; port: number }) {
 /** Frontend messages built by hand, for tests that must see every message the client gets. */
 const wire = {
   cstr: (text: string) => Buffer.from(`${text}\0`, "utf8"),
-  msg: (type: string, ...parts: Buffer[]) => {
-    const body = Buffer.concat(parts);
-    const head = Buffer.alloc(5);
-    head.write(type, 0, "latin1");
-    head.writeInt32BE(4 + body.length, 1);
-    return Buffer.concat([head, body]);
-  },
+  msg: (type: string, ...parts: Buffer[]) => message(type, Buffer.concat(parts)),
   int16: (n: number) => {
     const b = Buffer.alloc(2);
     b.writeInt16BE(n);
