@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { supportedCompatibilityDate } from "miniflare";
 import { WebSocket } from "ws";
+import { MessageFramer, startupKind } from "../scripts/lib/pg-wire.ts";
 import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -58,31 +59,25 @@ export type CountingBridge = RoundTrips & { port: number; close(): Promise<void>
  * on: the startup packet, a simple Query ('Q') and the Sync ('S') that ends an extended query.
  */
 function roundTripCounter(counts: RoundTrips) {
-  let buffer: Buffer = Buffer.alloc(0);
-  let startup = true;
+  const framer = new MessageFramer(true);
+  let broken = false;
   return (chunk: Buffer) => {
     counts.bytes += chunk.length;
-    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-    for (;;) {
-      if (startup) {
-        if (buffer.length < 8) return;
-        const length = buffer.readInt32BE(0);
-        if (buffer.length < length) return;
-        const code = buffer.readInt32BE(4);
-        buffer = buffer.subarray(length);
-        // 80877103 asks for TLS and is answered before the real startup packet follows.
-        if (code !== 80877103) {
-          startup = false;
+    if (broken) return;
+    framer.push(chunk);
+    try {
+      for (let next = framer.next(); next; next = framer.next()) {
+        if (!framer.untyped) {
+          if (next[0] === 0x51 || next[0] === 0x53) counts.roundTrips += 1; // Q, S
+        } else if (startupKind(next) !== "encryption") {
+          // SSLRequest and GSSENCRequest are answered before the real startup packet follows.
+          framer.untyped = false;
           counts.roundTrips += 1;
         }
-        continue;
       }
-      if (buffer.length < 5) return;
-      const total = 1 + buffer.readInt32BE(1);
-      if (buffer.length < total) return;
-      const type = String.fromCharCode(buffer[0] ?? 0);
-      if (type === "Q" || type === "S") counts.roundTrips += 1;
-      buffer = buffer.subarray(total);
+    } catch {
+      // Not the protocol after all: the bridge refuses it, and nothing more is counted.
+      broken = true;
     }
   };
 }

@@ -1,5 +1,19 @@
 import { createHash, randomInt } from "node:crypto";
 import net from "node:net";
+import {
+  authenticationOk,
+  backendKeyData,
+  cstring,
+  fatalError,
+  MessageFramer,
+  message,
+  protocolVersion3,
+  readyForQuery,
+  renameStatement,
+  startupParameters,
+  statementNamed,
+  terminateMessage,
+} from "./pg-wire.ts";
 
 /**
  * Transaction pooling for the WebSocket bridge, the local stand-in for Neon's pooled endpoint
@@ -48,86 +62,11 @@ export interface ClientLink {
   close(): void;
 }
 
-const protocol3 = 196608;
-/** Start-up packets that are not a StartupMessage: SSLRequest, GSSENCRequest, CancelRequest. */
-export const startupCodes = { ssl: 80877103, gssEnc: 80877104, cancel: 80877102 };
 const terminate = 0x58;
 /** Messages of the extended protocol that a Sync must follow before the server answers ReadyForQuery. */
 const extended = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48]); // P B D E C H
 /** Messages the server answers with ReadyForQuery: Sync, simple Query, FunctionCall. */
 const answeredWithReady = new Set([0x53, 0x51, 0x46]); // S Q F
-
-function message(type: string, body: Buffer): Buffer {
-  const bytes = Buffer.alloc(5 + body.length);
-  bytes.write(type, 0, "latin1");
-  bytes.writeInt32BE(4 + body.length, 1);
-  body.copy(bytes, 5);
-  return bytes;
-}
-
-/** An ErrorResponse with severity FATAL, the given SQLSTATE and text. */
-export function fatalError(code: string, text: string): Buffer {
-  const field = (tag: string, value: string) => Buffer.from(`${tag}${value}\0`, "utf8");
-  return message(
-    "E",
-    Buffer.concat([
-      field("S", "FATAL"),
-      field("V", "FATAL"),
-      field("C", code),
-      field("M", text),
-      Buffer.from([0]),
-    ]),
-  );
-}
-
-/**
- * Splits a byte stream into Postgres protocol messages across any chunking. `untyped` reads
- * start-up packets (length first, no type byte) until the caller switches it off.
- */
-export class MessageFramer {
-  private buffer: Buffer = Buffer.alloc(0);
-  constructor(public untyped = false) {}
-
-  push(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-  }
-
-  /** The next whole message, or null until more bytes arrive. Throws on a malformed length. */
-  next(): Buffer | null {
-    const header = this.untyped ? 4 : 5;
-    if (this.buffer.length < header) return null;
-    const length = this.buffer.readInt32BE(this.untyped ? 0 : 1);
-    if (length < 4 || length > 1 << 30) throw new Error("malformed Postgres message length");
-    const total = this.untyped ? length : length + 1;
-    if (this.buffer.length < total) return null;
-    const whole = this.buffer.subarray(0, total);
-    this.buffer = this.buffer.subarray(total);
-    return whole;
-  }
-
-  get pending(): number {
-    return this.buffer.length;
-  }
-
-  /** Whatever is buffered beyond the last whole message, handed over to someone else. */
-  take(): Buffer {
-    const rest = this.buffer;
-    this.buffer = Buffer.alloc(0);
-    return rest;
-  }
-}
-
-/** The parameters of a StartupMessage (user, database, options…), in order. */
-export function startupParameters(packet: Buffer): Map<string, string> {
-  const parameters = new Map<string, string>();
-  const fields = packet.subarray(8).toString("utf8").split("\0");
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const key = fields[i];
-    if (!key) break;
-    parameters.set(key, fields[i + 1] ?? "");
-  }
-  return parameters;
-}
 
 /** Server connections are shared by clients whose start-up asks for the same session. */
 function poolKey(parameters: Map<string, string>): string {
@@ -234,7 +173,7 @@ class ServerConnection {
   end(): void {
     if (!this.alive) return;
     this.alive = false;
-    this.socket.end(message("X", Buffer.alloc(0)));
+    this.socket.end(terminateMessage);
     this.pool.forget(this);
   }
 
@@ -575,50 +514,10 @@ class PooledSession {
   }
 }
 
-const nul = (text: string): Buffer => Buffer.from(`${text}\0`, "utf8");
-
-/** Where a message names a prepared statement: the name and the byte range of its text. */
-export interface StatementName {
-  name: string;
-  start: number;
-  /** Offset of the name's NUL terminator. */
-  end: number;
-}
-
-/**
- * The statement a Parse, a Bind, or a Describe or Close of a statement (not a portal) names
- * (`""` for the unnamed statement); `null` for any other message. Throws on a malformed message.
- */
-export function statementNamed(bytes: Buffer): StatementName | null {
-  const type = bytes[0];
-  let start: number;
-  if (type === 0x50) start = 5;
-  else if (type === 0x42)
-    start = nulAfter(bytes, 5) + 1; // after the portal name
-  else if ((type === 0x44 || type === 0x43) && bytes[5] === 0x53) start = 6;
-  else return null;
-  const end = nulAfter(bytes, start);
-  return { name: bytes.toString("utf8", start, end), start, end };
-}
-
-/** The same message, naming the statement `name` instead. */
-export function renameStatement(bytes: Buffer, at: StatementName, name: string): Buffer {
-  return message(
-    String.fromCharCode(bytes[0] ?? 0),
-    Buffer.concat([bytes.subarray(5, at.start), nul(name), bytes.subarray(at.end + 1)]),
-  );
-}
-
-function nulAfter(bytes: Buffer, offset: number): number {
-  const stop = bytes.indexOf(0, offset);
-  if (stop < 0) throw new Error("malformed Postgres message: unterminated string");
-  return stop;
-}
-
 /** Parse of the unnamed statement from an empty query: answered with ParseComplete, nothing else. */
 const emptyParse = message("P", Buffer.from([0, 0, 0, 0]));
 /** Close of a statement no client can have prepared: answered with CloseComplete, nothing else. */
-const closeNothing = message("C", Buffer.concat([Buffer.from("S"), nul("lr_closed")]));
+const closeNothing = message("C", Buffer.concat([Buffer.from("S"), cstring("lr_closed")]));
 
 /** Answers start-ups and lends server connections to client sessions, per user and database. */
 export class Pooler {
@@ -651,7 +550,7 @@ export class Pooler {
    * when the server wants a password, or the server's refusal.
    */
   async handshake(startup: Buffer): Promise<Handshake> {
-    if (startup.length < 8 || startup.readInt32BE(4) !== protocol3) {
+    if (startup.length < 8 || startup.readInt32BE(4) !== protocolVersion3) {
       return { mode: "refused", reply: fatalError("0A000", "unsupported frontend protocol") };
     }
     const key = poolKey(startupParameters(startup));
@@ -711,10 +610,7 @@ function pooled(pool: KeyPool, greeting: Buffer): Handshake {
 
 /** AuthenticationOk, the server's ParameterStatus messages, a BackendKeyData, ReadyForQuery idle. */
 function greeting(statuses: Buffer): Buffer {
-  const ok = Buffer.alloc(4);
-  const key = Buffer.alloc(8);
   // No cancel requests go through the pool: the key only has to look like one.
-  key.writeInt32BE(randomInt(1, 2 ** 31 - 1), 0);
-  key.writeInt32BE(randomInt(1, 2 ** 31 - 1), 4);
-  return Buffer.concat([message("R", ok), statuses, message("K", key), message("Z", Buffer.from("I"))]);
+  const key = backendKeyData(randomInt(1, 2 ** 31 - 1), randomInt(1, 2 ** 31 - 1));
+  return Buffer.concat([authenticationOk(), statuses, key, readyForQuery("I")]);
 }

@@ -1,6 +1,13 @@
 import net from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
-import { renameStatement, statementNamed } from "./pg-pooler.ts";
+import {
+  encryptionRefused,
+  lastReadyStatus,
+  MessageFramer,
+  renameStatement,
+  startupKind,
+  statementNamed,
+} from "./pg-wire.ts";
 
 /**
  * Serves one PGlite over the Postgres wire protocol to many TCP connections.
@@ -21,10 +28,6 @@ export interface WireServer {
   stop(): Promise<void>;
 }
 
-const sslRequestCode = 80877103;
-const gssEncRequestCode = 80877104;
-const cancelRequestCode = 80877102;
-
 class Turnstile {
   private tail: Promise<void> = Promise.resolve();
 
@@ -38,23 +41,6 @@ class Turnstile {
     this.tail = previous.then(() => next);
     return previous.then(() => release);
   }
-}
-
-/** Status byte of the last ReadyForQuery ('Z') in a backend response, if it has one. */
-export function lastReadyStatus(response: Uint8Array): string | null {
-  let status: string | null = null;
-  let offset = 0;
-  const view = new DataView(response.buffer, response.byteOffset, response.byteLength);
-  while (offset + 5 <= response.length) {
-    const type = response[offset];
-    const length = view.getInt32(offset + 1);
-    if (length < 4) break;
-    if (type === 0x5a && length === 5 && offset + 5 < response.length) {
-      status = String.fromCharCode(response[offset + 5] ?? 0);
-    }
-    offset += 1 + length;
-  }
-  return status;
 }
 
 export async function serveWire(
@@ -72,8 +58,8 @@ export async function serveWire(
     /** This connection's prepared statements, by their name in the backend. */
     const statements = new Set<string>();
     socket.setNoDelay(true);
-    let buffered: Buffer = Buffer.alloc(0);
-    let startupDone = false;
+    // Start-up packets (no type byte) until the StartupMessage, typed messages after it.
+    const framer = new MessageFramer(true);
     let release: (() => void) | null = null;
     let idle = true;
     let working = false;
@@ -87,53 +73,36 @@ export async function serveWire(
       }
     };
 
-    /** The next complete message, or null. Startup-phase messages have no type byte. */
-    const nextMessage = (): Buffer | null => {
-      if (!startupDone) {
-        if (buffered.length < 4) return null;
-        const length = buffered.readInt32BE(0);
-        if (buffered.length < length) return null;
-        const message = buffered.subarray(0, length);
-        buffered = buffered.subarray(length);
-        return message;
-      }
-      if (buffered.length < 5) return null;
-      const length = buffered.readInt32BE(1);
-      if (buffered.length < 1 + length) return null;
-      const message = buffered.subarray(0, 1 + length);
-      buffered = buffered.subarray(1 + length);
-      return message;
-    };
-
     const pump = async () => {
       if (working) return;
       working = true;
       try {
-        for (let message = nextMessage(); message && !closed; message = nextMessage()) {
-          if (!startupDone) {
-            const code = message.length >= 8 ? message.readInt32BE(4) : 0;
-            if (code === sslRequestCode || code === gssEncRequestCode) {
-              socket.write("N");
+        for (let message = framer.next(); message && !closed; message = framer.next()) {
+          const startup = framer.untyped;
+          if (startup) {
+            const kind = startupKind(message);
+            if (kind === "encryption") {
+              socket.write(encryptionRefused);
               continue;
             }
-            if (code === cancelRequestCode) {
+            if (kind === "cancel") {
               socket.end();
               return;
             }
-            startupDone = true;
+            framer.untyped = false;
           } else if (message[0] === 0x58) {
             // Terminate: the session ends; Postgres closes the connection, so do we.
             socket.end();
             return;
           }
-          const own = startupDone ? ownStatement(message) : message;
+          const own = startup ? message : ownStatement(message);
           if (!release) release = await turnstile.acquire();
           const response = await db.execProtocolRaw(new Uint8Array(own));
           if (response.length > 0 && !closed) socket.write(response);
           const status = lastReadyStatus(response);
           if (status !== null) idle = status === "I";
           // Mid-round (Parse sent, Sync still to come) or inside a transaction: keep the backend.
-          if (status !== null && idle && buffered.length === 0) giveBack();
+          if (status !== null && idle && framer.pending === 0) giveBack();
         }
       } catch (error) {
         console.error(JSON.stringify({ event: "pglite.wire_error", error: String(error) }));
@@ -154,7 +123,7 @@ export async function serveWire(
     };
 
     socket.on("data", (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      framer.push(chunk);
       void pump();
     });
     const finish = async () => {

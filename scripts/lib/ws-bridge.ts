@@ -1,13 +1,7 @@
 import net from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
-import {
-  fatalError,
-  type Handshake,
-  MessageFramer,
-  Pooler,
-  type PoolerOptions,
-  startupCodes,
-} from "./pg-pooler.ts";
+import { type Handshake, Pooler, type PoolerOptions } from "./pg-pooler.ts";
+import { encryptionRefused, fatalError, MessageFramer, startupKind, terminateMessage } from "./pg-wire.ts";
 
 /**
  * WebSocket-to-TCP bridge for the Neon serverless driver when the database is
@@ -141,12 +135,12 @@ function pooled(ws: WebSocket, pooler: Pooler, observe: ((chunk: Buffer) => void
           deliver?.(next);
           continue;
         }
-        const code = next.length >= 8 ? next.readInt32BE(4) : 0;
-        if (code === startupCodes.ssl || code === startupCodes.gssEnc) {
-          link.send(Buffer.from("N"));
+        const kind = startupKind(next);
+        if (kind === "encryption") {
+          link.send(encryptionRefused);
           continue;
         }
-        if (code === startupCodes.cancel) return close();
+        if (kind === "cancel") return close();
         state = "handshake";
         return void answer(next);
       }
@@ -199,14 +193,13 @@ function pooled(ws: WebSocket, pooler: Pooler, observe: ((chunk: Buffer) => void
   };
   ws.on("message", onMessage);
   const ended = () => {
-    if (state === "session") deliver?.(Buffer.from([0x58, 0, 0, 0, 4]));
+    if (state === "session") deliver?.(terminateMessage);
     state = "closed";
   };
   ws.on("close", ended);
   ws.on("error", ended);
 }
 
-const protocolCodes = { sslRequest: 80877103, gssEncRequest: 80877104 };
 const terminate = 0x58; // 'X'
 
 /**
@@ -216,36 +209,22 @@ const terminate = 0x58; // 'X'
  * On anything that does not parse it stops watching (and never reports a Terminate).
  */
 export function terminateWatcher(): (chunk: Uint8Array) => boolean {
-  let startup = true;
+  const framer = new MessageFramer(true);
   let gaveUp = false;
-  let header: number[] = [];
-  let remaining = 0;
   return (chunk) => {
-    let offset = 0;
-    while (!gaveUp && offset < chunk.length) {
-      if (remaining > 0) {
-        const skip = Math.min(remaining, chunk.length - offset);
-        remaining -= skip;
-        offset += skip;
-        continue;
+    if (gaveUp) return false;
+    framer.push(chunk);
+    try {
+      for (let next = framer.next(); next; next = framer.next()) {
+        if (!framer.untyped) {
+          if (next[0] === terminate) return true;
+        } else if (next.length < 8) {
+          gaveUp = true;
+          return false;
+        } else if (startupKind(next) !== "encryption") framer.untyped = false;
       }
-      const headerSize = startup ? 8 : 5;
-      while (header.length < headerSize && offset < chunk.length) header.push(chunk[offset++] ?? 0);
-      if (header.length < headerSize) break;
-      const bytes = Buffer.from(header);
-      header = [];
-      if (startup) {
-        const length = bytes.readInt32BE(0);
-        const code = bytes.readInt32BE(4);
-        if (length < 8) gaveUp = true;
-        remaining = length - 8;
-        if (code !== protocolCodes.sslRequest && code !== protocolCodes.gssEncRequest) startup = false;
-      } else {
-        const length = bytes.readInt32BE(1);
-        if (bytes[0] === terminate) return true;
-        if (length < 4) gaveUp = true;
-        remaining = length - 4;
-      }
+    } catch {
+      gaveUp = true;
     }
     return false;
   };

@@ -8,61 +8,8 @@ import {
   type RunningDatabase,
   startEmbeddedPostgres,
 } from "../../scripts/lib/database.ts";
-import { fatalError, MessageFramer, startupParameters } from "../../scripts/lib/pg-pooler.ts";
+import { fatalError, MessageFramer, message } from "../../scripts/lib/pg-wire.ts";
 import { type BridgeHandle, startWsBridge } from "../../scripts/lib/ws-bridge.ts";
-
-const typed = (type: string, body: string): Buffer => {
-  const bytes = Buffer.alloc(5 + Buffer.byteLength(body));
-  bytes.write(type, 0, "latin1");
-  bytes.writeInt32BE(4 + Buffer.byteLength(body), 1);
-  bytes.write(body, 5);
-  return bytes;
-};
-
-describe("MessageFramer", () => {
-  it("yields whole messages whatever the chunking, start-up packets first", () => {
-    const startup = Buffer.alloc(8);
-    startup.writeInt32BE(8, 0);
-    startup.writeInt32BE(80877103, 4);
-    const stream = Buffer.concat([typed("Q", "SELECT 1\0"), typed("X", "")]);
-    const framer = new MessageFramer(true);
-    for (const byte of startup) framer.push(Buffer.from([byte]));
-    expect(framer.next()).toEqual(startup);
-    framer.untyped = false;
-    const seen: Buffer[] = [];
-    for (let i = 0; i < stream.length; i += 3) {
-      framer.push(stream.subarray(i, i + 3));
-      for (let next = framer.next(); next; next = framer.next()) seen.push(next);
-    }
-    expect(seen).toEqual([typed("Q", "SELECT 1\0"), typed("X", "")]);
-    expect(framer.pending).toBe(0);
-  });
-
-  it("refuses a length that cannot be a message", () => {
-    const framer = new MessageFramer();
-    framer.push(Buffer.from([0x51, 0, 0, 0, 2]));
-    expect(() => framer.next()).toThrow("malformed Postgres message length");
-  });
-
-  it("reads a start-up packet's parameters", () => {
-    const body = "user\0app\0database\0crm\0application_name\0leadrail\0\0";
-    const packet = Buffer.alloc(8 + body.length);
-    packet.writeInt32BE(packet.length, 0);
-    packet.writeInt32BE(196608, 4);
-    packet.write(body, 8);
-    expect([...startupParameters(packet)]).toEqual([
-      ["user", "app"],
-      ["database", "crm"],
-      ["application_name", "leadrail"],
-    ]);
-  });
-
-  it("writes a FATAL ErrorResponse with its SQLSTATE", () => {
-    expect(fatalError("53300", "busy").toString("latin1")).toBe(
-      "E\0\0\0\x20SFATAL\0VFATAL\0C53300\0Mbusy\0\0",
-    );
-  });
-});
 
 /** A TCP proxy in front of the database that counts the server connections the bridge opens. */
 async function countingProxy(target: { host: string; port: number }) {
@@ -96,13 +43,7 @@ async function countingProxy(target: { host: string; port: number }) {
 /** Frontend messages built by hand, for tests that must see every message the client gets. */
 const wire = {
   cstr: (text: string) => Buffer.from(`${text}\0`, "utf8"),
-  msg: (type: string, ...parts: Buffer[]) => {
-    const body = Buffer.concat(parts);
-    const head = Buffer.alloc(5);
-    head.write(type, 0, "latin1");
-    head.writeInt32BE(4 + body.length, 1);
-    return Buffer.concat([head, body]);
-  },
+  msg: (type: string, ...parts: Buffer[]) => message(type, Buffer.concat(parts)),
   int16: (n: number) => {
     const b = Buffer.alloc(2);
     b.writeInt16BE(n);

@@ -1,18 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDatabase, startEmbeddedPostgres } from "../../scripts/lib/database.ts";
-import { lastReadyStatus } from "../../scripts/lib/pglite-wire-server.ts";
-
-describe("lastReadyStatus", () => {
-  it("reads the status of the last ReadyForQuery in a response", () => {
-    const commandComplete = [0x43, 0, 0, 0, 9, ...Buffer.from("BEGIN\0")].slice(0, 10);
-    const ready = (status: string) => [0x5a, 0, 0, 0, 5, status.charCodeAt(0)];
-    expect(lastReadyStatus(new Uint8Array([...commandComplete, ...ready("T")]))).toBe("T");
-    expect(lastReadyStatus(new Uint8Array([...ready("T"), ...ready("I")]))).toBe("I");
-    expect(lastReadyStatus(new Uint8Array(commandComplete))).toBeNull();
-    expect(lastReadyStatus(new Uint8Array([]))).toBeNull();
-  });
-});
 
 describe("embedded Postgres served to many connections", () => {
   let database: RunningDatabase;

@@ -3,19 +3,13 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { type RunningDatabase, startEmbeddedPostgres } from "../../scripts/lib/database.ts";
+import { message } from "../../scripts/lib/pg-wire.ts";
 import { type BridgeHandle, startWsBridge, terminateWatcher } from "../../scripts/lib/ws-bridge.ts";
 
 const startup = (length: number, code: number): Buffer => {
   const bytes = Buffer.alloc(length);
   bytes.writeInt32BE(length, 0);
   bytes.writeInt32BE(code, 4);
-  return bytes;
-};
-const message = (type: string, body: Buffer = Buffer.alloc(0)): Buffer => {
-  const bytes = Buffer.alloc(5 + body.length);
-  bytes.write(type, 0, "latin1");
-  bytes.writeInt32BE(4 + body.length, 1);
-  body.copy(bytes, 5);
   return bytes;
 };
 const query = (sql: string) => message("Q", Buffer.from(`${sql}\0`));
