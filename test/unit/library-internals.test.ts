@@ -1,5 +1,5 @@
 /**
- * Two modules reach into libraries' private parts: domain/hash-ids.ts replaces sqids' `isBlockedId`
+ * Two modules reach into libraries' private parts: domain/core/hash-ids.ts replaces sqids' `isBlockedId`
  * and remembers its `shuffle` (both private in its types), and db/prepared.ts calls drizzle's
  * `session.prepareQuery` and `dialect.sqlToQuery` on a database or transaction. Both libraries are
  * pinned to an exact version for it; these tests say which internal changed when an upgrade breaks
@@ -13,7 +13,7 @@ import Sqids from "sqids";
 import sqidsPackage from "sqids/package.json";
 import { describe, expect, it } from "vitest";
 import { executePrepared, statementName } from "../../db/prepared.ts";
-import { blockedIdCheck, entityKinds, hashIds, remembered } from "../../domain/hash-ids.ts";
+import { blockedIdCheck, entityKinds, hashIds, remembered } from "../../domain/core/hash-ids.ts";
 import project from "../../package.json";
 
 const alphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
@@ -23,7 +23,7 @@ function assumed(condition: boolean, library: string, internal: string, why: str
   if (!condition) {
     throw new Error(
       `${library} internals changed: ${internal} ${why}. It is patched by ${
-        library === "sqids" ? "domain/hash-ids.ts" : "db/prepared.ts"
+        library === "sqids" ? "domain/core/hash-ids.ts" : "db/prepared.ts"
       }; check it against the new version before moving the pin in package.json.`,
     );
   }
@@ -31,9 +31,10 @@ function assumed(condition: boolean, library: string, internal: string, why: str
 
 describe("pinned versions", () => {
   it("pins sqids and drizzle-orm exactly, to the versions installed", () => {
-    expect(project.dependencies.sqids, "sqids must be pinned exactly (domain/hash-ids.ts patches it)").toBe(
-      "0.3.0",
-    );
+    expect(
+      project.dependencies.sqids,
+      "sqids must be pinned exactly (domain/core/hash-ids.ts patches it)",
+    ).toBe("0.3.0");
     expect(
       project.dependencies["drizzle-orm"],
       "drizzle-orm must be pinned exactly (db/prepared.ts uses its internals)",
@@ -52,7 +53,7 @@ interface SqidsInternals {
 }
 const internalsOf = (sqids: Sqids): SqidsInternals => sqids as unknown as SqidsInternals;
 
-describe("sqids internals patched by domain/hash-ids.ts", () => {
+describe("sqids internals patched by domain/core/hash-ids.ts", () => {
   it("has the private methods and field the patch replaces, with their shapes", () => {
     const prototype = Sqids.prototype as unknown as Record<string, unknown>;
     const shuffle = prototype.shuffle;
