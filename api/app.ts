@@ -20,6 +20,7 @@ import { registerListBrands } from "./routes/brands.list.ts";
 import { registerGetCapture } from "./routes/captures.get.ts";
 import { registerLookupContact } from "./routes/contacts.lookup.ts";
 import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
+import { registerListConversions } from "./routes/conversions.list.ts";
 import { registerGetCreditNote } from "./routes/credit-notes.get.ts";
 import { registerListFailedEvents } from "./routes/failed-events.list.ts";
 import { registerReplayFailedEvents } from "./routes/failed-events.replay.ts";
@@ -148,6 +149,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerListRelayJobs,
   registerResendRelayJobs,
   registerGetRelayJob,
+  registerListConversions,
   registerSendGridEvents,
   registerNormalisedEmailEvents,
 ];

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getCapture } from "../../domain/capture/captures.ts";
+import { captureConversionLimit } from "../../domain/relay/conversions.ts";
 import { type ApiApp, verbContext } from "../hono-env.ts";
 import { problemResponses } from "../problem.ts";
 import { captureSchema, presentCapture } from "../schemas/capture.ts";
@@ -18,8 +19,7 @@ export const getCaptureRoute = createRoute({
   path: "/api/v1/captures/{id}",
   tags: ["Captures"],
   summary: "Get a capture",
-  description:
-    "Everything the pipeline recorded: outcome, field errors, knowledge flags at the edge and after the write, geo, marketing parameters, the HTTP exchange and relay jobs. 404 until the consumer has stored it.",
+  description: `Everything the pipeline recorded: outcome, field errors, knowledge flags at the edge and after the write, geo, marketing parameters, the HTTP exchange, relay jobs and the conversions partners reported for it (the newest ${captureConversionLimit}; \`conversions_next_cursor\` continues in \`GET /api/v1/conversions\`). 404 until the consumer has stored it.`,
   security,
   request: { params },
   responses: {

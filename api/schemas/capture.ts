@@ -3,7 +3,9 @@ import { captureOutcome, fieldErrorCategory, knowledgeLevel } from "../../db/sch
 import type { CaptureDetail } from "../../domain/capture/captures.ts";
 import { marketingColumns } from "../../domain/capture/marketing.ts";
 import type { EntityKind, HashIds } from "../../domain/core/hash-ids.ts";
+import { captureConversionLimit } from "../../domain/relay/conversions.ts";
 import { iso, timestamp } from "./common.ts";
+import { conversionSchema, presentConversion } from "./conversion.ts";
 
 const ref = z.string().nullable();
 const jsonRecord = z.record(z.string(), z.unknown());
@@ -113,6 +115,13 @@ export const captureSchema = z
         updated_at: timestamp,
       }),
     ),
+    conversions: z.array(conversionSchema).openapi({
+      description: `Conversions partners reported for it, newest first: at most ${captureConversionLimit}.`,
+    }),
+    conversions_next_cursor: z.string().nullable().openapi({
+      description:
+        "Null when `conversions` is complete; otherwise pass it as `cursor` to `GET /api/v1/conversions?capture=<id>` for the older ones.",
+    }),
   })
   .openapi("Capture");
 export type CaptureJson = z.infer<typeof captureSchema>;
@@ -208,5 +217,8 @@ export function presentCapture(ids: HashIds, detail: CaptureDetail): CaptureJson
       created_at: iso(job.createdAt),
       updated_at: iso(job.updatedAt),
     })),
+    conversions: detail.conversions.items.map((conversion) => presentConversion(ids, conversion)),
+    conversions_next_cursor:
+      detail.conversions.nextAfter === null ? null : ids.encode("conversion", detail.conversions.nextAfter),
   };
 }

@@ -10,7 +10,8 @@ import {
 import { emails } from "../../db/schema/identity.ts";
 import { NotFound } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
-import type { VerbContext } from "../core/verb.ts";
+import type { Page, VerbContext } from "../core/verb.ts";
+import { type Conversion, captureConversionsJson, captureConversionsPage } from "../relay/conversions.ts";
 
 export type Capture = typeof captures.$inferSelect;
 export type CaptureGeo = typeof captureGeo.$inferSelect;
@@ -50,14 +51,16 @@ export interface CaptureDetail {
   http: CaptureHttpLog | null;
   knowledge: CaptureKnowledge | null;
   relayJobs: CaptureRelayJob[];
+  /** The newest conversions attached to it (`captureConversionLimit`), and where the rest continue. */
+  conversions: Page<Conversion>;
 }
 
 type Timestamp = string | Date;
 const toDate = (value: Timestamp): Date => (value instanceof Date ? value : new Date(value));
 
 /**
- * One capture with its field errors, geo, marketing parameters, HTTP log, knowledge flags and
- * relay jobs, in one query. A brand-scoped caller sees only captures of its brands (a capture
+ * One capture with its field errors, geo, marketing parameters, HTTP log, knowledge flags, relay
+ * jobs and its newest conversions, in one query. A brand-scoped caller sees only captures of its brands (a capture
  * whose landing never resolved to a brand needs an unscoped key).
  */
 export async function getCapture({
@@ -101,6 +104,7 @@ export async function getCapture({
                  'next_attempt_at', rj.next_attempt_at, 'last_error', rj.last_error,
                  'created_at', rj.created_at, 'updated_at', rj.updated_at) ORDER BY rj.id), '[]'::json)
           FROM relay_jobs rj WHERE rj.capture_id = ${captures.id})`,
+      conversions: captureConversionsJson(captures.id),
     })
     .from(captures)
     .leftJoin(emails, eq(emails.id, captures.emailId))
@@ -135,5 +139,6 @@ export async function getCapture({
       createdAt: toDate(job.created_at),
       updatedAt: toDate(job.updated_at),
     })),
+    conversions: captureConversionsPage(row.conversions),
   };
 }

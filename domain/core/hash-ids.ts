@@ -31,6 +31,7 @@ export const entityKinds = {
   offer: 23,
   coupon: 24,
   campaign: 25,
+  conversion: 26,
 } as const;
 export type EntityKind = keyof typeof entityKinds;
 

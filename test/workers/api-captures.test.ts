@@ -251,6 +251,8 @@ describe("GET /api/v1/captures/:id", () => {
           updated_at: "2026-11-20T10:00:01.456Z",
         },
       ],
+      conversions: [],
+      conversions_next_cursor: null,
     });
     expect(numericIdFields(body)).toEqual([]);
     // Upper-case spelling of the same UUID finds it too.
@@ -286,6 +288,8 @@ describe("GET /api/v1/captures/:id", () => {
       marketing: null,
       http: null,
       relay_jobs: [],
+      conversions: [],
+      conversions_next_cursor: null,
     });
 
     // A capture without a brand is visible only to a key for every brand.

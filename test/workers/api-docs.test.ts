@@ -67,6 +67,7 @@ const paths: Record<string, string[]> = {
   "/api/v1/relays": ["get"],
   "/api/v1/relays/resend": ["post"],
   "/api/v1/relays/{id}": ["get"],
+  "/api/v1/conversions": ["get"],
   "/webhooks/email/sendgrid": ["post"],
   "/webhooks/email": ["post"],
 };

@@ -1,18 +1,10 @@
-import {
-  createExecutionContext,
-  createMessageBatch,
-  getQueueResult,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { captureMarketing, captures } from "../../db/schema/capture.ts";
 import { partners } from "../../db/schema/catalog.ts";
 import { inboundConversions } from "../../db/schema/relay.ts";
-import { uuidv7 } from "../../domain/core/uuid-v7.ts";
 import { queueNames } from "../../domain/platform/queue-names.ts";
-import { canonicalString, signConversion } from "../../domain/relay/inbound-conversion.ts";
 import { partnerKey } from "../../domain/routing/edge-config.ts";
 import { publishPartners } from "../../domain/routing/edge-publish.ts";
 import {
@@ -23,7 +15,6 @@ import {
 import { processEventsBatch } from "../../queues/events/handler.ts";
 import worker from "../../workers/index.ts";
 import {
-  type ApiResponse,
   createTenant,
   expectProblem,
   ids,
@@ -33,6 +24,7 @@ import {
   type Tenant,
   withDb,
 } from "../support/api.ts";
+import { callPb, insertAttributedCapture, type PbCall, signedConversion, unixNow } from "../support/pb.ts";
 import { seededRandom } from "../support/random.ts";
 import { errorsDuring } from "./edge-harness.ts";
 
@@ -50,48 +42,10 @@ beforeAll(async () => {
   });
 });
 
-const now = (): string => String(Math.floor(Date.now() / 1000));
-
-/** The parameters signed with `key` (the partner's secret unless told), `sig` added last. */
-async function signed(params: Record<string, string>, key = secret): Promise<Record<string, string>> {
-  const sig = await signConversion(key, canonicalString(Object.entries(params)));
-  return { ...params, sig };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
-interface PbCall extends ApiResponse<any> {
-  sent: unknown[];
-}
-
-/** Calls the Worker's real `fetch` entry with a recording events queue. */
-async function pb(
-  params: Record<string, string>,
-  init: { method?: "GET" | "POST"; form?: boolean; env?: Partial<Cloudflare.Env> } = {},
-): Promise<PbCall> {
-  const queue = recordingQueue();
-  const query = new URLSearchParams(params).toString();
-  const request: Request<unknown, IncomingRequestCfProperties> =
-    init.method === "POST"
-      ? new Request("https://edge.leadrail.test/pb", {
-          method: "POST",
-          headers: {
-            "content-type": init.form === false ? "application/json" : "application/x-www-form-urlencoded",
-          },
-          body: init.form === false ? JSON.stringify(params) : query,
-        })
-      : new Request(`https://edge.leadrail.test/pb?${query}`);
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(request, { ...env, ...init.env, EVENTS_QUEUE: queue }, ctx);
-  await waitOnExecutionContext(ctx);
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: JSON.parse(text),
-    text,
-    sent: queue.sent,
-  };
-}
+const now = unixNow;
+const pb = callPb;
+/** Signed with the partner's secret unless told. */
+const signed = (params: Record<string, string>, key = secret) => signedConversion(params, key);
 
 const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -258,26 +212,8 @@ describe("GET|POST /pb", () => {
 });
 
 describe("events consumer: conversions", () => {
-  async function insertCapture(fields: { clickId?: string; transactionId?: string; partnerId: number }) {
-    const id = uuidv7();
-    await withDb(async (db) => {
-      await db.insert(captures).values({
-        id,
-        receivedAt: new Date(),
-        landingRef: tenant.landing.id,
-        landingId: tenant.internal.landing,
-        brandId: tenant.internal.brand,
-        partnerId: fields.partnerId,
-        outcome: "new",
-      });
-      await db.insert(captureMarketing).values({
-        captureId: id,
-        clickId: fields.clickId ?? null,
-        transactionId: fields.transactionId ?? null,
-      });
-    });
-    return id;
-  }
+  const insertCapture = (fields: { clickId?: string; transactionId?: string; partnerId: number }) =>
+    insertAttributedCapture(tenant, fields);
 
   async function accepted(params: Record<string, string>): Promise<ConversionMessage> {
     const response = await pb(await signed({ partner: tenant.partner.id, ts: now(), ...params }));
