@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { supportedCompatibilityDate } from "miniflare";
 import { WebSocket } from "ws";
+import { wranglerCompatibilityDate } from "../scripts/lib/wrangler.ts";
 import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,7 +22,7 @@ const run = promisify(execFile);
 export const benchAlphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
 
 /** wrangler.toml's date, or the newest the installed workerd supports when that is older. */
-const configuredCompatibilityDate = "2026-10-01";
+const configuredCompatibilityDate = wranglerCompatibilityDate(path.join(root, "wrangler.toml"));
 export const compatibilityDate =
   supportedCompatibilityDate < configuredCompatibilityDate
     ? supportedCompatibilityDate
