@@ -24,6 +24,7 @@ export const benchAlphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfx
 /** wrangler.toml's date, or the newest the installed workerd supports when that is older. */
 const configuredCompatibilityDate = wranglerCompatibilityDate(path.join(root, "wrangler.toml"));
 export const compatibilityDate =
+  // biome-ignore lint/complexity/useMathMinMax: YYYY-MM-DD strings, compared as text (Math.min wants numbers)
   supportedCompatibilityDate < configuredCompatibilityDate
     ? supportedCompatibilityDate
     : configuredCompatibilityDate;
