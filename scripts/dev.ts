@@ -5,8 +5,8 @@
  * configuration is published to KV. Ctrl-C stops all of it.
  */
 import path from "node:path";
+import { adminKeyFromEnv } from "./lib/admin-key.ts";
 import { repoRoot } from "./lib/database.ts";
-import { adminKeyFromEnv } from "./lib/seed.ts";
 import { PortInUseError, redact, type Stack, startStack } from "./lib/stack.ts";
 
 const demoUserAgent =

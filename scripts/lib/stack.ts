@@ -1,4 +1,5 @@
 import { hashIds } from "../../domain/hash-ids.ts";
+import { checkApiKey } from "./admin-key.ts";
 import { publishEdgeConfig } from "./api.ts";
 import {
   applyMigrations,
@@ -92,6 +93,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
+    // Before anything starts: a key the API refuses would be seeded, printed, then fail the publish.
+    checkApiKey(options.adminKey, "the admin key");
     const vars = wranglerTomlVars();
     const alphabet = options.vars?.SQIDS_ALPHABET ?? vars.SQIDS_ALPHABET;
     if (!alphabet) throw new Error("SQIDS_ALPHABET is missing from wrangler.toml [vars]");
