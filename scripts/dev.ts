@@ -29,55 +29,72 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+/** How long stopping may take before the process exits anyway (its exit hook still kills wrangler's group). */
+const stopDeadlineMs = 15_000;
+
 async function main(): Promise<void> {
   const adminKey = adminKeyFromEnv();
   const port = portFromEnv("LEADRAIL_PORT", 8787);
   const bridgePort = portFromEnv("LEADRAIL_BRIDGE_PORT", 8790);
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const sqidsAlphabet = process.env.SQIDS_ALPHABET || undefined;
+  const dataDir = process.env.LEADRAIL_DATA_DIR || path.join(repoRoot, ".data");
+  // A test hook: one line as each phase begins, so a test can deliver a signal in that phase.
+  const phaseMarkers = Boolean(process.env.LEADRAIL_PHASE_MARKERS);
 
-  let stack: Stack | null = null;
-  let stopping = false;
+  // The one way out, installed before anything starts: a start in progress is aborted (startStack stops
+  // what it started, whatever phase it is in, and rejects); a running stack is stopped. Then exit.
   const starting = new AbortController();
+  let started: Promise<Stack | null> = Promise.resolve(null);
+  let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log("\nstopping leadrail…");
-    if (!stack) {
-      // Still starting: startStack stops what it started and rejects; main's catch exits.
-      starting.abort();
-      return;
-    }
-    await stack.stop();
+    setTimeout(() => {
+      console.error(`[leadrail] still stopping after ${stopDeadlineMs / 1000} s; exiting anyway.`);
+      process.exit(1);
+    }, stopDeadlineMs).unref();
+    starting.abort();
+    const stack = await started;
+    await stack?.stop();
     console.log("stopped.");
     process.exit(code);
   };
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
+  const onSignal = () => {
+    // A second Ctrl-C does not wait; the exit hook still kills wrangler's process group.
+    if (stopping) process.exit(1);
+    void shutdown(0);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
+  const starts = startStack({
+    databaseUrl,
+    pgliteDir: databaseUrl ? undefined : path.join(dataDir, "pglite"),
+    bridgePort,
+    port,
+    persistTo: path.join(dataDir, "wrangler"),
+    adminKey,
+    ...(sqidsAlphabet ? { vars: { SQIDS_ALPHABET: sqidsAlphabet } } : {}),
+    log: (message) => console.log(`[leadrail] ${message}`),
+    onWranglerLine: (line) => {
+      if (line.trim() === "" || noisy.some((pattern) => pattern.test(line))) return;
+      console.log(`[wrangler] ${line}`);
+    },
+    ...(phaseMarkers ? { onPhase: (phase: string) => console.log(`[leadrail] phase: ${phase}`) } : {}),
+    signal: starting.signal,
+  });
+  // A failed or aborted start has already stopped what it started.
+  started = starts.catch(() => null);
+  let stack: Stack;
   try {
-    stack = await startStack({
-      databaseUrl,
-      pgliteDir: databaseUrl ? undefined : path.join(repoRoot, ".data/pglite"),
-      bridgePort,
-      port,
-      persistTo: path.join(repoRoot, ".data/wrangler"),
-      adminKey,
-      ...(sqidsAlphabet ? { vars: { SQIDS_ALPHABET: sqidsAlphabet } } : {}),
-      log: (message) => console.log(`[leadrail] ${message}`),
-      onWranglerLine: (line) => {
-        if (line.trim() === "" || noisy.some((pattern) => pattern.test(line))) return;
-        console.log(`[wrangler] ${line}`);
-      },
-      signal: starting.signal,
-    });
+    stack = await starts;
   } catch (error) {
-    if (starting.signal.aborted) {
-      console.log("stopped.");
-      process.exit(0);
-    }
+    if (stopping) return;
     throw error;
   }
+  if (stopping) return;
 
   void stack.wrangler.exited.then((code) => {
     if (stopping) return;
@@ -86,6 +103,7 @@ async function main(): Promise<void> {
   });
 
   printBanner(stack);
+  if (phaseMarkers) console.log("[leadrail] phase: running");
 }
 
 function printBanner(stack: Stack): void {

@@ -11,6 +11,11 @@ export interface WranglerDevOptions {
   persistTo: string;
   /** Passed as `--var NAME:value` (they override wrangler.toml [vars] and .dev.vars). */
   vars: Record<string, string>;
+  /**
+   * `--env-file` for each (later files win over earlier ones, and `vars` over all). Given, wrangler reads
+   * these instead of `.dev.vars`; values in files stay out of the process list, unlike `--var`.
+   */
+  envFiles?: string[];
   /** Every line wrangler prints (stdout and stderr). */
   onLine?: (line: string) => void;
 }
@@ -44,6 +49,7 @@ export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
     "--log-level",
     "log",
   ];
+  for (const file of options.envFiles ?? []) args.push("--env-file", file);
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
