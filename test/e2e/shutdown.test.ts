@@ -14,12 +14,6 @@ import { stackPhases } from "../../scripts/lib/stack.ts";
  * beside the e2e stack and any `npm start` on this machine.
  */
 
-/** package.json's `start`, run by a shell as npm runs it (npm itself adds nothing to the signal path). */
-const startScript = (
-  JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
-    scripts: { start: string };
-  }
-).scripts.start;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "leadrail-shutdown-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -79,14 +73,14 @@ async function startUntil(
   phase: string,
 ): Promise<{ child: ChildProcess; output: () => string; ports: number[] }> {
   const ports = [await freePort(), await freePort()];
-  // In its own process group, as a terminal runs a command (Ctrl-C signals the whole group).
-  const child = spawn("sh", ["-c", startScript], {
+  // `npm start` itself (npm relays signals to the script too), in its own process group as a terminal
+  // runs a command: Ctrl-C signals the whole group.
+  const child = spawn("npm", ["start"], {
     cwd: repoRoot,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
-      PATH: `${path.join(repoRoot, "node_modules/.bin")}${path.delimiter}${process.env.PATH ?? ""}`,
       DATABASE_URL: "",
       LEADRAIL_ADMIN_KEY: "",
       LEADRAIL_DATA_DIR: dataDir,
