@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { supportedCompatibilityDate } from "miniflare";
 import { WebSocket } from "ws";
 import { MessageFramer, startupKind } from "../scripts/lib/pg-wire.ts";
+import { wranglerCompatibilityDate } from "../scripts/lib/wrangler.ts";
 import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -22,8 +23,9 @@ const run = promisify(execFile);
 export const benchAlphabet = "k3G7QAe51FCsPW92uEOyq4Bg6Sp8YzVTmnU0liwDdHXLajZrfxNhobJIRcMvKt";
 
 /** wrangler.toml's date, or the newest the installed workerd supports when that is older. */
-const configuredCompatibilityDate = "2026-10-01";
+const configuredCompatibilityDate = wranglerCompatibilityDate(path.join(root, "wrangler.toml"));
 export const compatibilityDate =
+  // biome-ignore lint/complexity/useMathMinMax: YYYY-MM-DD strings, compared as text (Math.min wants numbers)
   supportedCompatibilityDate < configuredCompatibilityDate
     ? supportedCompatibilityDate
     : configuredCompatibilityDate;

@@ -2,12 +2,17 @@
  * `npm start`: the whole system on this machine. Embedded Postgres (PGlite, persisted under
  * .data/pglite) unless DATABASE_URL is set, the WebSocket bridge, migrations, the demo seed,
  * `wrangler dev` (edge, API and every consumer) on http://127.0.0.1:8787, then the edge
- * configuration is published to KV. Ctrl-C stops all of it.
+ * configuration is published to KV. The webhooks get development secrets (generated once under
+ * .data/, .dev.vars wins) and the banner prints a signed example per webhook. Ctrl-C, in any phase,
+ * stops all of it. LEADRAIL_DATA_DIR moves .data/ (tests run beside a real `npm start`).
  */
 import path from "node:path";
+import { hashIds } from "../domain/core/hash-ids.ts";
+import { adminKeyFromEnv } from "./lib/admin-key.ts";
 import { repoRoot } from "./lib/database.ts";
-import { adminKeyFromEnv } from "./lib/seed.ts";
+import { type DevSecrets, devSecrets, webhookSecretNames } from "./lib/dev-secrets.ts";
 import { PortInUseError, redact, type Stack, startStack } from "./lib/stack.ts";
+import { writeWebhookExamples } from "./lib/webhook-examples.ts";
 
 const demoUserAgent =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
@@ -29,55 +34,82 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+/** How long stopping may take before the process exits anyway (its exit hook still kills wrangler's group). */
+const stopDeadlineMs = 15_000;
+
 async function main(): Promise<void> {
   const adminKey = adminKeyFromEnv();
   const port = portFromEnv("LEADRAIL_PORT", 8787);
   const bridgePort = portFromEnv("LEADRAIL_BRIDGE_PORT", 8790);
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const sqidsAlphabet = process.env.SQIDS_ALPHABET || undefined;
+  const dataDir = process.env.LEADRAIL_DATA_DIR || path.join(repoRoot, ".data");
+  // A test hook: one line as each phase begins, so a test can deliver a signal in that phase.
+  const phaseMarkers = Boolean(process.env.LEADRAIL_PHASE_MARKERS);
 
-  let stack: Stack | null = null;
-  let stopping = false;
+  // The one way out, installed before anything starts: a start in progress is aborted (startStack stops
+  // what it started, whatever phase it is in, and rejects); a running stack is stopped. Then exit.
   const starting = new AbortController();
+  let started: Promise<Stack | null> = Promise.resolve(null);
+  let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log("\nstopping leadrail…");
-    if (!stack) {
-      // Still starting: startStack stops what it started and rejects; main's catch exits.
-      starting.abort();
-      return;
-    }
-    await stack.stop();
+    setTimeout(() => {
+      console.error(`[leadrail] still stopping after ${stopDeadlineMs / 1000} s; exiting anyway.`);
+      process.exit(1);
+    }, stopDeadlineMs).unref();
+    starting.abort();
+    const stack = await started;
+    await stack?.stop();
     console.log("stopped.");
     process.exit(code);
   };
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
-
-  try {
-    stack = await startStack({
-      databaseUrl,
-      pgliteDir: databaseUrl ? undefined : path.join(repoRoot, ".data/pglite"),
-      bridgePort,
-      port,
-      persistTo: path.join(repoRoot, ".data/wrangler"),
-      adminKey,
-      ...(sqidsAlphabet ? { vars: { SQIDS_ALPHABET: sqidsAlphabet } } : {}),
-      log: (message) => console.log(`[leadrail] ${message}`),
-      onWranglerLine: (line) => {
-        if (line.trim() === "" || noisy.some((pattern) => pattern.test(line))) return;
-        console.log(`[wrangler] ${line}`);
-      },
-      signal: starting.signal,
-    });
-  } catch (error) {
-    if (starting.signal.aborted) {
-      console.log("stopped.");
-      process.exit(0);
+  let firstSignalAt = 0;
+  const onSignal = () => {
+    if (!stopping) {
+      firstSignalAt = Date.now();
+      void shutdown(0);
+      return;
     }
+    // npm relays the terminal's Ctrl-C to this process, which got it from the terminal too: only a signal
+    // well after the first is a second Ctrl-C, which does not wait (the exit hook still kills wrangler).
+    if (Date.now() - firstSignalAt > 2000) process.exit(1);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  // Generated once under the data directory; .dev.vars wins for any it sets. Given to wrangler in files.
+  const secrets = devSecrets(dataDir, path.join(repoRoot, ".dev.vars"));
+
+  const starts = startStack({
+    databaseUrl,
+    pgliteDir: databaseUrl ? undefined : path.join(dataDir, "pglite"),
+    bridgePort,
+    port,
+    persistTo: path.join(dataDir, "wrangler"),
+    envFiles: secrets.envFiles,
+    adminKey,
+    ...(sqidsAlphabet ? { vars: { SQIDS_ALPHABET: sqidsAlphabet } } : {}),
+    log: (message) => console.log(`[leadrail] ${message}`),
+    onWranglerLine: (line) => {
+      if (line.trim() === "" || noisy.some((pattern) => pattern.test(line))) return;
+      console.log(`[wrangler] ${line}`);
+    },
+    ...(phaseMarkers ? { onPhase: (phase: string) => console.log(`[leadrail] phase: ${phase}`) } : {}),
+    signal: starting.signal,
+  });
+  // A failed or aborted start has already stopped what it started.
+  started = starts.catch(() => null);
+  let stack: Stack;
+  try {
+    stack = await starts;
+  } catch (error) {
+    if (stopping) return;
     throw error;
   }
+  if (stopping) return;
 
   void stack.wrangler.exited.then((code) => {
     if (stopping) return;
@@ -85,10 +117,11 @@ async function main(): Promise<void> {
     void shutdown(1);
   });
 
-  printBanner(stack);
+  printBanner(stack, secrets, dataDir);
+  if (phaseMarkers) console.log("[leadrail] phase: running");
 }
 
-function printBanner(stack: Stack): void {
+function printBanner(stack: Stack, secrets: DevSecrets, dataDir: string): void {
   const lines: string[] = [];
   const base = stack.baseUrl;
   lines.push("", "leadrail is running", "");
@@ -97,6 +130,15 @@ function printBanner(stack: Stack): void {
   lines.push(`  Postgres                       ${redact(stack.database.url)} (${stack.database.kind})`);
   lines.push(`  WebSocket bridge               ${stack.bridge.address}`);
   lines.push(`  Admin API key                  ${stack.adminKey}`);
+  lines.push(
+    `  Webhook secrets (development only, kept in ${secrets.file}; .dev.vars wins for any it sets):`,
+  );
+  for (const name of webhookSecretNames) {
+    const from = secrets.sources[name] === ".dev.vars" ? "   (from .dev.vars)" : "";
+    lines.push(
+      `    ${name.padEnd(28)} ${secrets.values[name] || "(empty: that webhook answers 503)"}${from}`,
+    );
+  }
   if (stack.publish && !stack.publish.ok) {
     lines.push("", `  warning: the edge configuration was not published to KV: ${stack.publish.error}`);
     lines.push("  visitors get the fallback URL until it is (POST /api/v1/admin/publish).");
@@ -129,8 +171,23 @@ function printBanner(stack: Stack): void {
       lines.push(`  curl -s ${auth} '${base}/api/v1/contacts?email=jane.doe@example.com'`);
     }
   }
+  lines.push(...webhookLines(stack, secrets, dataDir));
   lines.push("", "Ctrl-C stops everything.", "");
   console.log(lines.join("\n"));
+}
+
+/** One signed example per webhook; the signatures do not expire (the verifiers check no time window). */
+function webhookLines(stack: Stack, secrets: DevSecrets, dataDir: string): string[] {
+  const codec = hashIds(stack.alphabet);
+  const brandRefs: Record<string, string> = {};
+  for (const [slug, id] of Object.entries(stack.seed?.brands ?? {}))
+    brandRefs[slug] = codec.encode("brand", id);
+  const dir = path.join(dataDir, "webhook-examples");
+  const { examples, notes } = writeWebhookExamples({ baseUrl: stack.baseUrl, dir, secrets, brandRefs });
+  const lines = ["", `Try the webhooks (signed with the secrets above; the bodies are in ${dir}):`];
+  for (const example of examples) lines.push(`  # ${example.title}`, `  ${example.curl}`);
+  for (const note of notes) lines.push(`  # ${note}`);
+  return lines;
 }
 
 main().catch((error) => {

@@ -4,6 +4,7 @@
  * (scripts/lib/history-seed.ts): refused when the brands already have orders, unless `--append`.
  */
 import { hashIds } from "../domain/core/hash-ids.ts";
+import { adminKeyFromEnv, BadApiKeyError } from "./lib/admin-key.ts";
 import { UsageError } from "./lib/args.ts";
 import {
   type HistorySummary,
@@ -15,7 +16,7 @@ import {
   seedUsage,
   verifyLedger,
 } from "./lib/history-seed.ts";
-import { adminKeyFromEnv, seedDemo } from "./lib/seed.ts";
+import { seedDemo } from "./lib/seed.ts";
 import { redact } from "./lib/stack.ts";
 import { wranglerTomlVars } from "./lib/wrangler.ts";
 
@@ -32,6 +33,14 @@ async function main(): Promise<void> {
     console.log(seedUsage);
     return;
   }
+  let adminKey: string;
+  try {
+    adminKey = adminKeyFromEnv();
+  } catch (error) {
+    if (!(error instanceof BadApiKeyError)) throw error;
+    console.error(`seed: ${error.message}`);
+    process.exit(2);
+  }
   const url = process.env.DATABASE_URL;
   if (!url) {
     console.error(
@@ -39,7 +48,6 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const adminKey = adminKeyFromEnv();
   const seed = await seedDemo(url, adminKey);
   const alphabet = process.env.SQIDS_ALPHABET || wranglerTomlVars().SQIDS_ALPHABET;
   console.log(`seeded ${redact(url)}`);

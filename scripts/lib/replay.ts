@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
+import { adminKeyFromEnv, BadApiKeyError, checkApiKey } from "./admin-key.ts";
 import { callApi } from "./api.ts";
 import { readArgs, UsageError } from "./args.ts";
-import { adminKeyFromEnv } from "./seed.ts";
 
 /** Which failed events to replay; every field narrows the selection. */
 export interface ReplaySelection {
@@ -80,9 +80,15 @@ export function apiTarget(values: { url?: string | undefined; key?: string | und
   } catch {
     throw new UsageError(`--url: not an http(s) URL: ${JSON.stringify(url)}`);
   }
-  const key = values.key ?? adminKeyFromEnv();
-  if (key.trim() === "") throw new UsageError("--key is empty");
-  return { url, key };
+  if (values.key !== undefined && values.key.trim() === "") throw new UsageError("--key is empty");
+  // Refused here, before any request: the API would answer 401 to a key of another form.
+  try {
+    const key = values.key === undefined ? adminKeyFromEnv() : checkApiKey(values.key.trim(), "--key");
+    return { url, key };
+  } catch (error) {
+    if (error instanceof BadApiKeyError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function parse(argv: string[]) {

@@ -1,13 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-
-/** The admin key `npm start` seeds when LEADRAIL_ADMIN_KEY is unset (documented in the README). */
-export const defaultAdminKey = "lr_dev_admin_0000000000000000000000";
-
-export function adminKeyFromEnv(): string {
-  const key = process.env.LEADRAIL_ADMIN_KEY?.trim();
-  return key ? key : defaultAdminKey;
-}
+import { checkApiKey } from "./admin-key.ts";
 
 export const sha256Hex = (value: string): string => createHash("sha256").update(value).digest("hex");
 
@@ -228,6 +221,8 @@ export interface DemoSeed {
  * rules by their full definition, the key by its SHA-256. Only the hash of the key is stored.
  */
 export async function seedDemo(databaseUrl: string, adminKey: string): Promise<DemoSeed> {
+  // Before connecting: a key the API refuses must never be stored.
+  checkApiKey(adminKey, "the admin key");
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {

@@ -1,4 +1,5 @@
 import { hashIds } from "../../domain/core/hash-ids.ts";
+import { checkApiKey } from "./admin-key.ts";
 import { publishEdgeConfig } from "./api.ts";
 import {
   applyMigrations,
@@ -41,8 +42,12 @@ export interface StackOptions {
   /** Every line `wrangler dev` prints. */
   onWranglerLine?: (line: string) => void;
   readyTimeoutMs?: number;
-  /** Aborts a start in progress (Ctrl-C during start-up); whatever started is stopped. */
+  /** Aborts a start in progress (Ctrl-C during start-up): whatever started is stopped and the start rejects. */
   signal?: AbortSignal;
+  /** Told as each phase of the start begins (see `stackPhases`). */
+  onPhase?: (phase: StackPhase) => void;
+  /** Env files `wrangler dev` reads its secrets from (`--env-file`, later files win); unset: its defaults. */
+  envFiles?: string[];
 }
 
 /** A bridge that can be stopped and started again on the same port (the Worker keeps its address). */
@@ -83,42 +88,49 @@ export class PortInUseError extends Error {}
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => {});
-  const cleanups: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    while (cleanups.length > 0) {
-      const cleanup = cleanups.pop();
-      if (cleanup) await cleanup().catch((error) => log(`cleanup failed: ${String(error)}`));
-    }
-  };
+  const phase = options.onPhase ?? (() => {});
+  const cleanups = new Cleanups(log);
+  const signal = options.signal;
+  // Each step is raced against the abort, so a signal in any phase stops the start at once (a step that
+  // finishes later still registers what it started, and that is stopped as it registers).
+  const step = abortableSteps(signal);
 
   try {
+    signal?.throwIfAborted();
+    // Before anything starts: a key the API refuses would be seeded, printed, then fail the publish.
+    checkApiKey(options.adminKey, "the admin key");
     const vars = wranglerTomlVars();
     const alphabet = options.vars?.SQIDS_ALPHABET ?? vars.SQIDS_ALPHABET;
     if (!alphabet) throw new Error("SQIDS_ALPHABET is missing from wrangler.toml [vars]");
 
-    const signal = options.signal;
     // Fixed ports are checked first, so a second `npm start` fails before touching the database.
     if (options.port) await ensurePortFree(options.port, "wrangler dev");
     if (options.bridgePort) await ensurePortFree(options.bridgePort, "the WebSocket bridge");
-    const database = await openDatabase(options, log, cleanups);
-    signal?.throwIfAborted();
+    phase("database");
+    const database = await step(openDatabase(options, log, cleanups));
 
+    phase("migrations");
     log("applying migrations");
-    await applyMigrations(database.url);
-    signal?.throwIfAborted();
+    await step(applyMigrations(database.url));
 
-    const seed = options.seed === false ? null : await seedDemo(database.url, options.adminKey);
+    phase("seed");
+    const seed = options.seed === false ? null : await step(seedDemo(database.url, options.adminKey));
     if (seed) log("demo seed in place");
-    signal?.throwIfAborted();
 
-    const bridge = await startRestartableBridge(database, options.bridgePort ?? 0);
-    cleanups.push(() => bridge.stop());
+    phase("bridge");
+    const bridge = await step(
+      startRestartableBridge(database, options.bridgePort ?? 0).then((started) => {
+        cleanups.add(() => started.stop());
+        return started;
+      }),
+    );
     log(`WebSocket bridge on ${bridge.address} → ${database.host}:${database.port}`);
-    signal?.throwIfAborted();
 
-    const port = options.port || (await freePort());
-    await ensurePortFree(port, "wrangler dev");
-    const inspectorPort = await freePort();
+    const port = options.port || (await step(freePort()));
+    await step(ensurePortFree(port, "wrangler dev"));
+    const inspectorPort = await step(freePort());
+    signal?.throwIfAborted();
+    phase("wrangler");
     const wrangler = startWranglerDev({
       port,
       inspectorPort,
@@ -128,27 +140,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         DATABASE_URL: database.url,
         DB_WS_PROXY: bridge.address,
       },
+      ...(options.envFiles ? { envFiles: options.envFiles } : {}),
       onLine: options.onWranglerLine ?? (() => {}),
     });
-    cleanups.push(() => wrangler.stop());
+    cleanups.add(() => wrangler.stop());
     const baseUrl = `http://127.0.0.1:${port}`;
     log(`waiting for wrangler dev on ${baseUrl}`);
-    await waitForHttp(`${baseUrl}/openapi.json`, options.readyTimeoutMs ?? 90_000, {
-      exited: wrangler.exited,
-      signal: options.signal,
-    });
+    await step(
+      waitForHttp(`${baseUrl}/openapi.json`, options.readyTimeoutMs ?? 90_000, {
+        exited: wrangler.exited,
+        signal,
+      }),
+    );
 
     let publish: Stack["publish"] = null;
     if (options.publish !== false) {
+      phase("publish");
       try {
-        publish = { ok: true, result: await publishEdgeConfig(baseUrl, options.adminKey) };
+        publish = { ok: true, result: await step(publishEdgeConfig(baseUrl, options.adminKey)) };
         log("landings and rules published to KV");
       } catch (error) {
+        if (signal?.aborted) throw error;
         const message = error instanceof Error ? error.message : String(error);
         if (options.requirePublish) throw new Error(`publishing the edge configuration failed: ${message}`);
         publish = { ok: false, error: message };
       }
     }
+    // The last chance to see an abort before the caller owns a running stack.
+    signal?.throwIfAborted();
 
     const codec = hashIds(alphabet);
     return {
@@ -162,18 +181,59 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       seed,
       publish,
       landingHashId: (id) => codec.encode("landing", id),
-      stop: stopAll,
+      stop: () => cleanups.stopAll(),
     };
   } catch (error) {
-    await stopAll();
+    await cleanups.stopAll();
     throw error;
   }
+}
+
+/** The phases of a start, in order, as `onPhase` reports them (each as it begins). */
+export const stackPhases = ["database", "migrations", "seed", "bridge", "wrangler", "publish"] as const;
+export type StackPhase = (typeof stackPhases)[number];
+
+/**
+ * What a start has started so far, stopped in reverse order. Once stopping has begun, anything still
+ * registered (a step that finished after an abort) is stopped as it registers.
+ */
+class Cleanups {
+  private readonly pending: (() => Promise<void>)[] = [];
+  private stopping = false;
+
+  constructor(private readonly log: (message: string) => void) {}
+
+  add(cleanup: () => Promise<void>): void {
+    if (this.stopping) void this.run(cleanup);
+    else this.pending.push(cleanup);
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    for (let cleanup = this.pending.pop(); cleanup; cleanup = this.pending.pop()) await this.run(cleanup);
+  }
+
+  private run(cleanup: () => Promise<void>): Promise<void> {
+    return cleanup().catch((error) => this.log(`cleanup failed: ${String(error)}`));
+  }
+}
+
+/** `step(work)`: `work`, or a rejection with the abort's reason as soon as `signal` aborts. */
+function abortableSteps(signal: AbortSignal | undefined): <T>(work: Promise<T>) => Promise<T> {
+  if (!signal) return (work) => work;
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  // Between steps nothing awaits it; its rejection is not an unhandled one.
+  aborted.catch(() => {});
+  return (work) => Promise.race([work, aborted]);
 }
 
 async function openDatabase(
   options: StackOptions,
   log: (message: string) => void,
-  cleanups: (() => Promise<void>)[],
+  cleanups: Cleanups,
 ): Promise<RunningDatabase> {
   if (!options.databaseUrl) {
     const port = options.pglitePort || (await freePort());
@@ -182,7 +242,7 @@ async function openDatabase(
       port,
       ...(options.pgliteDir ? { dataDir: options.pgliteDir } : {}),
     });
-    cleanups.push(() => database.stop());
+    cleanups.add(() => database.stop());
     log(
       `embedded Postgres (PGlite${options.pgliteDir ? ` in ${options.pgliteDir}` : ", in memory"}) on ${database.url}`,
     );
@@ -191,7 +251,7 @@ async function openDatabase(
   if (options.scratchDatabase) {
     const name = `leadrail_e2e_${process.pid}_${Date.now()}`;
     const scratch = await createScratchDatabase(options.databaseUrl, name);
-    cleanups.push(() => scratch.drop());
+    cleanups.add(() => scratch.drop());
     log(`scratch database ${name}`);
     return externalDatabase(scratch.url);
   }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { parse as parseToml } from "smol-toml";
 import { repoRoot } from "./database.ts";
 
 export interface WranglerDevOptions {
@@ -10,6 +11,11 @@ export interface WranglerDevOptions {
   persistTo: string;
   /** Passed as `--var NAME:value` (they override wrangler.toml [vars] and .dev.vars). */
   vars: Record<string, string>;
+  /**
+   * `--env-file` for each (later files win over earlier ones, and `vars` over all). Given, wrangler reads
+   * these instead of `.dev.vars`; values in files stay out of the process list, unlike `--var`.
+   */
+  envFiles?: string[];
   /** Every line wrangler prints (stdout and stderr). */
   onLine?: (line: string) => void;
 }
@@ -43,6 +49,7 @@ export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
     "--log-level",
     "log",
   ];
+  for (const file of options.envFiles ?? []) args.push("--env-file", file);
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
@@ -145,19 +152,35 @@ export async function waitForHttp(
   throw new Error(`nothing answered at ${url} within ${timeoutMs} ms (${lastError})`);
 }
 
-/** `[vars]` of wrangler.toml: only the simple `NAME = "value"` lines this project uses. */
-export function wranglerTomlVars(file = path.join(repoRoot, "wrangler.toml")): Record<string, string> {
-  const vars: Record<string, string> = {};
-  let inVars = false;
-  for (const raw of readFileSync(file, "utf8").split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line.startsWith("[")) {
-      inVars = line === "[vars]";
-      continue;
-    }
-    if (!inVars) continue;
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/.exec(line);
-    if (match?.[1] && match[2] !== undefined) vars[match[1]] = match[2];
+/** wrangler.toml as TOML: the one reader of it (vars, compatibility date) for the scripts and benches. */
+export function readWranglerToml(file = path.join(repoRoot, "wrangler.toml")): Record<string, unknown> {
+  try {
+    return parseToml(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file} is not valid TOML: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return vars;
+}
+
+/**
+ * `[vars]` of wrangler.toml, each as text: a string as it is, any other TOML value (a number, a boolean,
+ * an array or table, which wrangler hands the Worker as JSON) as its JSON.
+ */
+export function wranglerTomlVars(file = path.join(repoRoot, "wrangler.toml")): Record<string, string> {
+  const vars = readWranglerToml(file).vars;
+  if (vars === undefined) return {};
+  if (typeof vars !== "object" || vars === null || Array.isArray(vars))
+    throw new Error(`${file}: [vars] is not a table`);
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    text[name] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return text;
+}
+
+/** wrangler.toml's `compatibility_date` (YYYY-MM-DD). */
+export function wranglerCompatibilityDate(file = path.join(repoRoot, "wrangler.toml")): string {
+  const date = readWranglerToml(file).compatibility_date;
+  if (typeof date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(date))
+    throw new Error(`${file}: compatibility_date is missing or not a "YYYY-MM-DD" string`);
+  return date;
 }

@@ -14,6 +14,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { hashIds } from "../../domain/core/hash-ids.ts";
 import { repoRoot } from "../../scripts/lib/database.ts";
+import { devSecrets } from "../../scripts/lib/dev-secrets.ts";
 import type { DemoSeed } from "../../scripts/lib/seed.ts";
 import { startStack } from "../../scripts/lib/stack.ts";
 
@@ -39,6 +40,8 @@ export interface E2eContext {
   wranglerLog: string;
   /** Small HTTP server in this process that stops and starts the database bridge. */
   controlUrl: string;
+  /** Where the webhook secrets were generated, as `npm start` generates them under .data/ (no .dev.vars). */
+  devSecretsDir: string;
 }
 
 const adminKey = "lr_e2e_admin_4f1c9a7d2b6e8035c1a9";
@@ -64,7 +67,11 @@ export default async function setup(project: TestProject) {
     rmSync(workDir, { recursive: true, force: true });
     return kept;
   };
+  // The webhook secrets as `npm start` makes them, in this run's own directory (the repo's .dev.vars is not read).
+  const devSecretsDir = path.join(workDir, "secrets");
+  const secrets = devSecrets(devSecretsDir, null);
   const stack = await startStack({
+    envFiles: secrets.envFiles,
     databaseUrl: serverUrl,
     scratchDatabase: true,
     persistTo: path.join(workDir, "wrangler-state"),
@@ -116,6 +123,7 @@ export default async function setup(project: TestProject) {
     brandRefs,
     wranglerLog,
     controlUrl: control.url,
+    devSecretsDir,
   };
   project.provide("e2e", context);
 

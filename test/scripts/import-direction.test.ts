@@ -75,8 +75,8 @@ describe("import direction (workers → api | queues → domain → db)", () => 
     ["product-imports-no-tooling", "workers/index.ts", "scripts/lib/stack.ts"],
     ["product-imports-no-tooling", "domain/core/verb.ts", "test/support/random.ts"],
     ["product-imports-no-tooling", "db/client.ts", "bench/lib.ts"],
-    ["tests-do-not-import-bench", "test/support/api.ts", "bench/common.ts"],
-    ["scripts-do-not-import-tests", "scripts/lib/seed.ts", "test/support/fixtures.ts"],
+    ["scripts-do-not-import-bench-or-tests", "scripts/lib/seed.ts", "test/support/fixtures.ts"],
+    ["scripts-do-not-import-bench-or-tests", "scripts/dev.ts", "bench/lib.ts"],
   ];
 
   it("refuses every upward or sideways import, naming its rule", async () => {
@@ -99,6 +99,7 @@ describe("import direction (workers → api | queues → domain → db)", () => 
     ["bench/redirect.ts", "test/support/fixtures.ts"],
     ["scripts/lib/seed.ts", "domain/core/hash-ids.ts"],
     ["test/global-setup.ts", "scripts/lib/database.ts"],
+    ["test/scripts/wrangler-toml.test.ts", "bench/common.ts"],
   ];
 
   it("allows every import that goes down", async () => {
