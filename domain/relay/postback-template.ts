@@ -42,20 +42,10 @@ export type RedirectPostbackMacro = (typeof redirectPostbackMacros)[number];
  * event, and the partner's payout as it was then, in integer minor units of `currency` (both empty when
  * the partner had no payout currency). The URL, method and body type are the partner's at each attempt.
  */
-export const postbackValueNames = [
-  "click_id",
-  "transaction_id",
-  "payout_minor",
-  "currency",
-  "event",
-  "capture_id",
-  "sub1",
-  "sub2",
-  "sub3",
-  "sub4",
-  "sub5",
-] as const;
-export type PostbackValueName = (typeof postbackValueNames)[number];
+export const postbackValueNames = postbackMacros.filter(
+  (name): name is Exclude<PostbackMacro, "payout"> => name !== "payout",
+);
+export type PostbackValueName = Exclude<PostbackMacro, "payout">;
 export type PostbackValues = Record<PostbackValueName, string>;
 
 /** The capture's own values a postback carries (marketing columns, as stage 5 stored them). */
