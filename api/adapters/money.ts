@@ -1,40 +1,8 @@
+import { minorUnitExponent } from "../../domain/core/currency.ts";
 import { ValidationFailed } from "../../domain/core/errors.ts";
 
-/**
- * ISO 4217 minor-unit exponents that differ from the usual 2. Written out rather than read from `Intl`:
- * ICU's digits are display hints (it shows TWD or HUF without decimals) and differ between runtimes.
- */
-const exponents: Readonly<Record<string, number>> = {
-  BIF: 0,
-  CLP: 0,
-  DJF: 0,
-  GNF: 0,
-  ISK: 0,
-  JPY: 0,
-  KMF: 0,
-  KRW: 0,
-  PYG: 0,
-  RWF: 0,
-  UGX: 0,
-  UYI: 0,
-  VND: 0,
-  VUV: 0,
-  XAF: 0,
-  XOF: 0,
-  XPF: 0,
-  BHD: 3,
-  IQD: 3,
-  JOD: 3,
-  KWD: 3,
-  LYD: 3,
-  OMR: 3,
-  TND: 3,
-  CLF: 4,
-  UYW: 4,
-};
-
-/** Digits after the decimal point in the currency's minor unit (KRW 0, USD 2, KWD 3). */
-export const minorUnitExponent = (currency: string): number => exponents[currency] ?? 2;
+// The one table of ISO 4217 exponents (domain/core/currency.ts); re-exported for the adapters' callers.
+export { minorUnitExponent };
 
 const decimal = /^(\d+)(?:\.(\d+))?$/;
 

@@ -127,7 +127,7 @@ const postbackUrl = z
   .nullable()
   .openapi({
     description:
-      "Postback URL template; macros {click_id} {transaction_id} {payout} {currency} {event} {capture_id} {sub1}..{sub5}.",
+      "Postback URL template; macros {click_id} {transaction_id} {payout} {payout_minor} {currency} {event} {capture_id} {sub1}..{sub5}, and {redirect_url} for a `redirect` postback. {payout} is the partner's payout in the currency's unit by its ISO 4217 exponent (1500 USD → `15.00`, 1500 KRW → `1500`, 1500 KWD → `1.500`; a negative one with a leading minus), {payout_minor} the same in integer minor units (`1500`); both are empty without payout_currency. Every value is URL-encoded. The template is read at each attempt: a corrected URL applies to retries and resends of jobs already made.",
     example: "https://postback.affnet.example/c?click_id={click_id}&event={event}",
   });
 

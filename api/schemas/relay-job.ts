@@ -13,6 +13,13 @@ import { instant } from "./failed-event.ts";
 const hashOrNull = (ids: HashIds, kind: Parameters<HashIds["encode"]>[0], id: number | null) =>
   id === null ? null : ids.encode(kind, id);
 
+const stringValues = (value: unknown): Record<string, string | null> | null =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+    ? Object.fromEntries(
+        Object.entries(value).map(([name, item]) => [name, typeof item === "string" ? item : null]),
+      )
+    : null;
+
 export const relayJobSchema = z
   .object({
     id: hashId("Relay job id."),
@@ -26,7 +33,14 @@ export const relayJobSchema = z
     capture: z.string().nullable().openapi({ description: "The capture (UUID) for lead events and sales." }),
     order: z.string().nullable(),
     refund: z.string().nullable(),
-    payload: z.unknown().openapi({ description: "What is sent, resolved when the job was made." }),
+    values: z.record(z.string(), z.string().nullable()).nullable().openapi({
+      description:
+        "What the job was made with and keeps: a postback's click_id, transaction_id, payout_minor (integer minor units) and currency, event, capture_id and sub1..sub5; a lead relay's lead values. Each attempt sends them with the recipient's URL, method, body type and field mapping as they are at that attempt (see `attempt_log` for the exact URL and body of each). Null for jobs made before values were kept.",
+    }),
+    payload: z.unknown().openapi({
+      description:
+        "Jobs made before `values` was kept: the request resolved when the job was made (`{ method, url, macros }` or `{ method, url, body }`), sent as stored. Null for newer jobs.",
+    }),
     next_attempt_at: timestamp,
     last_error: z.string().nullable(),
     succeeded_at: timestamp.nullable(),
@@ -48,7 +62,8 @@ export const presentRelayJob = (ids: HashIds, job: ScopedRelayJob): RelayJobJson
   capture: job.captureId,
   order: hashOrNull(ids, "order", job.orderId),
   refund: hashOrNull(ids, "refund", job.refundId),
-  payload: job.payload,
+  values: stringValues(job.jobValues),
+  payload: job.payload ?? null,
   next_attempt_at: iso(job.nextAttemptAt),
   last_error: job.lastError,
   succeeded_at: isoOrNull(job.succeededAt),
@@ -59,10 +74,10 @@ export const presentRelayJob = (ids: HashIds, job: ScopedRelayJob): RelayJobJson
 export const relayAttemptSchema = z
   .object({
     attempt: z.number().int().openapi({ description: "1 for the first attempt." }),
-    url: z.string(),
+    url: z.string().openapi({ description: "The exact URL this attempt was sent to." }),
     method: z.string(),
     request_headers: z.record(z.string(), z.unknown()).openapi({ description: "Secrets masked." }),
-    request_body: z.string().nullable(),
+    request_body: z.string().nullable().openapi({ description: "The exact body sent; null for a GET." }),
     response_status: z.number().int().nullable(),
     response_body: z.string().nullable().openapi({ description: "Capped at a few KB." }),
     response_truncated: z.boolean(),

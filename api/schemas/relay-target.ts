@@ -6,6 +6,12 @@ import { contentType, delaySeconds, deliveryHeaders, maskHeaderValues, signingSe
 
 const method = z.enum(["get", "post"]).openapi({ description: "`get` sends the mapped fields as a query." });
 
+/** Read at each attempt, as are the method, body type, headers and field mapping. */
+const targetUrl = httpUrl.openapi({
+  description:
+    "Where leads are sent. Read at each attempt, with the method, body type, headers and field mapping: a corrected URL or mapping applies to retries and resends of relays already made (a relay keeps the lead's values).",
+});
+
 const knownValues = new Set<string>(leadValueNames);
 
 /** Outgoing field name → the lead value it carries; each value must be one stage 10 resolves. */
@@ -87,7 +93,7 @@ export const createRelayTargetBody = z
   .strictObject({
     brand: hashId("Brand id."),
     name,
-    url: httpUrl,
+    url: targetUrl,
     method: method.default("post"),
     content_type: contentType.default("json"),
     headers: deliveryHeaders.default({}),
@@ -102,7 +108,7 @@ export const createRelayTargetBody = z
 export const updateRelayTargetBody = z
   .strictObject({
     name: name.optional(),
-    url: httpUrl.optional(),
+    url: targetUrl.optional(),
     method: method.optional(),
     content_type: contentType.optional(),
     headers: deliveryHeaders.optional(),

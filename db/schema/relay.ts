@@ -60,8 +60,17 @@ export const relayJobs = pgTable(
     relayTargetId: ref("relay_target_id").references(() => relayTargets.id),
     status: relayStatus("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
-    /** What to send, resolved when the job was created (macros already known). */
-    payload: jsonb("payload").notNull(),
+    /**
+     * What the job was made with: a postback's values (click and transaction id, payout in minor units and
+     * currency, event, capture id, sub ids), a lead relay's lead values. Each attempt renders them with the
+     * recipient's URL, method, body type and field mapping as they are then. Null for jobs made before it existed.
+     */
+    jobValues: jsonb("job_values"),
+    /**
+     * Jobs made before `job_values`: the request resolved when the job was made (`{ method, url, macros }` or
+     * `{ method, url, body }`), sent as stored. Null for newer jobs.
+     */
+    payload: jsonb("payload"),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
     lastError: text("last_error"),
     /** The sale or refund that fired the job (the ledger's events); null for lead events. */

@@ -1,4 +1,5 @@
 import { isbot } from "isbot";
+import { truncateText } from "../core/text.ts";
 
 /** Which signal called a capture a bot. */
 export type BotReason = "user_agent" | "verified_bot" | "bot_score" | "asn";
@@ -109,7 +110,7 @@ export function detectCrawler(signals: CrawlerSignals): CrawlerVerdict {
 function productToken(userAgent: string): string {
   const compatible = /compatible; ([^;)]+)/.exec(userAgent)?.[1];
   const token = compatible ?? userAgent.split(/\s+/)[0] ?? userAgent;
-  return token.slice(0, 64);
+  return truncateText(token, 64);
 }
 
 /** Reads the crawler signals from the request headers and `request.cf` the edge recorded. */

@@ -1,3 +1,4 @@
+import { truncateText } from "../core/text.ts";
 /** One `capture_geo` row: where Cloudflare placed the visitor. */
 export interface CaptureGeo {
   country: string | null;
@@ -46,7 +47,7 @@ export function geoFromCf(cf: Record<string, unknown> | null): CaptureGeo {
 function text(value: unknown): string | null {
   if (typeof value !== "string") return null;
   const trimmed = value.trim();
-  return trimmed === "" ? null : trimmed.slice(0, 256);
+  return trimmed === "" ? null : truncateText(trimmed, 256);
 }
 
 function number(value: unknown): number | null {

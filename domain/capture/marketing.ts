@@ -1,3 +1,4 @@
+import { truncateText } from "../core/text.ts";
 /** One `capture_marketing` row. */
 export interface CaptureMarketing {
   utmSource: string | null;
@@ -113,7 +114,7 @@ export function marketingParams(source: MarketingSource, partner: PartnerParams 
       const value = source.fields[name] ?? query.get(name);
       if (value !== undefined && value !== null) {
         const trimmed = value.trim();
-        if (trimmed !== "") return trimmed.slice(0, maxParamLength);
+        if (trimmed !== "") return truncateText(trimmed, maxParamLength);
       }
     }
     return null;
@@ -142,7 +143,7 @@ export function marketingParams(source: MarketingSource, partner: PartnerParams 
     sub3: read("sub3", "aff_sub3"),
     sub4: read("sub4", "aff_sub4"),
     sub5: read("sub5", "aff_sub5"),
-    referrer: referrer ? referrer.slice(0, 2048) : null,
+    referrer: referrer ? truncateText(referrer, 2048) : null,
     extra,
   };
 }

@@ -1,3 +1,5 @@
+import { truncateText } from "../core/text.ts";
+
 /**
  * The submitted fields of a landing request: the query string merged with the form or JSON body.
  * Pure functions; the edge reads the body and hands the pairs in.
@@ -43,7 +45,7 @@ export function collectFields(query: FieldPairs, body: FieldPairs | null): Colle
   const truncatedFields: Record<string, number> = {};
   for (const [name, value] of merged) {
     if (value.length > maxFieldValueLength) {
-      fields[name] = value.slice(0, maxFieldValueLength);
+      fields[name] = truncateText(value, maxFieldValueLength);
       truncatedFields[name] = value.length;
     } else {
       fields[name] = value;

@@ -1,4 +1,5 @@
 import { isRecordableInstant } from "../core/instant-range.ts";
+import { truncateText } from "../core/text.ts";
 import type { EmailEvent, EmailEventsMessage, EmailEventType, EmailPlatform } from "./email-event-message.ts";
 
 /**
@@ -27,8 +28,8 @@ const sendGridTypes: Record<string, EmailEventType> = {
 export const maxEventBytes = 64_000;
 
 const text = (value: unknown, max: number): string | null => {
-  if (typeof value === "number" && Number.isFinite(value)) return String(value).slice(0, max);
-  return typeof value === "string" && value.length > 0 ? value.slice(0, max) : null;
+  if (typeof value === "number" && Number.isFinite(value)) return truncateText(String(value), max);
+  return typeof value === "string" && value.length > 0 ? truncateText(value, max) : null;
 };
 
 function categories(value: unknown): string[] {

@@ -1,5 +1,8 @@
 import { exponentialBackoff } from "../core/backoff.ts";
 import { hmacHex } from "../core/hmac.ts";
+import { truncateText } from "../core/text.ts";
+import { mappedLeadFields } from "./dispatch.ts";
+import { postbackMacroValues, readPostbackValues, renderPostbackUrl } from "./postback-template.ts";
 
 /**
  * Relay delivery, the pure part: the exact HTTP request a relay job becomes, what of it is
@@ -20,16 +23,27 @@ export type DeliveryContentType = "json" | "form";
 export interface RelayJobToDeliver {
   kind: RelayJobKind;
   event: string;
-  /** `{ method, url, macros }` for a postback; `{ method, url, body }` for a lead relay. */
+  /** What the job was made with (a postback's values, a lead relay's lead values); null for older jobs. */
+  values: unknown;
+  /** Older jobs only: `{ method, url, macros }` for a postback, `{ method, url, body }` for a lead relay. */
   payload: unknown;
 }
 
-/** How the recipient (the partner for a postback, the relay target for a lead relay) wants it now. */
+/**
+ * The recipient (the partner for a postback, the relay target for a lead relay) as it is at this attempt:
+ * where and how it wants the job sent.
+ */
 export interface RecipientSettings {
+  /** The partner's postback URL template, or the buyer's URL; null when the partner has none now. */
+  url: string | null;
+  /** `get` or `post` (a partner's `redirect` cannot be sent from here). */
+  method: string;
   contentType: string;
   /** Extra request headers; non-string values are ignored. */
   headers: unknown;
   signingSecret: string | null;
+  /** A buyer's field mapping: outgoing field → lead value name. */
+  fieldMapping?: unknown;
 }
 
 export interface RelayRequest {
@@ -104,36 +118,72 @@ function formValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The fields a job sends: a postback its macros, a lead relay its mapped lead fields. */
-function jobFields(job: RelayJobToDeliver, payload: Record<string, unknown>): Record<string, unknown> {
-  const fields = record(job.kind === "postback" ? payload.macros : payload.body);
-  return fields ?? {};
+interface Resolved {
+  method: DeliveryMethod;
+  url: URL;
+  /** A postback's macros, a lead relay's mapped fields. */
+  fields: Record<string, unknown>;
+}
+
+/** Where, how and what a job made with values sends: the recipient's settings now, the job's values. */
+function resolveFromValues(job: RelayJobToDeliver, recipient: RecipientSettings): Resolved {
+  const method = recipient.method;
+  if (method === "redirect")
+    throw new UndeliverableJob("the partner's postbacks now ride the visitor's redirect");
+  if (method !== "get" && method !== "post") throw new UndeliverableJob(`method ${String(method)}`);
+  if (recipient.url === null) throw new UndeliverableJob("the recipient has no URL");
+  if (job.kind === "postback") {
+    const macros = postbackMacroValues(readPostbackValues(job.values));
+    const rendered = renderPostbackUrl(recipient.url, macros);
+    if (!rendered.ok)
+      throw new UndeliverableJob(`the postback URL template does not render (${rendered.reason})`);
+    return { method, url: absoluteHttp(rendered.url), fields: macros };
+  }
+  return {
+    method,
+    url: absoluteHttp(recipient.url),
+    fields: mappedLeadFields(recipient.fieldMapping, job.values),
+  };
+}
+
+/** A job made before values were kept: sent as it was resolved then. */
+function resolveFromPayload(job: RelayJobToDeliver): Resolved {
+  const payload = record(job.payload);
+  if (!payload) throw new UndeliverableJob("payload is not an object");
+  const method = payload.method;
+  if (method !== "get" && method !== "post") throw new UndeliverableJob(`method ${String(method)}`);
+  if (typeof payload.url !== "string") throw new UndeliverableJob("no url");
+  const fields = record(job.kind === "postback" ? payload.macros : payload.body) ?? {};
+  return { method, url: absoluteHttp(payload.url), fields };
+}
+
+function absoluteHttp(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UndeliverableJob("url is not absolute");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UndeliverableJob("url is not http(s)");
+  return url;
 }
 
 /**
- * The request for one job. The URL comes from the payload as stored (postback macros were expanded
- * when the job was made); content type, headers and secret are the recipient's current settings, so
- * a corrected header or a rotated secret applies to the next retry. A `get` lead relay carries its
- * fields in the query string; a `get` postback carries them in its URL already.
+ * The request for one attempt. A job keeps the values it was made with; the URL (a postback's template,
+ * rendered with them now), method, field mapping, body type, headers and secret are the recipient's
+ * settings at this attempt, so a corrected URL, a changed mapping or a rotated secret applies to the next
+ * retry and to a resend. A job made before values were kept is sent to its stored URL. A `get` lead relay
+ * carries its fields in the query string; a `get` postback carries them in its URL already.
  */
 export async function buildRelayRequest(
   job: RelayJobToDeliver,
   recipient: RecipientSettings,
   now: Date,
 ): Promise<RelayRequest> {
-  const payload = record(job.payload);
-  if (!payload) throw new UndeliverableJob("payload is not an object");
-  const method = payload.method;
-  if (method !== "get" && method !== "post") throw new UndeliverableJob(`method ${String(method)}`);
-  if (typeof payload.url !== "string") throw new UndeliverableJob("no url");
-  let url: URL;
-  try {
-    url = new URL(payload.url);
-  } catch {
-    throw new UndeliverableJob("url is not absolute");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UndeliverableJob("url is not http(s)");
-  const fields = jobFields(job, payload);
+  const { method, url, fields } =
+    job.values === null || job.values === undefined
+      ? resolveFromPayload(job)
+      : resolveFromValues(job, recipient);
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(record(recipient.headers) ?? {})) {
@@ -193,11 +243,11 @@ function maskValue(value: string): string {
   // `Bearer abcd…`: keep the scheme, mask the credential.
   const scheme = /^([A-Za-z]+ )(.*)$/.exec(value);
   if (scheme) return `${scheme[1]}${maskValue(scheme[2] ?? "")}`;
-  return value.length >= 16 ? `${value.slice(0, 4)}****` : "****";
+  return value.length >= 16 ? `${truncateText(value, 4)}****` : "****";
 }
 
 /** The stored response body: at most {@link responseBodyCap} characters. */
 export function capResponseBody(text: string): { body: string; truncated: boolean } {
   if (text.length <= responseBodyCap) return { body: text, truncated: false };
-  return { body: text.slice(0, responseBodyCap), truncated: true };
+  return { body: truncateText(text, responseBodyCap), truncated: true };
 }

@@ -1,5 +1,6 @@
 import type { CaptureOutcome } from "../capture/outcome.ts";
-import { postbackMacros } from "./postback-template.ts";
+import { type PostbackValues, postbackValues } from "./postback-template.ts";
+import { leadValueNames } from "./targets.ts";
 
 /** Events a capture can fire; sales and refunds come from the order side. */
 export type LeadRelayEvent = "lead_accepted" | "lead_restored";
@@ -16,34 +17,30 @@ export interface PartnerPostback {
   postbackUrl: string | null;
   postbackMethod: "redirect" | "get" | "post";
   postbackEvents: readonly string[];
-  /** `{payout}` in minor units of `payoutCurrency`; both empty when no currency is set. */
+  /** Minor units of `payoutCurrency`; `{payout}` and `{currency}` stay empty when no currency is set. */
   payout?: number;
   payoutCurrency?: string | null;
 }
 
 export interface RelayTargetConfig {
   id: number;
-  url: string;
-  method: string;
-  /** Outgoing field name → lead value name (`email`, `first_name`, `utm_source`, `click_id`, …). */
-  fieldMapping: Record<string, unknown>;
   /** Events forwarded to this buyer; all lead events when not given. */
   events?: readonly string[];
 }
+
+/** A lead relay's values: every lead value a buyer's field mapping may name, as the capture had it. */
+export type LeadRelayValues = Record<string, string | null>;
 
 export interface PlannedRelayJob {
   kind: "postback" | "lead_relay";
   event: LeadRelayEvent;
   partnerId: number | null;
   relayTargetId: number | null;
-  payload: Record<string, unknown>;
-}
-
-/** Replaces `{macro}` with its URL-encoded value; unknown macros stay as written so a typo is visible. */
-export function expandPostbackUrl(template: string, macros: Record<string, string>): string {
-  return template.replace(/\{([a-z0-9_]+)\}/gi, (whole, name: string) =>
-    name in macros ? encodeURIComponent(macros[name] ?? "") : whole,
-  );
+  /**
+   * What the job is made with and keeps: a postback's values, a lead relay's lead values. The URL,
+   * method, body type and field mapping are the recipient's own at each attempt (domain/relay/delivery.ts).
+   */
+  values: PostbackValues | LeadRelayValues;
 }
 
 export interface RelayPlanInput {
@@ -56,10 +53,10 @@ export interface RelayPlanInput {
 }
 
 /**
- * Relay dispatch (pipeline stage 10), the plan: a postback when the partner has a URL and
- * listens to this event, and one lead relay per active buyer of the brand, each with its
- * payload resolved now. Redirect postbacks ride on the visitor's redirect at the edge,
- * so they get no server-side job.
+ * Relay dispatch (pipeline stage 10), the plan: a postback when the partner has a URL and listens to
+ * this event, and one lead relay per active buyer of the brand that takes it, each keeping the values
+ * it is made with. Redirect postbacks ride on the visitor's redirect at the edge, so they get no
+ * server-side job.
  */
 export function planRelayJobs(input: RelayPlanInput): PlannedRelayJob[] {
   const event = relayEventFor(input.outcome);
@@ -71,39 +68,50 @@ export function planRelayJobs(input: RelayPlanInput): PlannedRelayJob[] {
     partner.postbackMethod !== "redirect" &&
     partner.postbackEvents.includes(event)
   ) {
-    const macros: Record<string, string> = {};
-    for (const name of postbackMacros) macros[name] = input.values[name] ?? "";
-    macros.event = event;
-    macros.capture_id = input.captureId;
-    if (partner.payoutCurrency) {
-      macros.payout = String(partner.payout ?? 0);
-      macros.currency = partner.payoutCurrency;
-    }
     jobs.push({
       kind: "postback",
       event,
       partnerId: partner.id,
       relayTargetId: null,
-      payload: {
-        method: partner.postbackMethod,
-        url: expandPostbackUrl(partner.postbackUrl, macros),
-        macros,
-      },
+      values: postbackValues({
+        event,
+        captureId: input.captureId,
+        marketing: input.values,
+        payout: partner.payout,
+        currency: partner.payoutCurrency,
+      }),
     });
   }
-  for (const target of input.targets) {
-    if (target.events && !target.events.includes(event)) continue;
-    const body: Record<string, string | null> = {};
-    for (const [outgoing, source] of Object.entries(target.fieldMapping)) {
-      body[outgoing] = typeof source === "string" ? (input.values[source] ?? null) : null;
+  const targets = input.targets.filter((target) => !target.events || target.events.includes(event));
+  if (targets.length > 0) {
+    const lead: LeadRelayValues = {};
+    for (const name of leadValueNames) {
+      const value = input.values[name];
+      if (value !== undefined && value !== null) lead[name] = value;
     }
-    jobs.push({
-      kind: "lead_relay",
-      event,
-      partnerId: null,
-      relayTargetId: target.id,
-      payload: { method: target.method, url: target.url, body },
-    });
+    for (const target of targets)
+      jobs.push({ kind: "lead_relay", event, partnerId: null, relayTargetId: target.id, values: lead });
   }
   return jobs;
+}
+
+/**
+ * A lead relay's fields: each outgoing name of the buyer's current field mapping with the lead value it
+ * names (`null` when the lead had none, or the mapping entry is not a name).
+ */
+export function mappedLeadFields(fieldMapping: unknown, values: unknown): Record<string, string | null> {
+  const mapping =
+    fieldMapping !== null && typeof fieldMapping === "object" && !Array.isArray(fieldMapping)
+      ? (fieldMapping as Record<string, unknown>)
+      : {};
+  const lead =
+    values !== null && typeof values === "object" && !Array.isArray(values)
+      ? (values as Record<string, unknown>)
+      : {};
+  const fields: Record<string, string | null> = {};
+  for (const [outgoing, source] of Object.entries(mapping)) {
+    const value = typeof source === "string" && Object.hasOwn(lead, source) ? lead[source] : null;
+    fields[outgoing] = typeof value === "string" ? value : null;
+  }
+  return fields;
 }

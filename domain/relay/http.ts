@@ -1,3 +1,4 @@
+import { truncateText } from "../core/text.ts";
 import { capResponseBody, responseBodyCap } from "./delivery.ts";
 
 /**
@@ -37,5 +38,5 @@ export function fetchError(error: unknown, timeoutMs: number): string {
     return `timeout: no answer within ${timeoutMs} ms`;
   }
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, 500);
+  return truncateText(text, 500);
 }

@@ -1,32 +1,24 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { Unavailable } from "../core/errors.ts";
-import { postbackMacros } from "./postback-template.ts";
+import { type PostbackValueName, postbackValueNames } from "./postback-template.ts";
 
 /**
  * Sale and refund postbacks (SPEC §4), made by the ledger in its own transaction: one INSERT … SELECT
- * whatever the number of orders a refund credits, with the payload resolved in SQL exactly as stage 10
- * resolves a lead's in TypeScript (domain/relay/dispatch.ts): `{ method, url, macros }`, the URL template
- * filled with URL-encoded macro values. The dedup key (capture, order, refund, kind, event, partner) makes
- * a repeated insert a no-op. The caller sends `{ jobId }` to the relay queue after its commit.
+ * whatever the number of orders a refund credits, each job keeping the values it is made with
+ * (domain/relay/postback-template.ts `postbackValues`, gathered here in SQL from the partner `p`, the
+ * capture `c` and its marketing row `m`); the relay consumer renders them with the partner's URL at each
+ * attempt. The dedup key (capture, order, refund, kind, event, partner) makes a repeated insert a no-op.
+ * The caller sends `{ jobId }` to the relay queue after its commit.
  */
 
-/** `encodeURIComponent` in SQL: every character but A–Z a–z 0–9 - _ . ! ~ * ' ( ) as %XX of its UTF-8 bytes. */
-export function sqlUriComponent(value: SQL): SQL {
-  return sql`(SELECT coalesce(string_agg(CASE WHEN ch ~ '^[A-Za-z0-9_.!~*''()-]$' THEN ch
-      ELSE upper(regexp_replace(encode(convert_to(ch, 'UTF8'), 'hex'), '(..)', '%\\1', 'g')) END, '' ORDER BY n), '')
-    FROM regexp_split_to_table(coalesce(${value}, ''), '') WITH ORDINALITY AS chars(ch, n))`;
-}
-
-type Macro = (typeof postbackMacros)[number];
-
-/** Each macro's value for a ledger event, from the partner `p`, the capture `c` and its marketing row `m`. */
-function macroValues(event: "sale" | "refund"): Record<Macro, SQL> {
+/** Each value of a ledger event's postback, as `postbackValues` would give it for a capture. */
+function valueColumns(event: "sale" | "refund"): Record<PostbackValueName, SQL> {
   return {
     click_id: sql`coalesce(m.click_id, '')`,
     transaction_id: sql`coalesce(m.transaction_id, '')`,
     // As stage 10: no currency, no payout (a bare number would be ambiguous).
-    payout: sql`CASE WHEN p.payout_currency IS NULL THEN '' ELSE p.payout::text END`,
+    payout_minor: sql`CASE WHEN p.payout_currency IS NULL THEN '' ELSE p.payout::text END`,
     currency: sql`coalesce(p.payout_currency::text, '')`,
     event: sql`${event}::text`,
     capture_id: sql`c.id::text`,
@@ -38,17 +30,13 @@ function macroValues(event: "sale" | "refund"): Record<Macro, SQL> {
   };
 }
 
-/** The payload stage 10 writes for a postback: method, the expanded URL, and the macros (a `post` sends them). */
-function postbackPayload(event: "sale" | "refund"): SQL {
-  const values = macroValues(event);
-  let url = sql`p.postback_url`;
-  for (const name of postbackMacros)
-    url = sql`replace(${url}, ${`{${name}}`}::text, ${sqlUriComponent(values[name])})`;
-  const macros = sql.join(
-    postbackMacros.map((name) => sql`${name}::text, ${values[name]}`),
+function jobValues(event: "sale" | "refund"): SQL {
+  const columns = valueColumns(event);
+  const pairs = sql.join(
+    postbackValueNames.map((name) => sql`${name}::text, ${columns[name]}`),
     sql`, `,
   );
-  return sql`jsonb_build_object('method', p.postback_method::text, 'url', ${url}, 'macros', jsonb_build_object(${macros}))`;
+  return sql`jsonb_build_object(${pairs})`;
 }
 
 /** A partner that wants this event by a server-side postback (a `redirect` postback rides the visitor's redirect). */
@@ -70,8 +58,8 @@ export function saleRelayJobs(
 ): Promise<number[]> {
   return insertedIds(
     tx,
-    sql`INSERT INTO relay_jobs (kind, event, capture_id, order_id, partner_id, payload)
-      SELECT 'postback', 'sale', c.id, ${order.orderId}, p.id, ${postbackPayload("sale")}
+    sql`INSERT INTO relay_jobs (kind, event, capture_id, order_id, partner_id, job_values)
+      SELECT 'postback', 'sale', c.id, ${order.orderId}, p.id, ${jobValues("sale")}
         FROM captures c
         JOIN partners p ON p.id = c.partner_id
         LEFT JOIN capture_marketing m ON m.capture_id = c.id
@@ -91,8 +79,8 @@ export function refundRelayJobs(
 ): Promise<number[]> {
   return insertedIds(
     tx,
-    sql`INSERT INTO relay_jobs (kind, event, capture_id, order_id, refund_id, partner_id, payload)
-      SELECT 'postback', 'refund', c.id, o.id, ${refund.refundId}, p.id, ${postbackPayload("refund")}
+    sql`INSERT INTO relay_jobs (kind, event, capture_id, order_id, refund_id, partner_id, job_values)
+      SELECT 'postback', 'refund', c.id, o.id, ${refund.refundId}, p.id, ${jobValues("refund")}
         FROM (SELECT DISTINCT i.order_id FROM credit_notes cn JOIN invoices i ON i.id = cn.invoice_id
                WHERE cn.refund_id = ${refund.refundId}) credited
         JOIN orders o ON o.id = credited.order_id

@@ -4,9 +4,8 @@ import { FieldErrors, NotFound } from "../core/errors.ts";
 import { assertUnscoped } from "../core/scope.ts";
 import type { VerbContext } from "../core/verb.ts";
 import { buildRelayRequest, defaultTimeoutMs, isDelivered, maskHeaders } from "./delivery.ts";
-import { expandPostbackUrl } from "./dispatch.ts";
 import { fetchError, readCapped } from "./http.ts";
-import { postbackMacros } from "./postback-template.ts";
+import { postbackValues } from "./postback-template.ts";
 
 export type PostbackEvent = "lead_accepted" | "lead_restored" | "sale" | "refund";
 
@@ -50,27 +49,34 @@ export async function testFirePostback({
     errors.throwIfAny();
   }
   const event = input.event ?? (partner.postbackEvents[0] as PostbackEvent | undefined) ?? "lead_accepted";
-  const macros: Record<string, string> = {};
-  for (const name of postbackMacros) macros[name] = name.startsWith("sub") ? `test-${name}` : "";
-  Object.assign(macros, {
-    click_id: "test-click-id",
-    transaction_id: "test-transaction-id",
-    payout: partner.payoutCurrency === null ? "" : String(partner.payout),
-    currency: partner.payoutCurrency ?? "",
+  const values = postbackValues({
     event,
-    capture_id: sampleCaptureId,
+    captureId: sampleCaptureId,
+    marketing: {
+      click_id: "test-click-id",
+      transaction_id: "test-transaction-id",
+      sub1: "test-sub1",
+      sub2: "test-sub2",
+      sub3: "test-sub3",
+      sub4: "test-sub4",
+      sub5: "test-sub5",
+    },
+    payout: partner.payout,
+    currency: partner.payoutCurrency,
   });
-  const method = partner.postbackMethod === "post" ? "post" : "get";
   const headers: Record<string, string> = { [testHeader]: "1" };
   if (partner.postbackHeaders !== null && typeof partner.postbackHeaders === "object")
     Object.assign(headers, partner.postbackHeaders);
   const request = await buildRelayRequest(
+    { kind: "postback", event, values, payload: null },
     {
-      kind: "postback",
-      event,
-      payload: { method, url: expandPostbackUrl(partner.postbackUrl ?? "", macros), macros },
+      url: partner.postbackUrl,
+      // A `redirect` postback is tested as the visitor's browser would follow it: a GET.
+      method: partner.postbackMethod === "post" ? "post" : "get",
+      contentType: partner.postbackContentType,
+      headers,
+      signingSecret: partner.signingSecret,
     },
-    { contentType: partner.postbackContentType, headers, signingSecret: partner.signingSecret },
     now,
   );
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
 import { withCtes } from "../../db/sql.ts";
+import { truncateText } from "../../domain/core/text.ts";
 import { sourceQueue } from "../../domain/ops/failed-events.ts";
 import { dbConfig, type Env } from "../../domain/platform/env.ts";
 import { consumerConfig, describeError, retryDelaySeconds } from "../capture/failure.ts";
@@ -9,7 +10,7 @@ import { type FailedEventRecord, failedEventsInsert } from "./store.ts";
 /** What a capture message body says about itself, for operators' filters; never personal data. */
 function captureIdOf(body: unknown): string | null {
   if (typeof body !== "object" || body === null || !("captureId" in body)) return null;
-  return typeof body.captureId === "string" ? body.captureId.slice(0, 64) : null;
+  return typeof body.captureId === "string" ? truncateText(body.captureId, 64) : null;
 }
 
 /**

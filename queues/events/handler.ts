@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/neon-serverless";
 import type { z } from "zod";
 import { type Database, type DbHandle, type Executor, openDb } from "../../db/client.ts";
 import { withCtes } from "../../db/sql.ts";
+import { truncateText } from "../../domain/core/text.ts";
 import { dbConfig, type Env } from "../../domain/platform/env.ts";
 import { queueNames } from "../../domain/platform/queue-names.ts";
 import { commitWithFallback, consumerConfig, describeError, retryDelaySeconds } from "../capture/failure.ts";
@@ -79,7 +80,8 @@ function classify(message: Message<unknown>): Unit {
       meta,
     },
   });
-  if (type === null || part === undefined) return poison({ type: type?.slice(0, 64) ?? null });
+  if (type === null || part === undefined)
+    return poison({ type: type === null ? null : truncateText(type, 64) });
   const parsed = part.schema.safeParse(message.body);
   if (!parsed.success) {
     // Paths and codes only: the issue messages can quote submitted values (addresses).

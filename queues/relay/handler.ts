@@ -110,6 +110,9 @@ export async function processRelayBatch(
 
   // Every delivery of a job in this batch is acked (or delayed) together.
   const byJob = new Map<number, Message<unknown>[]>();
+  // Per job: the newest attempt count its messages were scheduled at, or null when one is not a
+  // scheduled follow-up (a first send, a resend): such a message is always worth a look.
+  const scheduledAt = new Map<number, number | null>();
   const poison: FailedEventRecord[] = [];
   const poisonMessages: Message<unknown>[] = [];
   for (const message of batch.messages) {
@@ -128,9 +131,15 @@ export async function processRelayBatch(
       poisonMessages.push(message);
       continue;
     }
-    const list = byJob.get(parsed.data.jobId);
+    const { jobId, attempts } = parsed.data;
+    const list = byJob.get(jobId);
     if (list) list.push(message);
-    else byJob.set(parsed.data.jobId, [message]);
+    else byJob.set(jobId, [message]);
+    const seen = scheduledAt.get(jobId);
+    scheduledAt.set(
+      jobId,
+      attempts === undefined || seen === null ? null : Math.max(attempts, seen ?? attempts),
+    );
   }
 
   const ack = (messages: readonly Message<unknown>[]) => {
@@ -173,7 +182,7 @@ export async function processRelayBatch(
   ack(poisonMessages);
 
   const toSend: { job: LoadedJob; attempt: number; messages: Message<unknown>[] }[] = [];
-  const later: { jobId: number; delaySeconds: number; messages: Message<unknown>[] }[] = [];
+  const later: Later[] = [];
   const found = new Set<number>();
   for (const job of loaded) {
     found.add(job.id);
@@ -184,7 +193,19 @@ export async function processRelayBatch(
       report.paused += 1;
       ack(messages);
     } else if (job.status === "pending" && Date.parse(job.dueAt) > now.getTime()) {
-      later.push({ jobId: job.id, delaySeconds: secondsUntil(job.dueAt, now), messages });
+      const scheduled = scheduledAt.get(job.id);
+      if (scheduled !== null && scheduled !== undefined && scheduled < job.attempts) {
+        // A follow-up of an attempt that is no longer the last: the newer attempt scheduled its own.
+        report.skipped += 1;
+        ack(messages);
+      } else {
+        later.push({
+          jobId: job.id,
+          attempts: job.attempts,
+          delaySeconds: secondsUntil(job.dueAt, now),
+          messages,
+        });
+      }
     } else {
       // Succeeded (a redelivery sends nothing), failed, paused, or another consumer is sending it.
       report.skipped += 1;
@@ -219,7 +240,12 @@ export async function processRelayBatch(
         else if (status === "paused") report.paused += 1;
         if (status === "pending" && row.next_attempt_at !== null) {
           report.retrying += 1;
-          later.push({ jobId: row.job_id, delaySeconds: secondsUntil(row.next_attempt_at, now), messages });
+          later.push({
+            jobId: row.job_id,
+            attempts: row.attempt,
+            delaySeconds: secondsUntil(row.next_attempt_at, now),
+            messages,
+          });
         } else {
           ack(messages);
         }
@@ -241,6 +267,14 @@ export async function processRelayBatch(
   return report;
 }
 
+/** A job to look at again later: a new message, tagged with the job's attempt count now. */
+interface Later {
+  jobId: number;
+  attempts: number;
+  delaySeconds: number;
+  messages: Message<unknown>[];
+}
+
 function secondsUntil(iso: string, now: Date): number {
   const seconds = Math.ceil((Date.parse(iso) - now.getTime()) / 1000);
   return Math.min(Math.max(seconds, 0), maxQueueDelaySeconds);
@@ -252,17 +286,16 @@ function secondsUntil(iso: string, now: Date): number {
  * waits than that (8 attempts, plus a partner's firing delay) before it is done. Should the send
  * fail, the message is retried with the delay instead.
  */
-async function scheduleLater(
-  env: Env,
-  later: readonly { jobId: number; delaySeconds: number; messages: Message<unknown>[] }[],
-  report: RelayBatchReport,
-): Promise<void> {
+async function scheduleLater(env: Env, later: readonly Later[], report: RelayBatchReport): Promise<void> {
   report.delayed = later.length - report.retrying;
   for (let start = 0; start < later.length; start += 100) {
     const chunk = later.slice(start, start + 100);
     try {
       await env.RELAYS_QUEUE.sendBatch(
-        chunk.map((item) => ({ body: { jobId: item.jobId }, delaySeconds: item.delaySeconds })),
+        chunk.map((item) => ({
+          body: { jobId: item.jobId, attempts: item.attempts },
+          delaySeconds: item.delaySeconds,
+        })),
       );
       for (const item of chunk) {
         for (const message of item.messages) {
@@ -315,11 +348,14 @@ async function attempt(
   try {
     if (!job.recipient) throw new UndeliverableJob("the recipient no longer exists");
     request = await buildRelayRequest(
-      { kind: job.kind, event: job.event, payload: job.payload },
+      { kind: job.kind, event: job.event, values: job.values, payload: job.payload },
       {
+        url: job.recipient.url,
+        method: job.recipient.method,
         contentType: job.recipient.contentType ?? "json",
         headers: job.recipient.headers,
         signingSecret: job.recipient.signingSecret,
+        fieldMapping: job.recipient.fieldMapping,
       },
       attemptedAt,
     );
@@ -328,11 +364,12 @@ async function attempt(
     // counter does not move (the fault is ours, not the recipient's).
     const reason = error instanceof UndeliverableJob ? error.message : "request could not be built";
     const payload = job.payload as { url?: unknown; method?: unknown } | null;
+    const method = job.values === null ? payload?.method : job.recipient?.method;
     return {
       job_id: job.id,
       attempt: number,
-      url: typeof payload?.url === "string" ? payload.url : "",
-      method: typeof payload?.method === "string" ? payload.method.toUpperCase() : "",
+      url: job.values === null && typeof payload?.url === "string" ? payload.url : "",
+      method: typeof method === "string" ? method.toUpperCase() : "",
       request_headers: {},
       request_body: null,
       response_status: null,

@@ -9,6 +9,10 @@ export const loadedJobSchema = z.object({
   event: z.string(),
   /** The status before this batch touched it. */
   status: z.enum(["pending", "sending", "succeeded", "failed", "paused"]),
+  /** Attempts made before this batch claimed it. */
+  attempts: z.number().int(),
+  /** What the job was made with; null for jobs made before (they carry a resolved `payload`). */
+  values: z.unknown(),
   payload: z.unknown(),
   partnerId: z.number().int().nullable(),
   /** When the job may be tried: next_attempt_at, and for a first attempt its creation + the recipient's delay. */
@@ -17,11 +21,15 @@ export const loadedJobSchema = z.object({
   claimedAttempt: z.number().int().nullable(),
   /** The partner's postbacks are paused: this batch moved the job to `paused`. */
   pausedNow: z.boolean(),
+  /** The recipient's settings now: each attempt is sent as they are at that attempt. */
   recipient: z
     .object({
+      url: z.string().nullable(),
+      method: z.string(),
       contentType: z.string().nullable(),
       headers: z.unknown(),
       signingSecret: z.string().nullable(),
+      fieldMapping: z.unknown(),
     })
     .nullable(),
 });
@@ -77,14 +85,18 @@ export function claimStatement(
   return withCtes(
     ctes,
     sql`SELECT coalesce(jsonb_agg(jsonb_build_object(
-        'id', j.id, 'kind', j.kind, 'event', j.event, 'status', j.status, 'payload', j.payload,
+        'id', j.id, 'kind', j.kind, 'event', j.event, 'status', j.status,
+        'attempts', j.attempts,
+        'values', j.job_values, 'payload', j.payload,
         'partnerId', j.partner_id, 'dueAt', d.due_at, 'claimedAttempt', c.attempts,
         'pausedNow', pz.id IS NOT NULL,
         'recipient', CASE
-          WHEN j.kind = 'postback' AND p.id IS NOT NULL THEN jsonb_build_object('contentType', p.postback_content_type,
-            'headers', p.postback_headers, 'signingSecret', p.signing_secret)
-          WHEN j.kind = 'lead_relay' AND t.id IS NOT NULL THEN jsonb_build_object('contentType', t.content_type,
-            'headers', t.headers, 'signingSecret', t.signing_secret)
+          WHEN j.kind = 'postback' AND p.id IS NOT NULL THEN jsonb_build_object('url', p.postback_url,
+            'method', p.postback_method, 'contentType', p.postback_content_type,
+            'headers', p.postback_headers, 'signingSecret', p.signing_secret, 'fieldMapping', NULL)
+          WHEN j.kind = 'lead_relay' AND t.id IS NOT NULL THEN jsonb_build_object('url', t.url,
+            'method', t.method, 'contentType', t.content_type,
+            'headers', t.headers, 'signingSecret', t.signing_secret, 'fieldMapping', t.field_mapping)
           END)), '[]'::jsonb) AS jobs
       FROM relay_jobs j
       JOIN due d ON d.id = j.id

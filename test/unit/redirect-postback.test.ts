@@ -19,7 +19,7 @@ const input = {
 describe("redirect postbacks", () => {
   it("sends the visitor through the network's URL with every macro URL-encoded and the rule's page as redirect_url", () => {
     expect(redirectPostbackUrl(postback, input)).toBe(
-      "https://track.network.test/conv?cid=abc%20123&tx=tx%2F9&e=lead_accepted&p=1500&c=USD&s1=camp%261&id=0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b&to=https%3A%2F%2Foffers.test%2Fwelcome%3Fc%3D0193a1b2%26src%3Da%20b",
+      "https://track.network.test/conv?cid=abc%20123&tx=tx%2F9&e=lead_accepted&p=15.00&c=USD&s1=camp%261&id=0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b&to=https%3A%2F%2Foffers.test%2Fwelcome%3Fc%3D0193a1b2%26src%3Da%20b",
     );
   });
 
@@ -41,6 +41,16 @@ describe("redirect postbacks", () => {
       expect(redirectPostbackUrl(postback, { ...input, knowledge })).toMatch(
         /^https:\/\/track\.network\.test\//,
       );
+  });
+
+  it("never throws on a value: a lone surrogate is sent as U+FFFD", () => {
+    const clickId = `${"a".repeat(3)}\ud83d`;
+    expect(
+      redirectPostbackUrl(
+        { ...postback, urlTemplate: "https://t.test/?c={click_id}" },
+        { ...input, values: { click_id: clickId } },
+      ),
+    ).toBe("https://t.test/?c=aaa%EF%BF%BD");
   });
 
   it("drops a result that is not an http(s) URL", () => {

@@ -20,11 +20,19 @@ const macros = { click_id: "a b&c", transaction_id: "tx-9", event: "lead_accepte
 const postback = (method: string) => ({
   kind: "postback" as const,
   event: "lead_accepted",
+  values: null,
   payload: { method, url: "https://net.test/pb?click=a%20b%26c&e=lead_accepted", macros },
 });
-const noSettings = { contentType: "json", headers: {}, signingSecret: null };
+/** A job made before values were kept goes to its stored URL, whatever the recipient's URL is now. */
+const noSettings = {
+  url: "https://now.test/{click_id}",
+  method: "post",
+  contentType: "json",
+  headers: {},
+  signingSecret: null,
+};
 
-describe("relay request", () => {
+describe("relay request of a job made before values were kept", () => {
   it("a get postback is the stored URL with our agent and nothing else", async () => {
     expect(await buildRelayRequest(postback("get"), noSettings, now)).toEqual({
       method: "GET",
@@ -45,7 +53,12 @@ describe("relay request", () => {
   it("a json post sends the macros as a JSON body, signed over the body", async () => {
     const request = await buildRelayRequest(
       postback("post"),
-      { contentType: "json", headers: { "X-Api-Key": "k-1234567890abcdef", Extra: 5 }, signingSecret: "k" },
+      {
+        ...noSettings,
+        contentType: "json",
+        headers: { "X-Api-Key": "k-1234567890abcdef", Extra: 5 },
+        signingSecret: "k",
+      },
       now,
     );
     const body = '{"click_id":"a b&c","transaction_id":"tx-9","event":"lead_accepted","payout":""}';
@@ -72,6 +85,7 @@ describe("relay request", () => {
     const job = {
       kind: "lead_relay" as const,
       event: "lead_accepted",
+      values: null,
       payload: { method: "post", url: "https://buyer.test/in?src=lr", body: { Email: "k@x.kr", Name: null } },
     };
     expect((await buildRelayRequest(job, noSettings, now)).body).toBe('{"Email":"k@x.kr","Name":null}');
@@ -113,9 +127,89 @@ describe("relay request", () => {
       { method: "get", url: "ftp://x.test/" },
     ]) {
       await expect(
-        buildRelayRequest({ kind: "postback", event: "sale", payload }, noSettings, now),
+        buildRelayRequest({ kind: "postback", event: "sale", values: null, payload }, noSettings, now),
       ).rejects.toThrow(UndeliverableJob);
     }
+  });
+});
+
+const values = {
+  click_id: "a b&c",
+  transaction_id: "tx-9",
+  payout_minor: "1500",
+  currency: "USD",
+  event: "sale",
+  capture_id: "cap-1",
+  sub1: "s1",
+  sub2: "",
+  sub3: "",
+  sub4: "",
+  sub5: "",
+};
+
+describe("relay request of a job made with values: the recipient's settings at the attempt", () => {
+  const job = { kind: "postback" as const, event: "sale", values, payload: null };
+  const partner = {
+    url: "https://net.test/pb?c={click_id}&p={payout}&pm={payout_minor}&cur={currency}&e={event}&to={redirect_url}",
+    method: "get",
+    contentType: "json",
+    headers: {},
+    signingSecret: null,
+  };
+
+  it("renders the partner's current template with the job's values ({payout} in units, {payout_minor} as kept)", async () => {
+    expect(await buildRelayRequest(job, partner, now)).toEqual({
+      method: "GET",
+      url: "https://net.test/pb?c=a%20b%26c&p=15.00&pm=1500&cur=USD&e=sale&to={redirect_url}",
+      headers: { "User-Agent": "leadrail-relay/1" },
+      body: null,
+    });
+    const corrected = await buildRelayRequest(job, { ...partner, url: "https://fixed.test/{sub1}" }, now);
+    expect(corrected.url).toBe("https://fixed.test/s1");
+  });
+
+  it("posts every macro as the body, by the partner's current method and body type", async () => {
+    const request = await buildRelayRequest(job, { ...partner, method: "post", contentType: "form" }, now);
+    expect(request.body).toBe(
+      "click_id=a+b%26c&transaction_id=tx-9&payout=15.00&payout_minor=1500&currency=USD&event=sale&capture_id=cap-1&sub1=s1&sub2=&sub3=&sub4=&sub5=",
+    );
+  });
+
+  it("a lead relay maps the kept lead values with the buyer's current mapping, URL and method", async () => {
+    const lead = {
+      kind: "lead_relay" as const,
+      event: "lead_accepted",
+      values: { email: "k@x.kr" },
+      payload: null,
+    };
+    const buyer = {
+      url: "https://buyer.test/in?src=lr",
+      method: "get",
+      contentType: "json",
+      headers: {},
+      signingSecret: null,
+      fieldMapping: { Email: "email", Phone: "phone", Bad: 5 },
+    };
+    expect((await buildRelayRequest(lead, buyer, now)).url).toBe(
+      "https://buyer.test/in?src=lr&Email=k%40x.kr&Phone=&Bad=",
+    );
+    const post = await buildRelayRequest(
+      lead,
+      { ...buyer, method: "post", fieldMapping: { e: "email" } },
+      now,
+    );
+    expect(post.url).toBe("https://buyer.test/in?src=lr");
+    expect(post.body).toBe('{"e":"k@x.kr"}');
+  });
+
+  it("refuses what cannot be sent from here: a redirect postback, no URL, a template that does not render", async () => {
+    for (const recipient of [
+      { ...partner, method: "redirect" },
+      { ...partner, url: null },
+      { ...partner, url: "https://{click_id}.net.test/" },
+      { ...partner, url: "not a url" },
+    ])
+      await expect(buildRelayRequest(job, recipient, now)).rejects.toThrow(UndeliverableJob);
   });
 });
 

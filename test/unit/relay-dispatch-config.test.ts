@@ -17,7 +17,7 @@ const buyer = (id: number, events?: string[]) => ({
 const values = { email: "kim@naver.com", click_id: "clk" };
 
 describe("relay dispatch with the partner's and buyers' delivery settings", () => {
-  it("fills {payout} and {currency} from the partner when it has a payout currency", () => {
+  it("keeps the partner's payout and currency when it has a payout currency", () => {
     const [postback] = planRelayJobs({
       outcome: "new",
       captureId: "cap",
@@ -25,10 +25,7 @@ describe("relay dispatch with the partner's and buyers' delivery settings", () =
       targets: [],
       values,
     });
-    expect(postback?.payload).toMatchObject({
-      url: "https://net.test/pb?c=clk&p=2500&cur=USD&e=lead_accepted",
-      macros: { payout: "2500", currency: "USD" },
-    });
+    expect(postback?.values).toMatchObject({ click_id: "clk", payout_minor: "2500", currency: "USD" });
     const [none] = planRelayJobs({
       outcome: "new",
       captureId: "cap",
@@ -36,7 +33,7 @@ describe("relay dispatch with the partner's and buyers' delivery settings", () =
       targets: [],
       values,
     });
-    expect(none?.payload).toMatchObject({ url: "https://net.test/pb?c=clk&p=&cur=&e=lead_accepted" });
+    expect(none?.values).toMatchObject({ payout_minor: "", currency: "" });
   });
 
   it("relays to a buyer only the events it takes", () => {

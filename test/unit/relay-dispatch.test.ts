@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expandPostbackUrl, planRelayJobs, relayEventFor } from "../../domain/relay/dispatch.ts";
+import { mappedLeadFields, planRelayJobs, relayEventFor } from "../../domain/relay/dispatch.ts";
 
 const partner = {
   id: 7,
@@ -16,6 +16,7 @@ const target = {
 };
 const values = {
   email: "kim@naver.com",
+  not_a_lead_value: "dropped",
   first_name: "민준",
   utm_source: "naver",
   click_id: "a b&c",
@@ -29,13 +30,7 @@ describe("relay dispatch", () => {
     for (const outcome of ["duplicate", "invalid", "bot"] as const) expect(relayEventFor(outcome)).toBeNull();
   });
 
-  it("expands known macros URL-encoded and leaves unknown ones visible", () => {
-    expect(expandPostbackUrl("https://n.test/?a={click_id}&b={nope}", { click_id: "a b&c" })).toBe(
-      "https://n.test/?a=a%20b%26c&b={nope}",
-    );
-  });
-
-  it("plans a postback and a lead relay with resolved payloads", () => {
+  it("plans a postback and a lead relay that keep the values they are made with", () => {
     const jobs = planRelayJobs({ outcome: "new", captureId: "cap-1", partner, targets: [target], values });
     expect(jobs).toEqual([
       {
@@ -43,22 +38,18 @@ describe("relay dispatch", () => {
         event: "lead_accepted",
         partnerId: 7,
         relayTargetId: null,
-        payload: {
-          method: "get",
-          url: "https://net.test/pb?click=a%20b%26c&tx=&e=lead_accepted&c=cap-1&s=s1&x={unknown}",
-          macros: {
-            click_id: "a b&c",
-            transaction_id: "",
-            payout: "",
-            currency: "",
-            event: "lead_accepted",
-            capture_id: "cap-1",
-            sub1: "s1",
-            sub2: "",
-            sub3: "",
-            sub4: "",
-            sub5: "",
-          },
+        values: {
+          click_id: "a b&c",
+          transaction_id: "",
+          payout_minor: "",
+          currency: "",
+          event: "lead_accepted",
+          capture_id: "cap-1",
+          sub1: "s1",
+          sub2: "",
+          sub3: "",
+          sub4: "",
+          sub5: "",
         },
       },
       {
@@ -66,13 +57,29 @@ describe("relay dispatch", () => {
         event: "lead_accepted",
         partnerId: null,
         relayTargetId: 3,
-        payload: {
-          method: "post",
-          url: "https://buyer.test/leads",
-          body: { Email: "kim@naver.com", Name: "민준", Source: "naver", Missing: null, Bad: null },
+        // Only lead values a mapping may name; the buyer's mapping applies when each attempt is made.
+        values: {
+          email: "kim@naver.com",
+          first_name: "민준",
+          utm_source: "naver",
+          click_id: "a b&c",
+          sub1: "s1",
         },
       },
     ]);
+  });
+
+  it("maps lead values by a buyer's field mapping; what the lead lacks or the mapping cannot name is null", () => {
+    expect(mappedLeadFields(target.fieldMapping, values)).toEqual({
+      Email: "kim@naver.com",
+      Name: "민준",
+      Source: "naver",
+      Missing: null,
+      Bad: null,
+    });
+    expect(mappedLeadFields({ T: "toString" }, values)).toEqual({ T: null });
+    expect(mappedLeadFields(null, values)).toEqual({});
+    expect(mappedLeadFields({ a: "email" }, null)).toEqual({ a: null });
   });
 
   it("skips a postback for an event the partner does not listen to, and redirect postbacks", () => {

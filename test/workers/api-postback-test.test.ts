@@ -32,7 +32,9 @@ describe("test postback", () => {
     const macros = {
       click_id: "test-click-id",
       transaction_id: "test-transaction-id",
-      payout: "1500",
+      // 1500 minor units of EUR: 15.00 in the currency's unit.
+      payout: "15.00",
+      payout_minor: "1500",
       currency: "EUR",
       event: "sale",
       capture_id: "00000000-0000-7000-8000-000000000000",

@@ -148,6 +148,8 @@ describe("relay jobs: list and detail", () => {
       capture: one.captureId,
       order: null,
       refund: null,
+      // Made the way jobs were before they kept their values.
+      values: null,
       payload: { method: "get", url: "https://pb.example/failed", macros: { event: "lead_accepted" } },
       next_attempt_at: one.jobs.failed.nextAttemptAt.toISOString(),
       last_error: "HTTP 500",

@@ -354,6 +354,7 @@ describe("a new capture", () => {
         attempts: job.attempts,
         partnerId: job.partnerId,
         payload: job.payload,
+        values: job.jobValues,
       })),
     ).toEqual([
       {
@@ -362,22 +363,20 @@ describe("a new capture", () => {
         status: "pending",
         attempts: 0,
         partnerId: tenant.partnerId,
-        payload: {
-          method: "get",
-          url: "https://net.leadrail.test/pb?click=CLK-1&tx=TX-1&e=lead_accepted",
-          macros: {
-            click_id: "CLK-1",
-            transaction_id: "TX-1",
-            payout: "",
-            currency: "",
-            event: "lead_accepted",
-            capture_id: message.captureId,
-            sub1: "s-one",
-            sub2: "",
-            sub3: "",
-            sub4: "",
-            sub5: "",
-          },
+        // The values it is made with; the partner's URL is read when it is sent.
+        payload: null,
+        values: {
+          click_id: "CLK-1",
+          transaction_id: "TX-1",
+          payout_minor: "",
+          currency: "",
+          event: "lead_accepted",
+          capture_id: message.captureId,
+          sub1: "s-one",
+          sub2: "",
+          sub3: "",
+          sub4: "",
+          sub5: "",
         },
       },
       {
@@ -386,11 +385,15 @@ describe("a new capture", () => {
         status: "pending",
         attempts: 0,
         partnerId: null,
-        payload: {
-          method: "post",
-          url: expect.stringMatching(/^https:\/\/buyer-[a-z0-9]+\.leadrail\.test\/leads\/0$/),
-          body: { mail: address, given: "민준", source: "naver", click: "CLK-1" },
-        },
+        payload: null,
+        // Every lead value a buyer's mapping may name; the mapping applies when it is sent.
+        values: expect.objectContaining({
+          email: address,
+          first_name: "민준",
+          utm_source: "naver",
+          click_id: "CLK-1",
+          capture_id: message.captureId,
+        }),
       },
     ]);
     expect(rec.relaySends).toEqual(jobs.map((job) => job.id));

@@ -42,6 +42,33 @@ describe("redirect postbacks at the edge", () => {
     expect(message.edge.fallbackReason).toBeNull();
   });
 
+  it("keeps the network's URL for a click id cut at 2,048 units inside an emoji: the emoji goes whole", async () => {
+    const landing = await seedLanding();
+    await seedPartner(landing.doc.partnerId, {
+      urlTemplate: "https://track.network.test/lead?cid={click_id}&p={payout}&to={redirect_url}",
+      events: ["lead_accepted"],
+      payout: 1500,
+      currency: "USD",
+    });
+    const h = await harness({
+      rules: [rule({ brandId: landing.doc.brandId, targetUrl: "https://offers.test/long?c={click_id}" })],
+    });
+    const clickId = `${"a".repeat(2047)}😀`;
+    const { response, message } = await call(
+      h,
+      new Request(landingUrl(landing.ref), form({ email: freshEmail(), clickid: clickId })),
+    );
+    const kept = "a".repeat(2047);
+    const target = `https://offers.test/long?c=${kept}`;
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe(
+      `https://track.network.test/lead?cid=${kept}&p=15.00&to=${encodeURIComponent(target)}`,
+    );
+    expect(message.edge.fallbackReason).toBeNull();
+    expect(message.request.fields.clickid).toBe(kept);
+    expect(message.request.truncatedFields).toEqual({ clickid: 2049 });
+  });
+
   it("sends an active contact of the brand (a duplicate) and a partner without a redirect postback straight to the page", async () => {
     const landing = await seedLanding();
     await seedPartner(landing.doc.partnerId, {

@@ -1,10 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { captureMarketing, captures } from "../../db/schema/capture.ts";
 import { relayJobs } from "../../db/schema/relay.ts";
 import { uuidv7 } from "../../domain/core/uuid-v7.ts";
-import { expandPostbackUrl } from "../../domain/relay/dispatch.ts";
-import { sqlUriComponent } from "../../domain/relay/ledger-relays.ts";
+import { buildRelayRequest } from "../../domain/relay/delivery.ts";
 import {
   call,
   createTenant,
@@ -70,10 +69,10 @@ async function insertCapture(tenant: Tenant, marketing = true): Promise<string> 
 const jobsOf = (column: "orderId" | "refundId", id: number) =>
   withDb((db) => db.select().from(relayJobs).where(eq(relayJobs[column], id)));
 
-const expectedMacros = (event: "sale" | "refund", captureId: string) => ({
+const expectedValues = (event: "sale" | "refund", captureId: string) => ({
   click_id: "clk 42/ü&x",
   transaction_id: "tx-9",
-  payout: "2500",
+  payout_minor: "2500",
   currency: "USD",
   event,
   capture_id: captureId,
@@ -91,21 +90,6 @@ beforeAll(async () => {
 });
 
 describe("sale and refund postbacks from the ledger", () => {
-  it("URL-encodes in SQL exactly as encodeURIComponent does", async () => {
-    const samples = ["", "plain", "a b+c&d=e/f?g#h", "ü€😀", "-_.!~*'()", "%41{x}", '"<>\\^`|'];
-    const encoded = await withDb(async (db) => {
-      const out: string[] = [];
-      for (const value of samples) {
-        const result = await db.execute<{ v: string }>(
-          sql`SELECT ${sqlUriComponent(sql`${value}::text`)} AS v`,
-        );
-        out.push(result.rows[0]?.v ?? "missing");
-      }
-      return out;
-    });
-    expect(encoded).toEqual(samples.map((value) => encodeURIComponent(value)));
-  });
-
   it("an order from a listening partner's capture makes exactly one sale job; a re-sent order none", async () => {
     const captureId = await insertCapture(listening.tenant);
     const body = orderBody(listening.sales, { capture_id: captureId });
@@ -120,7 +104,6 @@ describe("sale and refund postbacks from the ledger", () => {
     const jobs = await jobsOf("orderId", orderId);
     expect(jobs).toHaveLength(1);
     const [job] = jobs;
-    const macros = expectedMacros("sale", captureId);
     expect(job).toMatchObject({
       kind: "postback",
       event: "sale",
@@ -131,11 +114,17 @@ describe("sale and refund postbacks from the ledger", () => {
       refundId: null,
       partnerId: listening.tenant.internal.partner,
       relayTargetId: null,
-      payload: { method: "get", url: expandPostbackUrl(template, macros), macros },
+      jobValues: expectedValues("sale", captureId),
+      payload: null,
     });
-    const payload = job?.payload as { url: string } | undefined;
-    expect(payload?.url).toBe(
-      `https://pb.net.example/conv?click=clk%2042%2F%C3%BC%26x&tx=tx-9&amt=2500&cur=USD&e=sale&cap=${captureId}&s1=a%2Bb&s5=`,
+    // Sent with the partner's template as it is at the attempt: every value URL-encoded, {payout} in dollars.
+    const request = await buildRelayRequest(
+      { kind: "postback", event: "sale", values: job?.jobValues, payload: null },
+      { url: template, method: "get", contentType: "json", headers: {}, signingSecret: null },
+      new Date(),
+    );
+    expect(request.url).toBe(
+      `https://pb.net.example/conv?click=clk%2042%2F%C3%BC%26x&tx=tx-9&amt=25.00&cur=USD&e=sale&cap=${captureId}&s1=a%2Bb&s5=`,
     );
     expect(queue.sent).toEqual([{ jobId: job?.id }]);
 
@@ -217,8 +206,8 @@ describe("sale and refund postbacks from the ledger", () => {
     const refundId = decode("refund", refunded.body.refund.id);
     const jobs = await jobsOf("refundId", refundId);
     // No marketing row: the network's ids are empty, everything else is filled.
-    const macros = {
-      ...expectedMacros("refund", captureId),
+    const values = {
+      ...expectedValues("refund", captureId),
       click_id: "",
       transaction_id: "",
       sub1: "",
@@ -232,7 +221,8 @@ describe("sale and refund postbacks from the ledger", () => {
         orderId: decode("order", order.id),
         refundId,
         partnerId: refunds.tenant.internal.partner,
-        payload: { method: "get", url: expandPostbackUrl(template, macros), macros },
+        jobValues: values,
+        payload: null,
       }),
     ]);
     expect(queue.sent).toEqual([{ jobId: jobs[0]?.id }]);

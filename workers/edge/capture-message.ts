@@ -1,3 +1,4 @@
+import { truncateText } from "../../domain/core/text.ts";
 import type { CaptureMessage } from "../../queues/capture/message.ts";
 
 /**
@@ -18,17 +19,13 @@ export function recordHeaders(headers: Headers): Record<string, string> {
   for (const [name, value] of headers) {
     if (count >= maxHeaderCount) break;
     count += 1;
-    recorded[name] = redactedHeaders.has(name)
-      ? "[redacted]"
-      : value.length > maxHeaderValueLength
-        ? value.slice(0, maxHeaderValueLength)
-        : value;
+    recorded[name] = redactedHeaders.has(name) ? "[redacted]" : truncateText(value, maxHeaderValueLength);
   }
   return recorded;
 }
 
 export function recordUrl(url: string): string {
-  return url.length > maxUrlLength ? url.slice(0, maxUrlLength) : url;
+  return truncateText(url, maxUrlLength);
 }
 
 export interface FittedMessage {
@@ -109,7 +106,7 @@ export function fitMessage(message: CaptureMessage): FittedMessage {
   const request = message.request;
   while (bytes > messageBudgetBytes && request.body !== null && request.body.length > 0) {
     // Each UTF-16 unit removed shrinks the JSON by at least one byte, so this converges in a pass or two.
-    request.body = request.body.slice(0, Math.max(0, request.body.length - (bytes - messageBudgetBytes)));
+    request.body = truncateText(request.body, request.body.length - (bytes - messageBudgetBytes));
     request.bodyTruncated = true;
     bytes = jsonBytes(message);
   }
@@ -120,7 +117,7 @@ export function fitMessage(message: CaptureMessage): FittedMessage {
       if (value.length === 0) continue;
       request.truncatedFields[name] = request.truncatedFields[name] ?? value.length;
       const keep = Math.max(0, value.length - (bytes - messageBudgetBytes));
-      request.fields[name] = value.slice(0, keep);
+      request.fields[name] = truncateText(value, keep);
       bytes = jsonBytes(message);
     }
   }
@@ -128,7 +125,7 @@ export function fitMessage(message: CaptureMessage): FittedMessage {
     const bySize = Object.entries(request.headers).sort(([, a], [, b]) => b.length - a.length);
     for (const [name, value] of bySize) {
       if (bytes <= messageBudgetBytes) break;
-      request.headers[name] = value.slice(0, Math.max(0, value.length - (bytes - messageBudgetBytes)));
+      request.headers[name] = truncateText(value, value.length - (bytes - messageBudgetBytes));
       bytes = jsonBytes(message);
     }
   }

@@ -3,6 +3,7 @@ import { isNormalisedEmail, normaliseEmail } from "../../domain/contacts/email.t
 import { type KnowledgeLevel, knowledgeFlags, knowledgeLevel } from "../../domain/contacts/knowledge.ts";
 import type { EntityKind } from "../../domain/core/hash-ids.ts";
 import { sha256HexSync } from "../../domain/core/sha256.ts";
+import { truncateText } from "../../domain/core/text.ts";
 import { uuidv7 } from "../../domain/core/uuid-v7.ts";
 import { type EdgeConfig, type Env, edgeConfig } from "../../domain/platform/env.ts";
 import { redirectPostbackUrl } from "../../domain/relay/redirect-postback.ts";
@@ -91,7 +92,7 @@ export async function captureLanding(
     captureId: uuidv7(received),
     receivedAt: received,
     startedAt,
-    landingRef: landingRef.slice(0, 256),
+    landingRef: truncateText(landingRef, 256),
     landingId: null,
     ids: { brandId: null, themeId: null, partnerId: null, productId: null },
     overrides: {},
@@ -162,7 +163,7 @@ async function decide(
     const raw = url.searchParams.get(param);
     if (raw === null) continue;
     const decoded = decodeHashId(alphabet, kind, raw);
-    trace.overrides[param] = { raw: raw.slice(0, 256), valid: decoded !== null };
+    trace.overrides[param] = { raw: truncateText(raw, 256), valid: decoded !== null };
     if (decoded === null) overrideInvalid = true;
     else overridden[dimension] = decoded;
   }
@@ -286,7 +287,7 @@ function sendCapture(
       landing: { id: trace.landingId, ...trace.ids },
       overrides: trace.overrides,
       request: {
-        method: request.method.slice(0, 16),
+        method: truncateText(request.method, 16),
         url: recordUrl(request.url),
         headers: recordHeaders(request.headers),
         body: body?.text ?? null,

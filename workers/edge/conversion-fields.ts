@@ -1,4 +1,4 @@
-import { minorUnitExponent } from "../../api/adapters/money.ts";
+import { minorUnitExponent } from "../../domain/core/currency.ts";
 import type { FieldError } from "../../domain/core/errors.ts";
 
 /** The conversion a partner reported, checked and in minor units. */

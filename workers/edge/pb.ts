@@ -1,4 +1,5 @@
 import type { FieldError } from "../../domain/core/errors.ts";
+import { truncateText } from "../../domain/core/text.ts";
 import { uuidv7 } from "../../domain/core/uuid-v7.ts";
 import { type Env, edgeConfig } from "../../domain/platform/env.ts";
 import {
@@ -79,7 +80,7 @@ async function readParams(request: Request, url: URL, receipt: string): Promise<
           ok: false,
           response: problem(
             "bad_request",
-            `The parameter "${name.slice(0, maxNameLength)}" is repeated.`,
+            `The parameter "${truncateText(name, maxNameLength)}" is repeated.`,
             receipt,
           ),
         };

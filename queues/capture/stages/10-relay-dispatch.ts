@@ -57,17 +57,17 @@ export function relayJobsInsert(captures: readonly DecidedCapture[]): Cte | null
       event: job.event,
       partner_id: job.partnerId,
       relay_target_id: job.relayTargetId,
-      payload: job.payload,
+      job_values: job.values,
     })),
   );
   if (rows.length === 0) return null;
   return {
     name: "relay_job",
-    body: sql`INSERT INTO relay_jobs (capture_id, kind, event, partner_id, relay_target_id, payload)
-      SELECT capture_id, kind, event, partner_id, relay_target_id, payload
+    body: sql`INSERT INTO relay_jobs (capture_id, kind, event, partner_id, relay_target_id, job_values)
+      SELECT capture_id, kind, event, partner_id, relay_target_id, job_values
       FROM ${recordset(
         rows,
-        "capture_id uuid, kind relay_kind, event relay_event, partner_id bigint, relay_target_id bigint, payload jsonb",
+        "capture_id uuid, kind relay_kind, event relay_event, partner_id bigint, relay_target_id bigint, job_values jsonb",
       )}
       ON CONFLICT ON CONSTRAINT relay_jobs_capture_dedup_key DO NOTHING
       RETURNING id`,
