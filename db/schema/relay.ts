@@ -161,6 +161,8 @@ export const inboundConversions = pgTable(
   (t) => [
     uniqueIndex("inbound_conversions_partner_transaction_key").on(t.partnerId, t.transactionId),
     index("inbound_conversions_capture_idx").on(t.captureId),
+    // GET /api/v1/conversions?partner=…: a partner's conversions newest first, one page at a time.
+    index("inbound_conversions_partner_idx").on(t.partnerId, t.id),
     // The capture pipeline looks up conversions still waiting for their capture by click id.
     index("inbound_conversions_pending_click_idx")
       .on(t.partnerId, t.clickId)

@@ -1,0 +1,1 @@
+CREATE INDEX "inbound_conversions_partner_idx" ON "inbound_conversions" USING btree ("partner_id","id");
