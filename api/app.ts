@@ -9,7 +9,13 @@ import { onError, onNotFound } from "./middleware/errors.ts";
 import { services } from "./middleware/services.ts";
 import { registerContactAccounts } from "./routes/accounts.by-contact.ts";
 import { registerGetAccount } from "./routes/accounts.get.ts";
-import { registerLookupAccounts } from "./routes/accounts.lookup.ts";
+import { registerListAccounts } from "./routes/accounts.list.ts";
+import { registerClassifyAccounts } from "./routes/acquisition.classify.ts";
+import { registerCreateAcquisitionRule } from "./routes/acquisition-rules.create.ts";
+import { registerDeleteAcquisitionRule } from "./routes/acquisition-rules.delete.ts";
+import { registerGetAcquisitionRule } from "./routes/acquisition-rules.get.ts";
+import { registerListAcquisitionRules } from "./routes/acquisition-rules.list.ts";
+import { registerUpdateAcquisitionRule } from "./routes/acquisition-rules.update.ts";
 import { registerPublish } from "./routes/admin.publish.ts";
 import { registerCreateApiKey } from "./routes/api-keys.create.ts";
 import { registerListApiKeys } from "./routes/api-keys.list.ts";
@@ -25,6 +31,10 @@ import { registerGetCreditNote } from "./routes/credit-notes.get.ts";
 import { registerListFailedEvents } from "./routes/failed-events.list.ts";
 import { registerReplayFailedEvents } from "./routes/failed-events.replay.ts";
 import { registerHealth } from "./routes/health.get.ts";
+import { registerCreateInfluencer } from "./routes/influencers.create.ts";
+import { registerGetInfluencer } from "./routes/influencers.get.ts";
+import { registerListInfluencers } from "./routes/influencers.list.ts";
+import { registerUpdateInfluencer } from "./routes/influencers.update.ts";
 import { registerGetInvoice } from "./routes/invoices.get.ts";
 import { registerCreateLanding } from "./routes/landings.create.ts";
 import { registerGetLanding } from "./routes/landings.get.ts";
@@ -134,7 +144,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerGetOrder,
   registerCreatePayment,
   registerCreateRefund,
-  registerLookupAccounts,
+  registerListAccounts,
   registerGetAccount,
   registerContactAccounts,
   registerGetInvoice,
@@ -152,6 +162,16 @@ const routes: ((app: ApiApp) => void)[] = [
   registerListConversions,
   registerSendGridEvents,
   registerNormalisedEmailEvents,
+  registerCreateInfluencer,
+  registerListInfluencers,
+  registerGetInfluencer,
+  registerUpdateInfluencer,
+  registerCreateAcquisitionRule,
+  registerListAcquisitionRules,
+  registerGetAcquisitionRule,
+  registerUpdateAcquisitionRule,
+  registerDeleteAcquisitionRule,
+  registerClassifyAccounts,
 ];
 
 const maxBodyBytes = 1024 * 1024;

@@ -385,8 +385,6 @@ export const presentAccountDetail = (
   },
 });
 
-export const accountListSchema = z.object({ data: z.array(accountSchema) }).openapi("AccountList");
-
 const lifetimeValue = minor("paid − refunded: money received from the person and kept.");
 
 export const contactAccountsSchema = z

@@ -32,6 +32,8 @@ export const entityKinds = {
   coupon: 24,
   campaign: 25,
   conversion: 26,
+  influencer: 27,
+  acquisitionRule: 28,
 } as const;
 export type EntityKind = keyof typeof entityKinds;
 

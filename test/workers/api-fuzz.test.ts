@@ -83,6 +83,8 @@ const kindOfSegment: Record<string, EntityKind> = {
   "credit-notes": "creditNote",
   "relay-targets": "relayTarget",
   relays: "relayJob",
+  influencers: "influencer",
+  "acquisition-rules": "acquisitionRule",
 };
 
 interface Pools {

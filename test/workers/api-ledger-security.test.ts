@@ -62,7 +62,10 @@ describe("ledger endpoints and brand scope", () => {
       expectProblem(response, 403);
     }
     // Without naming the brand, the lookup only shows B's accounts: none.
-    expect(await getJson(`/api/v1/accounts?email=${encodeURIComponent(email)}`, b.key)).toEqual({ data: [] });
+    expect(await getJson(`/api/v1/accounts?email=${encodeURIComponent(email)}`, b.key)).toEqual({
+      data: [],
+      next_cursor: null,
+    });
   });
 
   it("a key for brand B gets 403 on payments and refunds for brand A's account, and nothing is written", async () => {

@@ -678,7 +678,7 @@ describe("account reads", () => {
       `/api/v1/accounts?email=${encodeURIComponent(customerEmail("nobody"))}`,
       a.key,
     );
-    expect(none).toEqual({ data: [] });
+    expect(none).toEqual({ data: [], next_cursor: null });
   });
 
   it("GET /api/v1/contacts/:id/accounts: every brand account and LTV = paid − refunded per brand and per currency", async () => {

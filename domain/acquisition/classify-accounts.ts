@@ -1,0 +1,277 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.ts";
+import { jsonParam, pgArray } from "../../db/sql.ts";
+import { assertBrand } from "../core/scope.ts";
+import { withTransaction } from "../core/transaction.ts";
+import type { VerbContext } from "../core/verb.ts";
+import { jsonRow } from "../ledger/accounts.ts";
+import {
+  type AcquisitionRule,
+  type AcquisitionSource,
+  type Classification,
+  type CouponUse,
+  classify,
+  type Evidence,
+  type FirstTouch,
+  type InfluencerCodes,
+} from "./classify.ts";
+import { classifierRule, toRuleRow } from "./rules.ts";
+
+/**
+ * The classification run: recomputes the acquisition source of a chunk of accounts (in account id order,
+ * after a cursor) from the rules and influencers as they are now, and writes only what changed, each
+ * change with a history row. Idempotent: a second run over unchanged data changes nothing. The nightly
+ * job runs it for every account, chunk after chunk, following `nextAfterId`; the API runs one chunk.
+ *
+ * Five round trips per chunk whatever its size: BEGIN, the lock, one statement that loads every input
+ * (accounts with their first touch, coupons and current classification, their brands' rules and
+ * influencers), one that writes the changes and their history, COMMIT. The classification itself is the
+ * pure `classify` of classify.ts, so the SQL path and the function give the same answers by construction.
+ */
+
+export interface ClassifyAccountsInput {
+  brandId?: number | undefined;
+  /** Only these accounts (still in id order, after the cursor). */
+  accountIds?: readonly number[] | undefined;
+  limit: number;
+  /** The last account id of the previous chunk; `null` or absent to start. */
+  afterId?: number | null | undefined;
+}
+
+export interface ClassifyAccountsResult {
+  /** Accounts looked at in this chunk. */
+  examined: number;
+  /** Accounts whose classification was written (new or different). */
+  changed: number;
+  /** The last account id of this chunk when there may be more; `null` when this was the last chunk. */
+  nextAfterId: number | null;
+}
+
+/** One account's inputs, as loaded. */
+export interface AccountInputs {
+  accountId: number;
+  brandId: number;
+  firstTouch: FirstTouch | null;
+  coupons: CouponUse[];
+  current: Classification | null;
+}
+
+/** Every input of a chunk: the accounts and, per brand, its rules and influencers. */
+export interface ChunkInputs {
+  accounts: AccountInputs[];
+  rules: Map<number, AcquisitionRule[]>;
+  influencers: Map<number, InfluencerCodes[]>;
+}
+
+// Any constant: every writer of account_acquisition takes this lock first, so a run reads the
+// classifications it replaces exactly as they are, and two runs never interleave their history.
+const classificationLock = 7_304_113_001;
+
+type Json = Record<string, unknown>;
+const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
+const idOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+
+function stringRecord(value: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return result;
+  for (const [key, item] of Object.entries(value)) if (typeof item === "string") result[key] = item;
+  return result;
+}
+
+function evidenceOf(value: unknown): Evidence {
+  const result: Evidence = {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return result;
+  for (const [key, item] of Object.entries(value))
+    if (typeof item === "string" || typeof item === "number") result[key] = item;
+  return result;
+}
+
+/**
+ * Loads a chunk's inputs in one statement: up to `limit + 1` accounts after the cursor (the extra one only
+ * says there is more), each with its earliest order's acquisition parameters (placed time, then id),
+ * every coupon its orders used (oldest order first, then code), its current classification, and the
+ * rules (not deleted) and influencers (with their codes) of the chunk's brands.
+ */
+export async function loadChunk(
+  db: Pick<Executor, "execute">,
+  filter: {
+    brandIds: readonly number[] | null;
+    brandId?: number | undefined;
+    accountIds?: readonly number[] | undefined;
+  },
+  afterId: number | null,
+  limit: number,
+): Promise<{ inputs: ChunkInputs; more: boolean }> {
+  const where = [sql`a.id > ${afterId ?? 0}`];
+  if (filter.brandId !== undefined) where.push(sql`a.brand_id = ${filter.brandId}`);
+  if (filter.brandIds !== null) where.push(sql`a.brand_id = ANY(${pgArray([...filter.brandIds])}::bigint[])`);
+  if (filter.accountIds !== undefined)
+    where.push(sql`a.id = ANY(${pgArray([...filter.accountIds])}::bigint[])`);
+  const row = await jsonRow(
+    db,
+    sql`WITH acc AS (
+          SELECT a.id, a.brand_id FROM brand_client_accounts a
+           WHERE ${sql.join(where, sql` AND `)}
+           ORDER BY a.id LIMIT ${limit + 1}),
+        brand AS (SELECT DISTINCT brand_id FROM acc)
+        SELECT jsonb_build_object(
+          'accounts', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+              'id', acc.id, 'brand_id', acc.brand_id,
+              'first', (SELECT jsonb_build_object('order', o.id, 'marketing', o.marketing) FROM orders o
+                         WHERE o.account_id = acc.id ORDER BY o.placed_at, o.id LIMIT 1),
+              'coupons', (SELECT coalesce(jsonb_agg(jsonb_build_object('code', c.code, 'order', o.id)
+                                                    ORDER BY o.placed_at, o.id, c.code), '[]'::jsonb)
+                            FROM orders o JOIN order_coupons oc ON oc.order_id = o.id
+                            JOIN coupons c ON c.id = oc.coupon_id
+                           WHERE o.account_id = acc.id),
+              'current', (SELECT to_jsonb(x) FROM account_acquisition x WHERE x.account_id = acc.id)
+            ) ORDER BY acc.id), '[]'::jsonb) FROM acc),
+          'rules', (SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY r.id), '[]'::jsonb) FROM acquisition_rules r
+                     WHERE r.brand_id IN (SELECT brand_id FROM brand) AND r.deleted_at IS NULL),
+          'influencers', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+              'id', i.id, 'brand_id', i.brand_id, 'active', i.active,
+              'coupon', (SELECT coalesce(jsonb_agg(k.code ORDER BY k.id), '[]'::jsonb) FROM influencer_codes k
+                          WHERE k.influencer_id = i.id AND k.kind = 'coupon'),
+              'referral', (SELECT coalesce(jsonb_agg(k.code ORDER BY k.id), '[]'::jsonb) FROM influencer_codes k
+                            WHERE k.influencer_id = i.id AND k.kind = 'referral')) ORDER BY i.id), '[]'::jsonb)
+              FROM influencers i WHERE i.brand_id IN (SELECT brand_id FROM brand)))`,
+  );
+  const rules = new Map<number, AcquisitionRule[]>();
+  for (const item of list(row?.rules)) {
+    const stored = toRuleRow(item);
+    const rule = classifierRule(stored);
+    if (rule) rules.set(stored.brandId, [...(rules.get(stored.brandId) ?? []), rule]);
+  }
+  const influencers = new Map<number, InfluencerCodes[]>();
+  for (const item of list(row?.influencers)) {
+    const brandId = Number(item.brand_id);
+    const codes = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+    influencers.set(brandId, [
+      ...(influencers.get(brandId) ?? []),
+      {
+        id: Number(item.id),
+        active: item.active === true,
+        couponCodes: codes(item.coupon),
+        referralCodes: codes(item.referral),
+      },
+    ]);
+  }
+  const all = list(row?.accounts).map((item): AccountInputs => {
+    const first = item.first as Json | null;
+    const current = item.current as Json | null;
+    return {
+      accountId: Number(item.id),
+      brandId: Number(item.brand_id),
+      firstTouch: first ? { orderId: Number(first.order), marketing: stringRecord(first.marketing) } : null,
+      coupons: list(item.coupons).map((c) => ({ code: String(c.code), orderId: Number(c.order) })),
+      current: current
+        ? {
+            source: current.source as AcquisitionSource,
+            influencerId: idOrNull(current.influencer_id),
+            ruleId: idOrNull(current.rule_id),
+            evidence: evidenceOf(current.evidence),
+          }
+        : null,
+    };
+  });
+  return { inputs: { accounts: all.slice(0, limit), rules, influencers }, more: all.length > limit };
+}
+
+/** Evidence as stored: keys in order, so equal evidence is equal text too. */
+const canonical = (evidence: Evidence): Evidence =>
+  Object.fromEntries(Object.entries(evidence).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+const sameEvidence = (a: Evidence, b: Evidence): boolean =>
+  JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
+export const sameClassification = (a: Classification, b: Classification): boolean =>
+  a.source === b.source &&
+  a.influencerId === b.influencerId &&
+  a.ruleId === b.ruleId &&
+  sameEvidence(a.evidence, b.evidence);
+
+/** Each account of the chunk classified by the pure function, from exactly the loaded inputs. */
+export function classifyChunk(inputs: ChunkInputs): { account: AccountInputs; result: Classification }[] {
+  return inputs.accounts.map((account) => ({
+    account,
+    result: classify(
+      account.firstTouch,
+      account.coupons,
+      inputs.rules.get(account.brandId) ?? [],
+      inputs.influencers.get(account.brandId) ?? [],
+    ),
+  }));
+}
+
+/**
+ * Classifies one chunk of accounts the caller may see (a brand-scoped key: its brands only; `brandId`
+ * outside them: 403) and writes the changes. Editing rules or influencers never reclassifies by itself:
+ * this does, and every account it changes gets a history row (`initial` for an account's first
+ * classification, `reclassified` after), with the old and the new source, influencer, rule and evidence.
+ */
+export async function classifyAccounts({
+  ctx,
+  input,
+}: {
+  ctx: VerbContext;
+  input: ClassifyAccountsInput;
+}): Promise<ClassifyAccountsResult> {
+  if (input.brandId !== undefined) assertBrand(ctx.principal, input.brandId);
+  return withTransaction(ctx.db, async (tx) => {
+    // Its own statement: a statement that waited for the lock would still read the snapshot from before.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${classificationLock})`);
+    const { inputs, more } = await loadChunk(
+      tx,
+      { brandIds: ctx.principal.brandIds, brandId: input.brandId, accountIds: input.accountIds },
+      input.afterId ?? null,
+      input.limit,
+    );
+    const changes = classifyChunk(inputs)
+      .filter(
+        ({ account, result }) => account.current === null || !sameClassification(account.current, result),
+      )
+      .map(({ account, result }) => ({
+        account_id: account.accountId,
+        brand_id: account.brandId,
+        source: result.source,
+        influencer_id: result.influencerId,
+        rule_id: result.ruleId,
+        evidence: canonical(result.evidence),
+        reason: account.current === null ? "initial" : "reclassified",
+        old_source: account.current?.source ?? null,
+        old_influencer_id: account.current?.influencerId ?? null,
+        old_rule_id: account.current?.ruleId ?? null,
+        old_evidence: account.current ? canonical(account.current.evidence) : null,
+      }));
+    let changed = 0;
+    if (changes.length > 0) {
+      const result = await tx.execute<{ n: number | string }>(sql`
+        WITH p AS (
+          SELECT * FROM jsonb_to_recordset(${jsonParam(changes)}::jsonb) AS r(
+            account_id bigint, brand_id bigint, source acquisition_source, influencer_id bigint, rule_id bigint,
+            evidence jsonb, reason acquisition_change_reason, old_source acquisition_source,
+            old_influencer_id bigint, old_rule_id bigint, old_evidence jsonb)),
+        up AS (
+          INSERT INTO account_acquisition AS x (account_id, brand_id, source, influencer_id, rule_id, evidence, classified_at)
+          SELECT account_id, brand_id, source, influencer_id, rule_id, evidence, now() FROM p ORDER BY account_id
+          ON CONFLICT (account_id) DO UPDATE
+             SET source = excluded.source, influencer_id = excluded.influencer_id, rule_id = excluded.rule_id,
+                 evidence = excluded.evidence, classified_at = excluded.classified_at
+           WHERE (x.source, x.influencer_id, x.rule_id, x.evidence)
+                 IS DISTINCT FROM (excluded.source, excluded.influencer_id, excluded.rule_id, excluded.evidence)
+          RETURNING x.account_id, x.classified_at),
+        h AS (
+          INSERT INTO account_acquisition_history (account_id, brand_id, reason, old_source, old_influencer_id,
+                 old_rule_id, old_evidence, new_source, new_influencer_id, new_rule_id, new_evidence, changed_at)
+          SELECT p.account_id, p.brand_id, p.reason, p.old_source, p.old_influencer_id, p.old_rule_id, p.old_evidence,
+                 p.source, p.influencer_id, p.rule_id, p.evidence, up.classified_at
+            FROM p JOIN up ON up.account_id = p.account_id ORDER BY p.account_id
+          RETURNING 1)
+        SELECT count(*) AS n FROM h`);
+      changed = Number(result.rows[0]?.n ?? 0);
+    }
+    const last = inputs.accounts[inputs.accounts.length - 1];
+    return { examined: inputs.accounts.length, changed, nextAfterId: more && last ? last.accountId : null };
+  });
+}
