@@ -1,19 +1,12 @@
+import { fieldErrorCategory } from "../../db/schema/capture.ts";
+
 /**
  * Errors the domain verbs throw. They know nothing of HTTP: the API maps them to
  * problem+json, a queue consumer to ack/retry.
  */
 
-/** The eight per-field error categories, exactly as the database enum spells them. */
-export const captureFieldErrorCategories = [
-  "missing",
-  "malformed",
-  "too_short",
-  "too_long",
-  "out_of_range",
-  "not_allowed",
-  "disposable",
-  "suspicious",
-] as const;
+/** The eight per-field error categories of a capture: the database enum's values. */
+export const captureFieldErrorCategories = fieldErrorCategory.enumValues;
 
 /**
  * Why a field was refused. The first eight are the capture field-error categories;
