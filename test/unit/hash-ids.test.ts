@@ -139,7 +139,7 @@ describe("the compiled blocklist check and the remembered shuffle", () => {
 });
 
 describe("remembered", () => {
-  it("computes a value once, and forgets everything when full rather than grow", () => {
+  it("computes a value once, and when full forgets the least recently used rather than grow", () => {
     const calls: string[] = [];
     const upper = remembered((value) => {
       calls.push(value);
@@ -147,8 +147,11 @@ describe("remembered", () => {
     }, 2);
     expect([upper("a"), upper("b"), upper("a"), upper("b")]).toEqual(["A", "B", "A", "B"]);
     expect(calls).toEqual(["a", "b"]);
-    expect(upper("c")).toBe("C");
-    expect(upper("a")).toBe("A");
-    expect(calls).toEqual(["a", "b", "c", "a"]);
+    // "a" was used least recently: "c" takes its place and "b" stays.
+    expect([upper("c"), upper("b")]).toEqual(["C", "B"]);
+    expect(calls).toEqual(["a", "b", "c"]);
+    // Now "c" is the least recently used.
+    expect([upper("a"), upper("b"), upper("c")]).toEqual(["A", "B", "C"]);
+    expect(calls).toEqual(["a", "b", "c", "a", "c"]);
   });
 });
