@@ -51,7 +51,8 @@ const postbackTemplate =
   "https://track.network.test:8443/p/{click_id}/{event}?tx={transaction_id}&p={payout}&pm={payout_minor}&c={currency}&id={capture_id}&s={sub1}{sub2}{sub3}{sub4}{sub5}&to={redirect_url}#{click_id}";
 const targetTemplate = `https://offers.test/t/{click_id}?${targetPlaceholders.map((name) => `${name}={${name}}`).join("&")}#{sub1}`;
 
-describe("truncation keeps whole code points", () => {
+// Hundreds of generated cases per property: a loaded two-core CI machine needs more than the default 5 s.
+describe("truncation keeps whole code points", { timeout: 60_000 }, () => {
   it("truncateText: at most N units, a prefix of the input, never half a pair", () => {
     fc.assert(
       fc.property(anyText, fc.integer({ min: -2, max: 2200 }), (text, max) => {
@@ -124,7 +125,7 @@ describe("truncation keeps whole code points", () => {
   });
 });
 
-describe("rendering a template never throws, whatever the values", () => {
+describe("rendering a template never throws, whatever the values", { timeout: 60_000 }, () => {
   const values = fc.record(Object.fromEntries(redirectPostbackMacros.map((name) => [name, anyText])));
 
   it("a value is percent-encoded as its well-formed UTF-8 (a lone surrogate as U+FFFD)", () => {
