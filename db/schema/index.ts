@@ -1,3 +1,4 @@
+export * from "./batches.ts";
 export * from "./billing.ts";
 export * from "./capture.ts";
 export * from "./catalog.ts";

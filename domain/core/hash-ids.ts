@@ -32,6 +32,7 @@ export const entityKinds = {
   coupon: 24,
   campaign: 25,
   conversion: 26,
+  batchRun: 27,
 } as const;
 export type EntityKind = keyof typeof entityKinds;
 

@@ -18,8 +18,19 @@ export const edgeConfigSchema = z.object({
 });
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
 
+const retentionDays = z.coerce.number().int().min(1).max(3650).default(90);
+
+/** How long the nightly retention clean-up keeps raw logs, in days (domain/batches). */
+export const retentionConfigSchema = z.object({
+  /** Capture HTTP logs (headers, body, user agent, IP) older than this lose those parts. */
+  RETENTION_DAYS_HTTP_LOGS: retentionDays,
+  /** Relay attempts older than this lose their request and response bodies. */
+  RETENTION_DAYS_RELAY_BODIES: retentionDays,
+});
+
 /** Settings of everything that talks to Postgres. */
 export const dbConfigSchema = edgeConfigSchema.extend({
+  ...retentionConfigSchema.shape,
   DATABASE_URL: z.string().min(1, "DATABASE_URL is not set"),
   DB_WS_PROXY: z
     .string()
