@@ -1,4 +1,5 @@
 import type { Transaction } from "../../db/client.ts";
+import type { RetentionConfig } from "../platform/retention-config.ts";
 import type { BatchDate } from "./dates.ts";
 
 /** What jobs may be configured with (Worker vars; `npm run batch` reads the same names from its environment). */
@@ -8,6 +9,12 @@ export interface BatchSettings {
   /** Relay attempts older than this many days lose their request and response bodies. */
   retentionDaysRelayBodies: number;
 }
+
+/** The jobs' settings from the parsed configuration (the Worker's, or the command's environment). */
+export const batchSettings = (config: RetentionConfig): BatchSettings => ({
+  retentionDaysHttpLogs: config.RETENTION_DAYS_HTTP_LOGS,
+  retentionDaysRelayBodies: config.RETENTION_DAYS_RELAY_BODIES,
+});
 
 export interface ChunkInput {
   /** The chunk's own transaction: it commits with the run's heartbeat and row count, or not at all. */

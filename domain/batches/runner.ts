@@ -59,7 +59,19 @@ export interface RunOptions {
   onChunk?: (rows: number) => void;
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/**
+ * What went wrong, for the run record: the database's own message when a query failed (drizzle wraps it in
+ * an error whose message is the whole query), else the error's message.
+ */
+function messageOf(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if ("code" in current && typeof current.code === "string" && /^[0-9A-Z]{5}$/.test(current.code))
+      return current.message;
+    current = current.cause;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
 
 /**
  * One run of `job` for `date`: claim the date, run the chunks (each in its own transaction with the claim's

@@ -1,17 +1,8 @@
 import { openDb } from "../../db/client.ts";
 import { dbConfig, type Env } from "../platform/env.ts";
-import type { BatchSettings } from "./job.ts";
+import { batchSettings } from "./job.ts";
 import { type BatchRegistry, jobsForCron, nightlyJobs } from "./registry.ts";
 import { type BatchRunResult, runScheduledJobs } from "./runner.ts";
-
-/** The jobs' settings from the Worker's parsed configuration. */
-export const batchSettings = (config: {
-  RETENTION_DAYS_HTTP_LOGS: number;
-  RETENTION_DAYS_RELAY_BODIES: number;
-}): BatchSettings => ({
-  retentionDaysHttpLogs: config.RETENTION_DAYS_HTTP_LOGS,
-  retentionDaysRelayBodies: config.RETENTION_DAYS_RELAY_BODIES,
-});
 
 /**
  * The Worker's `scheduled` handler: runs the jobs of the trigger's cron and logs each result. Throws when

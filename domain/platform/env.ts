@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { retentionConfigSchema } from "./retention-config.ts";
 
 /** Bindings the Worker receives, as `npm run cf-typegen` generates them from wrangler.toml. */
 export type Env = Cloudflare.Env;
@@ -17,16 +18,6 @@ export const edgeConfigSchema = z.object({
   EDGE_KV_DEADLINE_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
 });
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
-
-const retentionDays = z.coerce.number().int().min(1).max(3650).default(90);
-
-/** How long the nightly retention clean-up keeps raw logs, in days (domain/batches). */
-export const retentionConfigSchema = z.object({
-  /** Capture HTTP logs (headers, body, user agent, IP) older than this lose those parts. */
-  RETENTION_DAYS_HTTP_LOGS: retentionDays,
-  /** Relay attempts older than this lose their request and response bodies. */
-  RETENTION_DAYS_RELAY_BODIES: retentionDays,
-});
 
 /** Settings of everything that talks to Postgres. */
 export const dbConfigSchema = edgeConfigSchema.extend({
