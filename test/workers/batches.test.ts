@@ -1,7 +1,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { batchRuns } from "../../db/schema/batches.ts";
 import { captureHttpLogs, captures } from "../../db/schema/capture.ts";
 import { relayAttempts, relayJobs } from "../../db/schema/relay.ts";
@@ -30,6 +30,7 @@ import {
   type Tenant,
   withDb,
 } from "../support/api.ts";
+import { onEmbeddedDatabase } from "../support/database-kind.ts";
 import { type AccountFixture, insertAccount, insertSubscription } from "../support/markets.ts";
 
 /*
@@ -39,13 +40,6 @@ import { type AccountFixture, insertAccount, insertSubscription } from "../suppo
  * before it, so a run never reaches what an earlier test left on purpose (a run for a date also handles
  * every earlier date).
  */
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** test/global-setup.ts: `embedded` (PGlite) or `external` (the server of DATABASE_URL). */
-    databaseKind: string;
-  }
-}
 
 const settings = batchSettings(dbConfig(env));
 
@@ -358,9 +352,8 @@ describe("the claim", () => {
     expect(await states([due])).toEqual(["expired"]);
   });
 
-  // PGlite serves one transaction at a time: two overlapping runs need a real server.
-  it.skipIf(inject("databaseKind") === "embedded")(
-    "skips a run started while another is inside a chunk of the same job and date",
+  it.skipIf(onEmbeddedDatabase)(
+    "skips a run started while another is inside a chunk of the same job and date, once that chunk commits",
     async () => {
       const date = "1969-07-10";
       const due = await subscriptionEnding("active", "1969-07-10T05:00:00.000Z");
@@ -382,10 +375,15 @@ describe("the claim", () => {
       };
       const first = run(slow, date);
       await chunkStarted;
-      expect(await run(subscriptionExpiryJob, date)).toMatchObject({ outcome: "skipped", runId: null });
+      // The claim's unique check waits for the chunk holding the claim to commit, then finds the claim held.
+      const second = run(subscriptionExpiryJob, date);
+      await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await states([due])).toEqual(["active"]);
       release();
+      expect(await second).toMatchObject({ outcome: "skipped", runId: null, rows: 0 });
       expect(await first).toMatchObject({ outcome: "succeeded", rows: 1 });
+      const { history } = await subscriptionRows([due]);
+      expect(history.map((change) => change.source)).toEqual(["order", "batch"]);
       expect((await runsOf("subscription-expiry", date)).map((row) => row.outcome)).toEqual(["succeeded"]);
     },
   );
