@@ -20,6 +20,7 @@ import { registerPublish } from "./routes/admin.publish.ts";
 import { registerCreateApiKey } from "./routes/api-keys.create.ts";
 import { registerListApiKeys } from "./routes/api-keys.list.ts";
 import { registerRevokeApiKey } from "./routes/api-keys.revoke.ts";
+import { registerListBatchRuns } from "./routes/batch-runs.list.ts";
 import { registerCreateBrand } from "./routes/brands.create.ts";
 import { registerGetBrand } from "./routes/brands.get.ts";
 import { registerListBrands } from "./routes/brands.list.ts";
@@ -172,6 +173,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerUpdateAcquisitionRule,
   registerDeleteAcquisitionRule,
   registerClassifyAccounts,
+  registerListBatchRuns,
 ];
 
 const maxBodyBytes = 1024 * 1024;

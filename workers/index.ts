@@ -9,7 +9,7 @@ import { handleEdgeRequest, isEdgePath } from "./edge/router.ts";
 /**
  * The one Worker. Edge paths are answered by the itty-router hot path, which never
  * builds the API app or opens a database connection; everything else goes to Hono,
- * loaded on first use.
+ * loaded on first use. `scheduled` runs the nightly batches, loaded on first use too.
  */
 export default {
   async fetch(request, env, ctx): Promise<Response> {
@@ -36,5 +36,11 @@ export default {
         console.error(JSON.stringify({ event: "queue.unknown", queue: batch.queue }));
         batch.retryAll({ delaySeconds: 60 });
     }
+  },
+
+  /** Cron Triggers: the nightly batches of the trigger's cron expression (domain/batches/registry.ts). */
+  async scheduled(controller, env): Promise<void> {
+    const { handleScheduled } = await import("../domain/batches/scheduled.ts");
+    await handleScheduled(controller, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -4,7 +4,7 @@ import type { CaptureDetail } from "../../domain/capture/captures.ts";
 import { marketingColumns } from "../../domain/capture/marketing.ts";
 import type { EntityKind, HashIds } from "../../domain/core/hash-ids.ts";
 import { captureConversionLimit } from "../../domain/relay/conversions.ts";
-import { iso, timestamp } from "./common.ts";
+import { iso, isoOrNull, timestamp } from "./common.ts";
 import { conversionSchema, presentConversion } from "./conversion.ts";
 
 const ref = z.string().nullable();
@@ -98,6 +98,10 @@ export const captureSchema = z
         response: z.object({ status: z.number().int(), location: z.string(), headers: jsonRecord }),
         edge_duration_ms: z.number(),
         logged_at: timestamp,
+        cleared_at: timestamp.nullable().openapi({
+          description:
+            "When the retention clean-up removed the raw parts (headers, body, user agent, IP, query strings) of a log older than `RETENTION_DAYS_HTTP_LOGS`; null while the log is whole.",
+        }),
       })
       .nullable(),
     relay_jobs: z.array(
@@ -203,6 +207,7 @@ export function presentCapture(ids: HashIds, detail: CaptureDetail): CaptureJson
       },
       edge_duration_ms: http.edgeDurationMs,
       logged_at: iso(http.createdAt),
+      cleared_at: isoOrNull(http.clearedAt),
     },
     relay_jobs: detail.relayJobs.map((job) => ({
       id: ids.encode("relayJob", job.id),

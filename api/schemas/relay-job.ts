@@ -85,6 +85,10 @@ export const relayAttemptSchema = z
     error: z.string().nullable().openapi({ description: "Why there was no HTTP answer (timeout, …)." }),
     succeeded: z.boolean(),
     attempted_at: timestamp,
+    bodies_cleared_at: timestamp.nullable().openapi({
+      description:
+        "When the retention clean-up removed the request and response bodies of an attempt older than `RETENTION_DAYS_RELAY_BODIES` (both are then null); null while they are kept.",
+    }),
   })
   .openapi("RelayAttempt");
 
@@ -104,6 +108,7 @@ const presentAttempt = (attempt: RelayAttempt) => ({
   error: attempt.error,
   succeeded: attempt.succeeded,
   attempted_at: iso(attempt.attemptedAt),
+  bodies_cleared_at: isoOrNull(attempt.bodiesClearedAt),
 });
 
 export const relayJobDetailSchema = relayJobSchema

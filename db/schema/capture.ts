@@ -143,24 +143,36 @@ export const captureMarketing = pgTable(
 );
 
 /** The full HTTP exchange at the edge: request as received, response as given. */
-export const captureHttpLogs = pgTable("capture_http_logs", {
-  captureId: uuid("capture_id")
-    .primaryKey()
-    .references(() => captures.id, { onDelete: "cascade" }),
-  method: text("method").notNull(),
-  url: text("url").notNull(),
-  requestHeaders: jsonb("request_headers").notNull(),
-  requestBody: text("request_body"),
-  requestBodyBytes: integer("request_body_bytes").notNull().default(0),
-  requestBodyTruncated: boolean("request_body_truncated").notNull().default(false),
-  userAgent: text("user_agent"),
-  ip: text("ip"),
-  responseStatus: smallint("response_status").notNull(),
-  responseLocation: text("response_location").notNull(),
-  responseHeaders: jsonb("response_headers").notNull().default(sql`'{}'::jsonb`),
-  edgeDurationMs: doublePrecision("edge_duration_ms").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const captureHttpLogs = pgTable(
+  "capture_http_logs",
+  {
+    captureId: uuid("capture_id")
+      .primaryKey()
+      .references(() => captures.id, { onDelete: "cascade" }),
+    method: text("method").notNull(),
+    url: text("url").notNull(),
+    requestHeaders: jsonb("request_headers").notNull(),
+    requestBody: text("request_body"),
+    requestBodyBytes: integer("request_body_bytes").notNull().default(0),
+    requestBodyTruncated: boolean("request_body_truncated").notNull().default(false),
+    userAgent: text("user_agent"),
+    ip: text("ip"),
+    responseStatus: smallint("response_status").notNull(),
+    responseLocation: text("response_location").notNull(),
+    responseHeaders: jsonb("response_headers").notNull().default(sql`'{}'::jsonb`),
+    edgeDurationMs: doublePrecision("edge_duration_ms").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When the retention clean-up (domain/batches) removed the raw parts: headers, body, user agent, IP and
+     * the query strings of the URL and the redirect. Null while the log is whole.
+     */
+    clearedAt: timestamp("cleared_at", { withTimezone: true }),
+  },
+  (t) => [
+    // The clean-up's scan: only logs not yet cleared, oldest first.
+    index("capture_http_logs_retention_idx").on(t.createdAt).where(sql`${t.clearedAt} IS NULL`),
+  ],
+);
 
 /** Knowledge flags of one capture: as the edge saw them, and as true after the write. */
 export const captureKnowledge = pgTable("capture_knowledge", {

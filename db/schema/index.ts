@@ -1,4 +1,5 @@
 export * from "./acquisition.ts";
+export * from "./batches.ts";
 export * from "./billing.ts";
 export * from "./capture.ts";
 export * from "./catalog.ts";

@@ -115,8 +115,14 @@ export const relayAttempts = pgTable(
     error: text("error"),
     succeeded: boolean("succeeded").notNull(),
     attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When the retention clean-up (domain/batches) removed the request and response bodies. */
+    bodiesClearedAt: timestamp("bodies_cleared_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("relay_attempts_job_attempt_key").on(t.jobId, t.attempt)],
+  (t) => [
+    uniqueIndex("relay_attempts_job_attempt_key").on(t.jobId, t.attempt),
+    // The clean-up's scan: only attempts whose bodies are still there, oldest first.
+    index("relay_attempts_retention_idx").on(t.attemptedAt).where(sql`${t.bodiesClearedAt} IS NULL`),
+  ],
 );
 
 /** Something an operator must look at (e.g. a partner's postbacks paused after repeated failures). */

@@ -34,6 +34,7 @@ export const entityKinds = {
   conversion: 26,
   influencer: 27,
   acquisitionRule: 28,
+  batchRun: 29,
 } as const;
 export type EntityKind = keyof typeof entityKinds;
 

@@ -235,6 +235,7 @@ describe("GET /api/v1/captures/:id", () => {
         },
         edge_duration_ms: 1.25,
         logged_at: "2026-11-20T10:00:01.456Z",
+        cleared_at: null,
       },
       relay_jobs: [
         {

@@ -199,6 +199,7 @@ describe("relay jobs: list and detail", () => {
         error: null,
         succeeded: false,
         attempted_at: "2026-11-22T09:00:01.000Z",
+        bodies_cleared_at: null,
       },
       {
         attempt: 2,
@@ -213,6 +214,7 @@ describe("relay jobs: list and detail", () => {
         error: "timeout after 10000 ms",
         succeeded: false,
         attempted_at: "2026-11-22T09:00:31.000Z",
+        bodies_cleared_at: null,
       },
     ]);
     expect(detail).toMatchObject({ id: hash(one.jobs.failed.id), status: "failed", attempts: 8 });
