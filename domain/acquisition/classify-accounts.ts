@@ -218,12 +218,24 @@ export async function classifyAccounts({
   input: ClassifyAccountsInput;
 }): Promise<ClassifyAccountsResult> {
   if (input.brandId !== undefined) assertBrand(ctx.principal, input.brandId);
-  return withTransaction(ctx.db, async (tx) => {
+  return classifyAccountsChunk(ctx.db, ctx.principal.brandIds, input);
+}
+
+/**
+ * One chunk of the classification run over the accounts of `brandIds` (`null`: every brand), in its own
+ * transaction or the caller's: the API's verb above, and the nightly `acquisition-classification` job.
+ */
+export async function classifyAccountsChunk(
+  db: Executor,
+  brandIds: readonly number[] | null,
+  input: ClassifyAccountsInput,
+): Promise<ClassifyAccountsResult> {
+  return withTransaction(db, async (tx) => {
     // Its own statement: a statement that waited for the lock would still read the snapshot from before.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${classificationLock})`);
     const { inputs, more } = await loadChunk(
       tx,
-      { brandIds: ctx.principal.brandIds, brandId: input.brandId, accountIds: input.accountIds },
+      { brandIds, brandId: input.brandId, accountIds: input.accountIds },
       input.afterId ?? null,
       input.limit,
     );

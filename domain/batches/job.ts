@@ -23,6 +23,8 @@ export interface ChunkInput {
   settings: BatchSettings;
   /** The most rows this chunk may change. */
   limit: number;
+  /** Where the previous chunk of this run stopped (its {@link ChunkResult.next}); `null` for the first. */
+  after: number | null;
 }
 
 export interface ChunkResult {
@@ -30,6 +32,11 @@ export interface ChunkResult {
   rows: number;
   /** No work is left for this date. */
   done: boolean;
+  /**
+   * For a job that walks rows in id order (rather than picking those still to do): the last id this chunk
+   * looked at, handed to the next chunk of the run as `after`.
+   */
+  next?: number | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { BatchJob } from "./job.ts";
+import { acquisitionClassificationJob } from "./job-acquisition-classification.ts";
 import { retentionCleanupJob } from "./job-retention-cleanup.ts";
 import { subscriptionExpiryJob } from "./job-subscription-expiry.ts";
 
@@ -25,7 +26,11 @@ export function batchRegistry(jobs: readonly BatchJob[]): BatchRegistry {
  * Every nightly job (SPEC §10). Adding one: its file (a {@link BatchJob} with its cron) and a line here;
  * a cron expression no job used before goes into wrangler.toml's `[triggers] crons` too (a test checks).
  */
-export const nightlyJobs = batchRegistry([subscriptionExpiryJob, retentionCleanupJob]);
+export const nightlyJobs = batchRegistry([
+  subscriptionExpiryJob,
+  acquisitionClassificationJob,
+  retentionCleanupJob,
+]);
 
 export const findJob = (registry: BatchRegistry, name: string): BatchJob | undefined =>
   registry.jobs.find((job) => job.name === name);

@@ -27,21 +27,23 @@ export interface BatchRunResult {
 export const maxChunksPerRun = 100_000;
 
 /**
- * Calls `step` with `limit` until it reports `done`: the chunk loop of every run. Returns the rows and
+ * Calls `step` with `limit` (and the previous step's `next`) until it reports `done`: the chunk loop of every run. Returns the rows and
  * chunks added up; refuses a step that reports more rows than its limit (a chunk must stay bounded).
  */
 export async function runChunks(
-  step: (limit: number) => Promise<ChunkResult>,
+  step: (limit: number, after: number | null) => Promise<ChunkResult>,
   limit: number,
   maxChunks = maxChunksPerRun,
 ): Promise<{ rows: number; chunks: number }> {
   if (!Number.isInteger(limit) || limit < 1)
     throw new RangeError(`chunk size must be a positive integer, not ${limit}`);
   let rows = 0;
+  let after: number | null = null;
   for (let chunks = 1; ; chunks += 1) {
     if (chunks > maxChunks)
       throw new Error(`stopped after ${maxChunks} chunks without the job saying it was done`);
-    const result = await step(limit);
+    const result = await step(limit, after);
+    after = result.next ?? null;
     if (result.rows > limit)
       throw new Error(`a chunk changed ${result.rows} rows, more than its limit of ${limit}`);
     rows += result.rows;
@@ -92,11 +94,11 @@ export async function runBatchJob(
   let chunks = 0;
   try {
     await runChunks(
-      (limit) =>
+      (limit, after) =>
         db
           .transaction(async (tx) => {
             await holdClaim(tx, run.id, leaseSeconds);
-            const result = await job.chunk({ tx, date, settings: options.settings, limit });
+            const result = await job.chunk({ tx, date, settings: options.settings, limit, after });
             await recordChunk(tx, run.id, result.rows);
             return result;
           })

@@ -89,6 +89,7 @@ describe("the registry", () => {
   it("maps each cron to the jobs it runs", () => {
     expect(cronTable(nightlyJobs)).toEqual({
       "10 0 * * *": ["subscription-expiry"],
+      "0 2 * * *": ["acquisition-classification"],
       "30 3 * * *": ["retention-cleanup"],
     });
     expect(jobsForCron(nightlyJobs, "10 0 * * *").map((found) => found.name)).toEqual([

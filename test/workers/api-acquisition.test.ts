@@ -8,6 +8,8 @@ import {
   classify,
   type InfluencerCodes,
 } from "../../domain/acquisition/classify.ts";
+import { acquisitionClassification } from "../../domain/batches/job-acquisition-classification.ts";
+import { runBatchJob } from "../../domain/batches/runner.ts";
 import { call, expectProblem, ids, insertApiKey, ok, withDb } from "../support/api.ts";
 import { seededRandom } from "../support/random.ts";
 import {
@@ -559,6 +561,62 @@ describe("classification", () => {
     expect(some).toEqual({ examined: 1, changed: 1, next_cursor: null });
     expect((await acquisitionOf(c1.account)).source).toBe("influencer");
     expect((await acquisitionOf(c2.account)).source).toBe("organic");
+  });
+
+  it("the nightly job classifies every account of its scope chunk after chunk, and a re-run changes nothing", async () => {
+    const t = await createSalesTenant();
+    const jane = await ok("POST", "/api/v1/influencers", {
+      key: t.key,
+      body: { brand: t.brand.id, name: "Jane", coupon_codes: ["JANE10"] },
+    });
+    await ok("POST", "/api/v1/acquisition-rules", {
+      key: t.key,
+      body: { brand: t.brand.id, type: "influencer_coupon", priority: 10 },
+    });
+    const accounts: number[] = [];
+    for (let n = 0; n < 5; n += 1) {
+      const made = await order(
+        t,
+        customerEmail(`job${n}`),
+        `2026-01-0${n + 1}T00:00:00.000Z`,
+        {},
+        n % 2 === 0 ? ["JANE10"] : [],
+      );
+      accounts.push(decode("account", made.account));
+    }
+    // Scoped to this test's brand: the nightly job (brandIds null) would classify other tests' accounts too.
+    const job = acquisitionClassification([t.brand.internal]);
+    const settings = { retentionDaysHttpLogs: 90, retentionDaysRelayBodies: 90 };
+    const first = await withDb((db) =>
+      runBatchJob(db, job, "1970-01-05", { settings, trigger: "manual", chunkSize: 2 }),
+    );
+    expect([first.outcome, first.rows, first.chunks, first.error]).toEqual(["succeeded", 5, 3, null]);
+    const stored = await withDb((db) =>
+      db
+        .select({ account: accountAcquisition.accountId, source: accountAcquisition.source })
+        .from(accountAcquisition)
+        .where(eq(accountAcquisition.brandId, t.brand.internal))
+        .orderBy(asc(accountAcquisition.accountId)),
+    );
+    expect(stored).toEqual(
+      accounts.map((account, n) => ({ account, source: n % 2 === 0 ? "influencer" : "organic" })),
+    );
+    const again = await withDb((db) =>
+      runBatchJob(db, job, "1970-01-05", { settings, trigger: "manual", chunkSize: 2 }),
+    );
+    expect([again.outcome, again.rows, again.chunks]).toEqual(["succeeded", 0, 3]);
+    // A rule change reaches the accounts at the next run, recorded.
+    await ok("PATCH", `/api/v1/influencers/${jane.id}`, { key: t.key, body: { active: false } });
+    const after = await withDb((db) =>
+      runBatchJob(db, job, "1970-01-06", { settings, trigger: "manual", chunkSize: 2 }),
+    );
+    expect([after.outcome, after.rows]).toEqual(["succeeded", 3]);
+    expect(
+      (await history(accounts[0] ?? 0)).map((row) => [row.reason, row.oldSource, row.newSource]),
+    ).toEqual([
+      ["initial", null, "influencer"],
+      ["reclassified", "influencer", "organic"],
+    ]);
   });
 
   it("refuses bad classify and list input with 422 naming the field", async () => {
