@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { Executor } from "./client.ts";
 
 /**
  * A Postgres array literal for one bind parameter (`= ANY($1::bigint[])`, `unnest($1::text[])`):
@@ -52,4 +53,16 @@ export function withCtes(ctes: readonly Cte[], final: SQL): SQL {
   if (ctes.length === 0) return final;
   const parts = ctes.map((cte) => sql`${sql.raw(cte.name)} AS (${cte.body})`);
   return sql`WITH ${sql.join(parts, sql`, `)} ${final}`;
+}
+
+/** Runs a statement whose single row has one JSON column, and returns that value (or `null` for no row). */
+export async function jsonRow(
+  db: Pick<Executor, "execute">,
+  statement: SQL,
+): Promise<Record<string, unknown> | null> {
+  const result = await db.execute<Record<string, unknown>>(statement);
+  const first = result.rows[0];
+  if (!first) return null;
+  const value = Object.values(first)[0];
+  return value === null || value === undefined ? null : (value as Record<string, unknown>);
 }

@@ -1,11 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
-import { pgArray } from "../../db/sql.ts";
+import { jsonRow, pgArray } from "../../db/sql.ts";
 import { normalisedAddress } from "../contacts/contacts.ts";
 import { sha256Hex } from "../contacts/email.ts";
 import { FieldErrors } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
 import { type Page, type PageInput, toPage, type VerbContext } from "../core/verb.ts";
-import { type Account, jsonRow, toAccount } from "../ledger/accounts.ts";
+import { type Account, toAccount } from "../ledger/accounts.ts";
 import type { AcquisitionRuleType, AcquisitionSource, Evidence } from "./classify.ts";
 
 /**

@@ -1,10 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
-import { jsonParam, pgArray } from "../../db/sql.ts";
+import { jsonParam, jsonRow, pgArray } from "../../db/sql.ts";
 import { assertBrand } from "../core/scope.ts";
 import { withTransaction } from "../core/transaction.ts";
 import type { VerbContext } from "../core/verb.ts";
-import { jsonRow } from "../ledger/accounts.ts";
 import {
   type AcquisitionRule,
   type AcquisitionSource,

@@ -1,12 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
-import { pgArray, recordset } from "../../db/sql.ts";
+import { jsonRow, pgArray, recordset } from "../../db/sql.ts";
 import { resolveRefs } from "../catalog/catalog.ts";
 import { Conflict, type FieldError, NotFound } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
 import { withTransaction } from "../core/transaction.ts";
 import { type Page, type PageInput, toPage, type VerbContext } from "../core/verb.ts";
-import { jsonRow } from "../ledger/accounts.ts";
 
 /**
  * Influencers of a brand and their coupon and referral codes. A code belongs to one influencer of the

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
-import { pgArray } from "../../db/sql.ts";
+import { jsonRow, pgArray } from "../../db/sql.ts";
 import { normalisedAddress } from "../contacts/contacts.ts";
 import { sha256Hex } from "../contacts/email.ts";
 import { Forbidden, NotFound, ValidationFailed } from "../core/errors.ts";
@@ -43,15 +43,6 @@ const rows = (row: Json, key: string): Json[] => {
   if (!Array.isArray(value)) throw new TypeError(`ledger row: ${key} is not a list`);
   return value as Json[];
 };
-
-/** Runs a statement whose single row has one JSON column, and returns that value (or `null` for no row). */
-export async function jsonRow(db: Pick<Executor, "execute">, statement: SQL): Promise<Json | null> {
-  const result = await db.execute<Record<string, unknown>>(statement);
-  const first = result.rows[0];
-  if (!first) return null;
-  const value = Object.values(first)[0];
-  return value === null || value === undefined ? null : (value as Json);
-}
 
 // Accounts
 

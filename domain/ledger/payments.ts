@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client.ts";
+import { jsonRow } from "../../db/sql.ts";
 import { Conflict, FieldErrors } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
 import { withTransaction } from "../core/transaction.ts";
 import type { VerbContext } from "../core/verb.ts";
-import { type Account, jsonRow, lockInputAccount, type Payment, toAccount, toPayment } from "./accounts.ts";
+import { type Account, lockInputAccount, type Payment, toAccount, toPayment } from "./accounts.ts";
 
 /** A payment to record on an account already locked by the caller; its currency is the account's. */
 export interface NewPayment {

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "../../db/client.ts";
-import { recordset } from "../../db/sql.ts";
+import { jsonRow, recordset } from "../../db/sql.ts";
 import { Conflict, FieldErrors, ValidationFailed } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
 import { withTransaction } from "../core/transaction.ts";
@@ -10,7 +10,6 @@ import {
   type Account,
   type CreditNote,
   creditNotesJson,
-  jsonRow,
   lockInputAccount,
   type Refund,
   toAccount,
