@@ -17,6 +17,8 @@ interface __BaseEnv_Env {
 	SHOPIFY_WEBHOOK_SECRET: string;
 	SENDGRID_WEBHOOK_PUBLIC_KEY: string;
 	EMAIL_WEBHOOK_SECRET: string;
+	COMMERCE_WEBHOOK_SECRET: string;
+	CAFE24_WEBHOOK_SECRET: string;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
@@ -29,7 +31,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "SQIDS_ALPHABET" | "GLOBAL_FALLBACK_URL" | "EDGE_CACHE_TTL_MS" | "EDGE_KV_DEADLINE_MS" | "CAPTURE_RETRY_BASE_SECONDS" | "DATABASE_URL" | "DB_WS_PROXY" | "SHOPIFY_WEBHOOK_SECRET" | "SENDGRID_WEBHOOK_PUBLIC_KEY" | "EMAIL_WEBHOOK_SECRET">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "SQIDS_ALPHABET" | "GLOBAL_FALLBACK_URL" | "EDGE_CACHE_TTL_MS" | "EDGE_KV_DEADLINE_MS" | "CAPTURE_RETRY_BASE_SECONDS" | "DATABASE_URL" | "DB_WS_PROXY" | "SHOPIFY_WEBHOOK_SECRET" | "SENDGRID_WEBHOOK_PUBLIC_KEY" | "EMAIL_WEBHOOK_SECRET" | "COMMERCE_WEBHOOK_SECRET" | "CAFE24_WEBHOOK_SECRET">> {}
 }
 declare module "*.txt" {
 	const value: string;
