@@ -70,6 +70,8 @@ const paths: Record<string, string[]> = {
   "/api/v1/conversions": ["get"],
   "/webhooks/email/sendgrid": ["post"],
   "/webhooks/email": ["post"],
+  "/webhooks/commerce": ["post"],
+  "/webhooks/cafe24": ["post"],
 };
 
 describe("API description", () => {
