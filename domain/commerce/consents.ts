@@ -3,7 +3,7 @@ import { recordset } from "../../db/sql.ts";
 import { emailHashes, isNormalisedEmail, normaliseEmail } from "../contacts/email.ts";
 import { RetryableConflict } from "../core/transaction.ts";
 import { commerceEventData } from "./event-message.ts";
-import type { ApplyOutcome, CommerceApplier } from "./stored-event.ts";
+import { type ApplyOutcome, type CommerceApplier, dataOf } from "./stored-event.ts";
 
 /**
  * `consent.changed` → per-brand, per-channel consent (SPEC §13), for every event of the batch in ONE
@@ -17,7 +17,11 @@ export const consentApplier: CommerceApplier = {
     const outcomes: ApplyOutcome[] = [];
     const rows: Record<string, unknown>[] = [];
     for (const event of events) {
-      const data = commerceEventData["consent.changed"].parse(event.data);
+      const { data, outcome } = dataOf(commerceEventData["consent.changed"], event);
+      if (outcome) {
+        outcomes.push(outcome);
+        continue;
+      }
       const email = normaliseEmail(data.email);
       if (!isNormalisedEmail(email)) {
         outcomes.push({ id: event.id, status: "failed", error: `email: not a usable address (${email}).` });

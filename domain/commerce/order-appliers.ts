@@ -9,6 +9,7 @@ import { type CommerceOrder, commerceEventData } from "./event-message.ts";
 import {
   type ApplyOutcome,
   type CommerceApplier,
+  dataOf,
   nestedDatabase,
   type StoredCommerceEvent,
 } from "./stored-event.ts";
@@ -70,7 +71,11 @@ export const orderCreatedApplier: CommerceApplier = {
   async apply(ctx, events) {
     const outcomes: ApplyOutcome[] = [];
     for (const event of events) {
-      const data = commerceEventData["order.created"].parse(event.data);
+      const { data, outcome } = dataOf(commerceEventData["order.created"], event);
+      if (outcome) {
+        outcomes.push(outcome);
+        continue;
+      }
       if (!data.order) {
         outcomes.push({
           id: event.id,
@@ -99,12 +104,16 @@ type OrderRow = {
   ord: number;
   order_id: string;
   account_id: string;
+  paid: string;
+  total: string;
 };
 
 /**
- * `order.paid` → a payment (domain/ledger/payments.ts) on the order's account, keyed by the platform's
- * payment id (or the event's id), so a payment sent by two events is recorded once. Before its order
- * exists it stays `pending`; the order's `order.created` applies it (same batch, or a later one).
+ * `order.paid` (the order has been paid `amount`) → a payment (domain/ledger/payments.ts) on the order's
+ * account, keyed by the platform's payment id (or the event's id), so a payment sent by two events is
+ * recorded once; an order already paid in full (it came with its payment, as a Cafe24 order through the API
+ * does) gets none, so the same money is never counted twice by two paths. Before its order exists it stays `pending`; the order's
+ * `order.created` applies it (same batch, or a later one).
  */
 export const orderPaidApplier: CommerceApplier = {
   async apply(ctx, events) {
@@ -116,10 +125,13 @@ export const orderPaidApplier: CommerceApplier = {
       external_id: event.orderExternalId,
     }));
     const found = await ctx.tx.execute<OrderRow>(sql`
-      SELECT r.ord, o.id AS order_id, o.account_id
+      SELECT r.ord, o.id AS order_id, o.account_id, o.total,
+             (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.order_id = o.id) AS paid
         FROM ${recordset(rows, "ord integer, brand_id bigint, platform text, external_id text")}
         JOIN orders o ON o.brand_id = r.brand_id AND o.platform = r.platform AND o.external_id = r.external_id`);
     const orders = new Map(found.rows.map((row) => [row.ord, row]));
+    // What each order has been paid, kept up to date as this batch pays it.
+    const paid = new Map(found.rows.map((row) => [row.order_id, Number(row.paid)]));
     const outcomes: ApplyOutcome[] = [];
     for (const [ord, event] of events.entries()) {
       const order = orders.get(ord);
@@ -127,7 +139,11 @@ export const orderPaidApplier: CommerceApplier = {
         outcomes.push({ id: event.id, status: "pending", error: "Waiting for its order." });
         continue;
       }
-      const data = commerceEventData["order.paid"].parse(event.data);
+      const { data, outcome } = dataOf(commerceEventData["order.paid"], event);
+      if (outcome) {
+        outcomes.push(outcome);
+        continue;
+      }
       const account = await lockAccount(ctx.tx, Number(order.account_id));
       if (!account) throw new Error(`order ${order.order_id} has no account`);
       if (account.currency !== data.currency) {
@@ -139,15 +155,22 @@ export const orderPaidApplier: CommerceApplier = {
         });
         continue;
       }
-      await insertPayment(ctx.tx, account, {
+      const orderId = Number(order.order_id);
+      const already = paid.get(order.order_id) ?? 0;
+      if (already >= Number(order.total)) {
+        outcomes.push({ id: event.id, status: "applied", orderId });
+        continue;
+      }
+      const payment = await insertPayment(ctx.tx, account, {
         amount: data.amount,
         method: data.method,
         platform: event.platform,
         externalId: data.payment_id ?? `event:${event.platformEventId}`,
-        orderId: Number(order.order_id),
+        orderId,
         receivedAt: new Date(data.paid_at ?? event.occurredAt),
       });
-      outcomes.push({ id: event.id, status: "applied", orderId: Number(order.order_id) });
+      if (payment.created) paid.set(order.order_id, already + data.amount);
+      outcomes.push({ id: event.id, status: "applied", orderId });
     }
     return outcomes;
   },

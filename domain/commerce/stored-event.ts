@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Database, Transaction } from "../../db/client.ts";
 import type { HashIds } from "../core/hash-ids.ts";
 import type { CommerceEventStatus, CommerceEventType } from "./event-types.ts";
@@ -47,3 +48,17 @@ export interface CommerceApplier {
 
 /** The ledger verbs take the database handle; inside a transaction, theirs nests as a savepoint. */
 export const nestedDatabase = (tx: Transaction): Database => tx as unknown as Database;
+
+/**
+ * The event's data in its type's shape, or the `failed` outcome saying why not: data re-read from a stored
+ * payload lacks what was left out of it (an order's customer, an email).
+ */
+export function dataOf<T>(
+  schema: z.ZodType<T>,
+  event: StoredCommerceEvent,
+): { data: T; outcome?: undefined } | { data?: undefined; outcome: ApplyOutcome } {
+  const parsed = schema.safeParse(event.data);
+  if (parsed.success) return { data: parsed.data };
+  const fields = parsed.error.issues.map((issue) => issue.path.join(".") || "data").join(", ");
+  return { outcome: { id: event.id, status: "failed", error: `The data cannot be applied (${fields}).` } };
+}

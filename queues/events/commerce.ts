@@ -4,7 +4,7 @@ import { recordset } from "../../db/sql.ts";
 import { hasApplier } from "../../domain/commerce/appliers.ts";
 import { runAppliers } from "../../domain/commerce/apply.ts";
 import type { CommerceEventMessage } from "../../domain/commerce/event-message.ts";
-import type { CommerceEventType } from "../../domain/commerce/event-types.ts";
+import type { CommerceEventStatus, CommerceEventType } from "../../domain/commerce/event-types.ts";
 import { orderExternalIdOf, storedPayload } from "../../domain/commerce/payload.ts";
 import type { ApplyOutcome, StoredCommerceEvent } from "../../domain/commerce/stored-event.ts";
 import type { HashIds } from "../../domain/core/hash-ids.ts";
@@ -33,7 +33,7 @@ export interface CommerceBatchResult {
 const columns =
   "ord integer, store_id bigint, platform_event_id text, type text, order_external_id text, occurred_at timestamptz, received_at timestamptz, payload jsonb, status text";
 
-interface StoredRow {
+type StoredRow = {
   id: number | string;
   ord: number | null;
   storeId: number | string;
@@ -45,7 +45,7 @@ interface StoredRow {
   occurredAt: string;
   orderExternalId: string | null;
   payload: unknown;
-}
+};
 
 /**
  * Stores a batch of commerce events and applies them, inside the caller's transaction. Statement 1 stores
@@ -132,21 +132,9 @@ export async function storeCommerceEvents(
   result.unknownStores = messages.length - row.known;
   result.duplicates = row.known - row.inserted.length;
   result.released = row.waiting.length;
-  const toEvent = (r: StoredRow, data: unknown): StoredCommerceEvent => ({
-    id: Number(r.id),
-    storeId: Number(r.storeId),
-    brandId: Number(r.brandId),
-    platform: r.platform,
-    marketCode: r.marketCode,
-    platformEventId: r.platformEventId,
-    type: r.type,
-    occurredAt: new Date(r.occurredAt).toISOString(),
-    orderExternalId: r.orderExternalId,
-    data,
-  });
   const events = [
-    ...row.inserted.map((r) => toEvent(r, messages[r.ord ?? -1]?.event.data)),
-    ...row.waiting.map((r) => toEvent(r, r.payload)),
+    ...row.inserted.map((r) => storedEvent(r, messages[r.ord ?? -1]?.event.data)),
+    ...row.waiting.map((r) => storedEvent(r, r.payload)),
   ];
   const outcomes = await runAppliers({ tx, ids, relayJobIds: result.relayJobIds }, events);
   await writeOutcomes(tx, outcomes);
@@ -157,6 +145,69 @@ export async function storeCommerceEvents(
     result[outcome.status] += 1;
   }
   return result;
+}
+
+/** What re-running the appliers did, by outcome. */
+export interface ReapplyResult {
+  considered: number;
+  applied: number;
+  pending: number;
+  unapplied: number;
+  failed: number;
+  relayJobIds: number[];
+}
+
+/**
+ * Runs the appliers again over a store's stored events with these statuses, oldest first, at most `limit`
+ * (in the caller's transaction; three statements): what a new applier can now act on, or payments whose
+ * order arrived another way (`POST /api/v1/orders/cafe24`). The data is the stored payload, so what was
+ * left out of it (an order's customer, an email) cannot be applied from it: such an event fails, saying so.
+ */
+export async function applyStoredEvents(
+  tx: Transaction,
+  ids: HashIds,
+  filter: { storeId: number; statuses: readonly CommerceEventStatus[]; limit?: number },
+): Promise<ReapplyResult> {
+  const statuses = sql.join(
+    filter.statuses.map((status) => sql`${status}`),
+    sql`, `,
+  );
+  const found = await tx.execute<StoredRow>(sql`
+    SELECT c.id, NULL AS ord, c.store_id AS "storeId", c.brand_id AS "brandId", c.platform,
+           m.code AS "marketCode", c.platform_event_id AS "platformEventId", c.type::text AS type,
+           c.occurred_at AS "occurredAt", c.order_external_id AS "orderExternalId", c.payload
+      FROM commerce_events c JOIN stores s ON s.id = c.store_id JOIN markets m ON m.id = s.market_id
+     WHERE c.store_id = ${filter.storeId} AND c.status::text IN (${statuses})
+     ORDER BY c.id
+     LIMIT ${filter.limit ?? 1000}`);
+  const result: ReapplyResult = {
+    considered: found.rows.length,
+    applied: 0,
+    pending: 0,
+    unapplied: 0,
+    failed: 0,
+    relayJobIds: [],
+  };
+  const events = found.rows.map((r) => storedEvent(r, r.payload));
+  const outcomes = await runAppliers({ tx, ids, relayJobIds: result.relayJobIds }, events);
+  await writeOutcomes(tx, outcomes);
+  for (const outcome of outcomes) result[outcome.status] += 1;
+  return result;
+}
+
+function storedEvent(r: StoredRow, data: unknown): StoredCommerceEvent {
+  return {
+    id: Number(r.id),
+    storeId: Number(r.storeId),
+    brandId: Number(r.brandId),
+    platform: r.platform,
+    marketCode: r.marketCode,
+    platformEventId: r.platformEventId,
+    type: r.type,
+    occurredAt: new Date(r.occurredAt).toISOString(),
+    orderExternalId: r.orderExternalId,
+    data,
+  };
 }
 
 /** Every outcome in one statement; `applied_at` set when an event is applied. */

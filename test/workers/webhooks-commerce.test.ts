@@ -8,7 +8,9 @@ import type { CommerceEventMessage } from "../../domain/commerce/event-message.t
 import { sha256Hex } from "../../domain/contacts/email.ts";
 import type { Env } from "../../domain/platform/env.ts";
 import { queueNames } from "../../domain/platform/queue-names.ts";
+import { applyStoredEvents } from "../../queues/events/commerce.ts";
 import { processEventsBatch } from "../../queues/events/handler.ts";
+import cafe24OrderText from "../fixtures/cafe24/order-krw.json?raw";
 import order90023 from "../fixtures/cafe24/webhooks/90023-order-placed.json?raw";
 import paid90025 from "../fixtures/cafe24/webhooks/90025-payment-paid.json?raw";
 import member90032 from "../fixtures/cafe24/webhooks/90032-member-joined.json?raw";
@@ -344,6 +346,32 @@ describe("POST /webhooks/commerce", () => {
     expect((await ledger(store))[0]).toMatchObject({ paid: 75_000, outstanding: 0 });
   });
 
+  it("an order.paid for an order that came with its full payment records no second payment", async () => {
+    const store = await shop();
+    const order = fixture(orderText);
+    const data = order.data as Json;
+    const withPayment = {
+      ...order,
+      data: {
+        ...data,
+        order: {
+          ...(data.order as Json),
+          payment: { amount: 75_000, method: "card", external_id: "pay_with_order" },
+        },
+      },
+    };
+    await consume(await send(store, [withPayment, paidEvent()]));
+    expect((await ledger(store))[0]).toMatchObject({
+      paid: 75_000,
+      outstanding: 0,
+      payments: [{ amount: 75_000, method: "card", external_id: "pay_with_order", platform: "shopify" }],
+    });
+    expect((await storedEvents(store)).map((r) => `${r.type}:${r.status}`)).toEqual([
+      "order.created:applied",
+      "order.paid:applied",
+    ]);
+  });
+
   it("consent.changed writes the consent per brand and channel, with every change in the history", async () => {
     const store = await shop();
     const email = `jisoo.${rand()}@example.com`;
@@ -504,6 +532,41 @@ describe("POST /webhooks/cafe24", () => {
       ],
       ["order.created", "unapplied", "20261204-0000317", { order_id: "20261204-0000317" }],
     ]);
+  });
+
+  it("a waiting payment is applied by re-running the appliers once its order came through the API", async () => {
+    const store = await shop("cafe24");
+    const queue = recorder();
+    const cafe24Order = JSON.parse(cafe24OrderText) as Json;
+    const orderId = String(cafe24Order.order_id);
+    const paid = forMall(paid90025, store.mallId).replaceAll("20261204-0000317", orderId);
+    await postCafe24(paid, queue);
+    await consume(queue.messages);
+    expect((await storedEvents(store)).map((r) => r.status)).toEqual(["pending"]);
+    const created = await call("POST", "/api/v1/orders/cafe24", {
+      body: { mall_id: store.mallId, order: cafe24Order },
+    });
+    expect(created.status, created.text).toBe(201);
+    const rerun = await withDb((db) =>
+      db.transaction((tx) =>
+        applyStoredEvents(tx, ids, { storeId: store.storeId, statuses: ["pending", "unapplied"] }),
+      ),
+    );
+    expect(rerun).toEqual({
+      considered: 1,
+      applied: 1,
+      pending: 0,
+      unapplied: 0,
+      failed: 0,
+      relayJobIds: [],
+    });
+    expect((await storedEvents(store)).map((r) => [r.status, r.has_order, r.applied])).toEqual([
+      ["applied", true, true],
+    ]);
+    // The API order came with its payment: the event adds none.
+    const [row] = await ledger(store);
+    expect(((row?.payments ?? []) as unknown[]).length).toBe(1);
+    expect(row?.outstanding).toBe(0);
   });
 
   it("a sign-up is a member.joined (stored) and its SMS and email consent (applied)", async () => {
