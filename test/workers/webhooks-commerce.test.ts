@@ -475,6 +475,13 @@ describe("POST /webhooks/commerce", () => {
     expect(await ledger(store)).toEqual([]);
   });
 
+  it("a store its events name cannot be deleted (409), and keeps them", async () => {
+    const store = await shop();
+    await consume(await send(store, [fixture(cartText)]));
+    expectProblem(await call("DELETE", `/api/v1/stores/${store.storeRef}`), 409);
+    expect(await storedEvents(store)).toHaveLength(1);
+  });
+
   it("a database it cannot reach retries the batch with back-off, storing nothing", async () => {
     const store = await shop();
     const messages = await send(store, [fixture(cartText)]);
