@@ -85,6 +85,8 @@ import { registerTransitionSubscription } from "./routes/subscriptions.transitio
 import { registerCreateTheme } from "./routes/themes.create.ts";
 import { registerGetTheme } from "./routes/themes.get.ts";
 import { registerListThemes } from "./routes/themes.list.ts";
+import { registerCafe24Webhook } from "./routes/webhooks.cafe24.ts";
+import { registerCommerceEvents } from "./routes/webhooks.commerce.ts";
 import { registerNormalisedEmailEvents } from "./routes/webhooks.email.ts";
 import { registerSendGridEvents } from "./routes/webhooks.email-sendgrid.ts";
 import { registerShopifyOrdersCreate } from "./routes/webhooks.shopify-orders-create.ts";
@@ -163,6 +165,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerListConversions,
   registerSendGridEvents,
   registerNormalisedEmailEvents,
+  registerCommerceEvents,
+  registerCafe24Webhook,
   registerCreateInfluencer,
   registerListInfluencers,
   registerGetInfluencer,
@@ -199,8 +203,11 @@ export function buildApiApp(): ApiApp {
   app.use("/api/v1/*", bodyLimit({ maxSize: maxBodyBytes }), database, auth);
   // Webhooks authenticate by their signature (checked in the route, over the raw body), not an API key.
   // Store webhooks write the ledger; email platform webhooks only enqueue, so they get no database.
+  // The commerce webhooks only enqueue too, but look up the store their events belong to.
   app.use("/webhooks/*", bodyLimit({ maxSize: maxBodyBytes }));
   app.use("/webhooks/shopify/*", database);
+  app.use("/webhooks/commerce", database);
+  app.use("/webhooks/cafe24", database);
 
   for (const register of routes) register(app);
 

@@ -182,8 +182,17 @@ function webhookLines(stack: Stack, secrets: DevSecrets, dataDir: string): strin
   const brandRefs: Record<string, string> = {};
   for (const [slug, id] of Object.entries(stack.seed?.brands ?? {}))
     brandRefs[slug] = codec.encode("brand", id);
+  const storeRefs: Record<string, string> = {};
+  for (const [shop, id] of Object.entries(stack.seed?.stores ?? {}))
+    storeRefs[shop] = codec.encode("store", id);
   const dir = path.join(dataDir, "webhook-examples");
-  const { examples, notes } = writeWebhookExamples({ baseUrl: stack.baseUrl, dir, secrets, brandRefs });
+  const { examples, notes } = writeWebhookExamples({
+    baseUrl: stack.baseUrl,
+    dir,
+    secrets,
+    brandRefs,
+    storeRefs,
+  });
   const lines = ["", `Try the webhooks (signed with the secrets above; the bodies are in ${dir}):`];
   for (const example of examples) lines.push(`  # ${example.title}`, `  ${example.curl}`);
   for (const note of notes) lines.push(`  # ${note}`);

@@ -3,6 +3,7 @@ export * from "./batches.ts";
 export * from "./billing.ts";
 export * from "./capture.ts";
 export * from "./catalog.ts";
+export * from "./commerce.ts";
 export * from "./events.ts";
 export * from "./identity.ts";
 export * from "./ops.ts";

@@ -158,12 +158,14 @@ export async function deleteStore({
         and(
           eq(stores.id, input.id),
           sql`NOT EXISTS (SELECT 1 FROM ${orders} WHERE ${orders.storeId} = ${input.id})`,
+          // Its stored commerce events name it too (db/schema/commerce.ts).
+          sql`NOT EXISTS (SELECT 1 FROM commerce_events WHERE store_id = ${input.id})`,
         ),
       )
       .returning();
     if (!deleted)
       throw new Conflict(
-        "Orders came through this store and name it; it cannot be deleted. Change its shop id or market instead.",
+        "Orders or commerce events came through this store and name it; it cannot be deleted. Change its shop id or market instead.",
       );
     return deleted;
   });

@@ -42,6 +42,16 @@ export const dbConfigSchema = edgeConfigSchema.extend({
     .string()
     .optional()
     .transform((value) => (value ? value : undefined)),
+  /** Signs the normalised commerce events webhook (`X-Leadrail-Signature`); unset, it answers 503. */
+  COMMERCE_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
+  /** The Cafe24 app's client secret that signs its webhooks (`X-Cafe24-Hmac-SHA256`); unset, it answers 503. */
+  CAFE24_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
 });
 export type DbConfig = z.infer<typeof dbConfigSchema>;
 

@@ -2,13 +2,16 @@ import type { PoolClient } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { z } from "zod";
-import { type Database, type DbHandle, type Executor, openDb } from "../../db/client.ts";
+import { type Database, type DbHandle, type Executor, openDb, type Transaction } from "../../db/client.ts";
 import { withCtes } from "../../db/sql.ts";
+import { hashIds } from "../../domain/core/hash-ids.ts";
 import { truncateText } from "../../domain/core/text.ts";
-import { dbConfig, type Env } from "../../domain/platform/env.ts";
+import { dbConfig, type Env, edgeConfig } from "../../domain/platform/env.ts";
 import { queueNames } from "../../domain/platform/queue-names.ts";
+import { enqueueLedgerRelays } from "../../domain/relay/ledger-relays.ts";
 import { commitWithFallback, consumerConfig, describeError, retryDelaySeconds } from "../capture/failure.ts";
 import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
+import { commerceEventMessage, storeCommerceEvents } from "./commerce.ts";
 import { conversionPart } from "./conversion.ts";
 import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } from "./email.ts";
 
@@ -19,7 +22,7 @@ import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } fro
 export interface EventsPart {
   schema: z.ZodType<unknown>;
   /** Runs in the batch's transaction with a fixed number of statements; returns counts for the log line. */
-  store(tx: Executor, messages: unknown[]): Promise<StoredPart>;
+  store(tx: Transaction, messages: unknown[], env: Env): Promise<StoredPart>;
 }
 
 export interface StoredPart {
@@ -31,10 +34,10 @@ export interface StoredPart {
 /** A part from a schema and a store function of the messages that schema parsed. */
 export function eventsPart<T>(
   schema: z.ZodType<T>,
-  store: (tx: Executor, messages: T[]) => Promise<StoredPart>,
+  store: (tx: Transaction, messages: T[], env: Env) => Promise<StoredPart>,
 ): EventsPart {
   // The dispatcher hands `store` only bodies `schema` parsed.
-  return { schema, store: (tx, messages) => store(tx, messages as T[]) };
+  return { schema, store: (tx, messages, env) => store(tx, messages as T[], env) };
 }
 
 /**
@@ -42,6 +45,21 @@ export function eventsPart<T>(
  * conversions (queues/events/conversion.ts) are: `<type>: eventsPart(<zod schema>, <store function>),`.
  */
 const parts: Record<string, EventsPart> = {
+  commerce: eventsPart(commerceEventMessage, async (tx, messages, env) => {
+    const { relayJobIds, ...counts } = await storeCommerceEvents(
+      tx,
+      messages,
+      hashIds(edgeConfig(env).SQIDS_ALPHABET),
+    );
+    if (counts.unknownStores > 0)
+      console.error(JSON.stringify({ event: "events.commerce_unknown_store", count: counts.unknownStores }));
+    return {
+      counts: { ...counts, relayJobs: relayJobIds.length },
+      afterCommit: async (_db, workerEnv) => {
+        await enqueueLedgerRelays(workerEnv.RELAYS_QUEUE, relayJobIds);
+      },
+    };
+  }),
   conversion: eventsPart(conversionPart.schema, conversionPart.store),
   email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
     const result = await storeEmailEvents(tx, messages);
@@ -118,7 +136,12 @@ interface Committed {
 }
 
 /** One transaction over `units`: each part's messages stored together, poison kept in failed_events. */
-async function commit(db: Database, units: readonly Unit[], report: EventsBatchReport): Promise<Committed> {
+async function commit(
+  db: Database,
+  env: Env,
+  units: readonly Unit[],
+  report: EventsBatchReport,
+): Promise<Committed> {
   const byType = new Map<string, unknown[]>();
   const poison: FailedEventRecord[] = [];
   for (const unit of units) {
@@ -134,7 +157,7 @@ async function commit(db: Database, units: readonly Unit[], report: EventsBatchR
     const done: { type: string; part: StoredPart }[] = [];
     for (const [type, bodies] of byType) {
       const part = parts[type];
-      if (part) done.push({ type, part: await part.store(tx, bodies) });
+      if (part) done.push({ type, part: await part.store(tx, bodies, env) });
     }
     const insert = failedEventsInsert(poison);
     if (insert) await tx.execute(withCtes([insert], sql`SELECT count(*) FROM failed_event`));
@@ -209,7 +232,7 @@ export async function processEventsBatch(batch: MessageBatch<unknown>, env: Env)
         },
       },
     });
-    const outcome = await commitWithFallback(units, (list) => commit(db, list, report), {
+    const outcome = await commitWithFallback(units, (list) => commit(db, env, list, report), {
       prefix: "events",
       countField: "messages",
       messageId: (unit) => unit.message.id,

@@ -13,11 +13,12 @@ import { parseEnv } from "node:util";
 export const webhookSecretNames = [
   "SHOPIFY_WEBHOOK_SECRET",
   "EMAIL_WEBHOOK_SECRET",
+  "COMMERCE_WEBHOOK_SECRET",
   "SENDGRID_WEBHOOK_PUBLIC_KEY",
 ] as const;
 export type WebhookSecretName = (typeof webhookSecretNames)[number];
 
-/** What dev-secrets.json keeps: the three secrets, and the private half of the SendGrid key pair. */
+/** What dev-secrets.json keeps: the secrets, and the private half of the SendGrid key pair. */
 export interface GeneratedSecrets extends Record<WebhookSecretName, string> {
   /** base64 of the DER PKCS#8 P-256 private key that signs like SendGrid does; never given to the Worker. */
   SENDGRID_WEBHOOK_PRIVATE_KEY: string;
@@ -49,6 +50,7 @@ export interface DevSecrets {
 const generators = {
   SHOPIFY_WEBHOOK_SECRET: () => `shpss_dev_${randomBytes(16).toString("hex")}`,
   EMAIL_WEBHOOK_SECRET: () => `email_dev_${randomBytes(24).toString("hex")}`,
+  COMMERCE_WEBHOOK_SECRET: () => `commerce_dev_${randomBytes(24).toString("hex")}`,
 };
 
 /** A P-256 key pair in the forms SendGrid uses: the public key as base64 SPKI, the private as base64 PKCS#8. */
@@ -84,7 +86,7 @@ export function loadGeneratedSecrets(file: string): { secrets: GeneratedSecrets;
   };
   let generated = false;
   const secrets = {} as GeneratedSecrets;
-  for (const name of ["SHOPIFY_WEBHOOK_SECRET", "EMAIL_WEBHOOK_SECRET"] as const) {
+  for (const name of ["SHOPIFY_WEBHOOK_SECRET", "EMAIL_WEBHOOK_SECRET", "COMMERCE_WEBHOOK_SECRET"] as const) {
     const value = text(name);
     secrets[name] = value ?? generators[name]();
     if (value === undefined) generated = true;

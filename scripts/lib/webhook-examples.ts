@@ -28,7 +28,7 @@ export function sendGridSignature(body: Buffer, timestamp: string, privateKey: s
   return sign("sha256", Buffer.concat([Buffer.from(timestamp), body]), key).toString("base64");
 }
 
-export type WebhookKind = "shopify-orders-create" | "email" | "sendgrid";
+export type WebhookKind = "shopify-orders-create" | "email" | "commerce" | "sendgrid";
 
 export interface WebhookExample {
   kind: WebhookKind;
@@ -49,6 +49,8 @@ export interface ExampleOptions {
   secrets: DevSecrets;
   /** Hash ids of the seeded brands by slug (the demo seed's), so the events name a brand. */
   brandRefs: Record<string, string>;
+  /** Hash ids of the seeded stores by shop id (external ref), so the commerce events name a store. */
+  storeRefs?: Record<string, string>;
   now?: Date;
 }
 
@@ -151,6 +153,38 @@ export function writeWebhookExamples(options: ExampleOptions): {
       (body) => ({ "x-leadrail-signature": leadrailSignature(body, values.EMAIL_WEBHOOK_SECRET) }),
     );
   } else notes.push("EMAIL_WEBHOOK_SECRET is empty (.dev.vars): POST /webhooks/email answers 503.");
+
+  const store = options.storeRefs?.["acme-skincare.myshopify.com"];
+  if (!values.COMMERCE_WEBHOOK_SECRET) {
+    notes.push("COMMERCE_WEBHOOK_SECRET is empty (.dev.vars): POST /webhooks/commerce answers 503.");
+  } else if (!store) {
+    notes.push("The demo store is not seeded: no signed example for POST /webhooks/commerce.");
+  } else {
+    add(
+      "commerce",
+      "a commerce event in the normalised format (consent to SMS and email): 202 {received: 1, enqueued: 1, …}",
+      "/webhooks/commerce",
+      {
+        store,
+        events: [
+          {
+            id: `dev-${stamp}-consent`,
+            type: "consent.changed",
+            occurred_at: now.toISOString(),
+            data: {
+              email: recipient,
+              consents: [
+                { channel: "sms", status: "granted" },
+                { channel: "email", status: "granted" },
+              ],
+              source: "signup_form",
+            },
+          },
+        ],
+      },
+      (body) => ({ "x-leadrail-signature": leadrailSignature(body, values.COMMERCE_WEBHOOK_SECRET) }),
+    );
+  }
 
   if (!values.SENDGRID_WEBHOOK_PUBLIC_KEY) {
     notes.push(

@@ -36,6 +36,8 @@ export interface E2eContext {
   landingRefs: Record<string, string>;
   /** Public hash id of each seeded brand, by slug. */
   brandRefs: Record<string, string>;
+  /** Hash ids of the seeded stores by shop id. */
+  storeRefs: Record<string, string>;
   /** Everything `wrangler dev` printed, appended as it runs. */
   wranglerLog: string;
   /** Small HTTP server in this process that stops and starts the database bridge. */
@@ -112,6 +114,8 @@ export default async function setup(project: TestProject) {
   const codec = hashIds(stack.alphabet);
   const brandRefs: Record<string, string> = {};
   for (const [slug, id] of Object.entries(seed.brands)) brandRefs[slug] = codec.encode("brand", id);
+  const storeRefs: Record<string, string> = {};
+  for (const [shop, id] of Object.entries(seed.stores)) storeRefs[shop] = codec.encode("store", id);
 
   const context: E2eContext = {
     baseUrl: stack.baseUrl,
@@ -121,6 +125,7 @@ export default async function setup(project: TestProject) {
     seed,
     landingRefs,
     brandRefs,
+    storeRefs,
     wranglerLog,
     controlUrl: control.url,
     devSecretsDir,

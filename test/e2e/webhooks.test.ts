@@ -18,6 +18,7 @@ const { examples, notes } = writeWebhookExamples({
   dir,
   secrets: devSecrets(e2e.devSecretsDir, null),
   brandRefs: e2e.brandRefs,
+  storeRefs: e2e.storeRefs,
 });
 
 /** Runs a printed curl line as a user would paste it; its status and the JSON body it answered. */
@@ -32,7 +33,12 @@ describe("the webhook examples npm start prints", () => {
   beforeEach(() => showWranglerLogOnFailure());
 
   it("cover every webhook, with nothing left out", () => {
-    expect(examples.map((example) => example.kind)).toEqual(["shopify-orders-create", "email", "sendgrid"]);
+    expect(examples.map((example) => example.kind)).toEqual([
+      "shopify-orders-create",
+      "email",
+      "commerce",
+      "sendgrid",
+    ]);
     expect(notes).toEqual([]);
   });
 

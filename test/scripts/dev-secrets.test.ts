@@ -45,6 +45,7 @@ describe("development webhook secrets", () => {
     expect(first.file).toBe(path.join(dir, "dev-secrets.json"));
     expect(first.values.SHOPIFY_WEBHOOK_SECRET).toMatch(/^shpss_dev_[0-9a-f]{32}$/);
     expect(first.values.EMAIL_WEBHOOK_SECRET).toMatch(/^email_dev_[0-9a-f]{48}$/);
+    expect(first.values.COMMERCE_WEBHOOK_SECRET).toMatch(/^commerce_dev_[0-9a-f]{48}$/);
     // base64 of a P-256 SubjectPublicKeyInfo, as SendGrid shows its verification key.
     expect(first.values.SENDGRID_WEBHOOK_PUBLIC_KEY).toMatch(
       /^MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE[A-Za-z0-9+/]+=*$/,
@@ -52,6 +53,7 @@ describe("development webhook secrets", () => {
     expect(first.sources).toEqual({
       SHOPIFY_WEBHOOK_SECRET: "generated",
       EMAIL_WEBHOOK_SECRET: "generated",
+      COMMERCE_WEBHOOK_SECRET: "generated",
       SENDGRID_WEBHOOK_PUBLIC_KEY: "generated",
     });
     expect(statSync(first.file).mode & 0o777).toBe(0o600);
@@ -59,6 +61,7 @@ describe("development webhook secrets", () => {
     expect(Object.keys(stored)).toEqual([
       "SHOPIFY_WEBHOOK_SECRET",
       "EMAIL_WEBHOOK_SECRET",
+      "COMMERCE_WEBHOOK_SECRET",
       "SENDGRID_WEBHOOK_PUBLIC_KEY",
       "SENDGRID_WEBHOOK_PRIVATE_KEY",
     ]);
@@ -85,6 +88,7 @@ describe("development webhook secrets", () => {
       "# Written by `npm start` from dev-secrets.json on every start; .dev.vars overrides any of these.\n" +
         `SHOPIFY_WEBHOOK_SECRET="${v.SHOPIFY_WEBHOOK_SECRET}"\n` +
         `EMAIL_WEBHOOK_SECRET="${v.EMAIL_WEBHOOK_SECRET}"\n` +
+        `COMMERCE_WEBHOOK_SECRET="${v.COMMERCE_WEBHOOK_SECRET}"\n` +
         `SENDGRID_WEBHOOK_PUBLIC_KEY="${v.SENDGRID_WEBHOOK_PUBLIC_KEY}"\n`,
     );
     // The private key never reaches the Worker.
@@ -116,11 +120,13 @@ describe("development webhook secrets", () => {
     expect(mixed.values).toEqual({
       SHOPIFY_WEBHOOK_SECRET: "shpss_mine # not a comment",
       EMAIL_WEBHOOK_SECRET: "",
+      COMMERCE_WEBHOOK_SECRET: generated.values.COMMERCE_WEBHOOK_SECRET,
       SENDGRID_WEBHOOK_PUBLIC_KEY: generated.values.SENDGRID_WEBHOOK_PUBLIC_KEY,
     });
     expect(mixed.sources).toEqual({
       SHOPIFY_WEBHOOK_SECRET: ".dev.vars",
       EMAIL_WEBHOOK_SECRET: ".dev.vars",
+      COMMERCE_WEBHOOK_SECRET: "generated",
       SENDGRID_WEBHOOK_PUBLIC_KEY: "generated",
     });
     expect(mixed.sendGridPrivateKey).toBe(generated.sendGridPrivateKey);
@@ -140,6 +146,7 @@ describe("development webhook secrets", () => {
     });
     expect(examples.map((example) => example.kind)).toEqual(["shopify-orders-create", "email"]);
     expect(notes).toEqual([
+      "The demo store is not seeded: no signed example for POST /webhooks/commerce.",
       "SENDGRID_WEBHOOK_PUBLIC_KEY comes from .dev.vars, whose private key only SendGrid has: no signed example (remove it from .dev.vars to use the generated pair).",
     ]);
   });
@@ -160,6 +167,7 @@ describe("development webhook secrets", () => {
     expect(generated).toBe(true);
     expect(secrets.SHOPIFY_WEBHOOK_SECRET).toBe("shpss_kept");
     expect(secrets.EMAIL_WEBHOOK_SECRET).toMatch(/^email_dev_/);
+    expect(secrets.COMMERCE_WEBHOOK_SECRET).toMatch(/^commerce_dev_/);
     expect(secrets.SENDGRID_WEBHOOK_PUBLIC_KEY).not.toBe(kept.SENDGRID_WEBHOOK_PUBLIC_KEY);
     expect(loadGeneratedSecrets(file)).toEqual({ secrets, generated: false });
 
@@ -208,6 +216,7 @@ describe("webhook signatures", () => {
       dir: path.join(root, "examples"),
       secrets,
       brandRefs: { "acme-skincare": "Xy7" },
+      storeRefs: { "acme-skincare.myshopify.com": "St9" },
       now: new Date("2026-12-04T12:00:00Z"),
     });
     expect(notes).toEqual([]);
@@ -240,6 +249,33 @@ describe("webhook signatures", () => {
           occurred_at: "2026-12-04T12:00:00.000Z",
           brand: "Xy7",
           message_id: "dev-1796385600000",
+        },
+      ],
+    });
+    const commerce = byKind.commerce;
+    expect(commerce?.url).toBe("http://127.0.0.1:8787/webhooks/commerce");
+    expect(
+      await verifyLeadrailSignature(
+        new Uint8Array(read("commerce")),
+        commerce?.headers["x-leadrail-signature"],
+        secrets.values.COMMERCE_WEBHOOK_SECRET,
+      ),
+    ).toBe(true);
+    expect(JSON.parse(read("commerce").toString())).toEqual({
+      store: "St9",
+      events: [
+        {
+          id: "dev-1796385600000-consent",
+          type: "consent.changed",
+          occurred_at: "2026-12-04T12:00:00.000Z",
+          data: {
+            email: "jane.doe@example.com",
+            consents: [
+              { channel: "sms", status: "granted" },
+              { channel: "email", status: "granted" },
+            ],
+            source: "signup_form",
+          },
         },
       ],
     });

@@ -76,6 +76,8 @@ const paths: Record<string, string[]> = {
   "/api/v1/acquisition/classify": ["post"],
   "/webhooks/email/sendgrid": ["post"],
   "/webhooks/email": ["post"],
+  "/webhooks/commerce": ["post"],
+  "/webhooks/cafe24": ["post"],
 };
 
 describe("API description", () => {
