@@ -1,4 +1,5 @@
 export * from "./acquisition.ts";
+export * from "./analytics.ts";
 export * from "./batches.ts";
 export * from "./billing.ts";
 export * from "./capture.ts";

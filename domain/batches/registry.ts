@@ -1,5 +1,6 @@
 import type { BatchJob } from "./job.ts";
 import { acquisitionClassificationJob } from "./job-acquisition-classification.ts";
+import { dailyRevenueJob } from "./job-daily-revenue.ts";
 import { retentionCleanupJob } from "./job-retention-cleanup.ts";
 import { subscriptionExpiryJob } from "./job-subscription-expiry.ts";
 
@@ -29,6 +30,7 @@ export function batchRegistry(jobs: readonly BatchJob[]): BatchRegistry {
 export const nightlyJobs = batchRegistry([
   subscriptionExpiryJob,
   acquisitionClassificationJob,
+  dailyRevenueJob,
   retentionCleanupJob,
 ]);
 

@@ -50,7 +50,10 @@ describe("npm run batch flags", () => {
   it.each([
     [[], "name the job: npm run batch -- <job> --from YYYY-MM-DD --to YYYY-MM-DD"],
     [["--from", "2026-11-01"], "name the job: npm run batch -- <job> --from YYYY-MM-DD --to YYYY-MM-DD"],
-    [["rfm"], 'unknown job "rfm"; jobs: subscription-expiry, acquisition-classification, retention-cleanup'],
+    [
+      ["rfm"],
+      'unknown job "rfm"; jobs: subscription-expiry, acquisition-classification, daily-revenue, retention-cleanup',
+    ],
     [["subscription-expiry", "--from", "2026-02-30"], '--from: expected a date YYYY-MM-DD, got "2026-02-30"'],
     [
       ["subscription-expiry", "--from", "2026-11-02", "--to", "2026-11-01"],
