@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Transaction } from "../../db/client.ts";
+import { joinAcquisition, rebuiltRows, sourceOfAccount } from "./analytics-sql.ts";
 import { type BatchDate, endOfDate, startOfDate } from "./dates.ts";
 import type { BatchJob } from "./job.ts";
 
@@ -22,21 +23,21 @@ export async function rebuildDailyRevenue(tx: Transaction, date: BatchDate): Pro
       SELECT count(*) AS n FROM deleted
     ), facts AS (
       SELECT o.brand_id, o.market_id, o.currency,
-             COALESCE(aa.source::text, 'unclassified') AS source,
+             ${sourceOfAccount} AS source,
              1 AS orders, o.total AS revenue, 0::bigint AS refunded,
              CASE WHEN a.first_order_at >= ${start}::timestamptz THEN o.account_id END AS new_account,
              CASE WHEN a.first_order_at < ${start}::timestamptz THEN o.account_id END AS returning_account
         FROM orders o
         JOIN brand_client_accounts a ON a.id = o.account_id
-        LEFT JOIN account_acquisition aa ON aa.account_id = o.account_id
+        ${joinAcquisition("o.account_id")}
        WHERE o.placed_at >= ${start}::timestamptz AND o.placed_at < ${end}::timestamptz
       UNION ALL
       SELECT r.brand_id, a.market_id, r.currency,
-             COALESCE(aa.source::text, 'unclassified'),
+             ${sourceOfAccount},
              0, 0::bigint, r.amount, NULL::bigint, NULL::bigint
         FROM refunds r
         JOIN brand_client_accounts a ON a.id = r.account_id
-        LEFT JOIN account_acquisition aa ON aa.account_id = r.account_id
+        ${joinAcquisition("r.account_id")}
        WHERE r.refunded_at >= ${start}::timestamptz AND r.refunded_at < ${end}::timestamptz
     ), inserted AS (
       INSERT INTO daily_revenue (brand_id, market_id, day, source, currency, orders, revenue, refunded,
@@ -49,8 +50,7 @@ export async function rebuildDailyRevenue(tx: Transaction, date: BatchDate): Pro
       RETURNING 1
     )
     SELECT (SELECT n FROM cleared) + (SELECT count(*) FROM inserted) AS rows`);
-  const row = result.rows[0] as { rows?: number | string } | undefined;
-  return Number(row?.rows ?? 0);
+  return rebuiltRows(result);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { BatchJob } from "./job.ts";
 import { acquisitionClassificationJob } from "./job-acquisition-classification.ts";
 import { dailyRevenueJob } from "./job-daily-revenue.ts";
+import { ltvByAcquisitionMonthJob } from "./job-ltv-by-acquisition-month.ts";
 import { retentionCleanupJob } from "./job-retention-cleanup.ts";
 import { subscriptionExpiryJob } from "./job-subscription-expiry.ts";
 
@@ -31,6 +32,7 @@ export const nightlyJobs = batchRegistry([
   subscriptionExpiryJob,
   acquisitionClassificationJob,
   dailyRevenueJob,
+  ltvByAcquisitionMonthJob,
   retentionCleanupJob,
 ]);
 

@@ -90,7 +90,7 @@ describe("the registry", () => {
     expect(cronTable(nightlyJobs)).toEqual({
       "10 0 * * *": ["subscription-expiry"],
       "0 2 * * *": ["acquisition-classification"],
-      "30 2 * * *": ["daily-revenue"],
+      "30 2 * * *": ["daily-revenue", "ltv-by-acquisition-month"],
       "30 3 * * *": ["retention-cleanup"],
     });
     expect(jobsForCron(nightlyJobs, "10 0 * * *").map((found) => found.name)).toEqual([
