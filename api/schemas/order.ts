@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { fulfilmentStatuses } from "../../db/schema/sales.ts";
 import type { EntityKind, HashIds } from "../../domain/core/hash-ids.ts";
 import { documentNumber } from "../../domain/ledger/document-numbers.ts";
 import type { OrderDetail, OrderSummary } from "../../domain/ledger/order-detail.ts";
@@ -247,6 +248,28 @@ export const orderSchema = z
       }),
     ),
     account: accountTotalsSchema,
+    fulfilment: z
+      .object({
+        status: z.enum(fulfilmentStatuses).nullable().openapi({
+          description: "The status of the latest fulfilment event by when it happened; null until the first.",
+        }),
+        history: z
+          .array(
+            z.object({
+              status: z.enum(fulfilmentStatuses),
+              occurred_at: timestamp,
+              event_id: z.string().openapi({ description: "The platform's event id." }),
+              shipment_id: z.string().nullable(),
+              carrier: z.string().nullable(),
+              tracking_number: z.string().nullable(),
+              reason: z.string().nullable(),
+            }),
+          )
+          .openapi({ description: "Every fulfilment event of the order, oldest first." }),
+      })
+      .openapi("OrderFulfilment", {
+        description: "Shipped, delivered, returned or exchanged, as the store's commerce events said.",
+      }),
   })
   .openapi("Order");
 export type OrderJson = z.infer<typeof orderSchema>;
@@ -315,6 +338,13 @@ export function presentOrder(ids: HashIds, order: OrderDetail): OrderJson {
       received_at: isoText(payment.received_at),
     })),
     account: { ...order.account, id: ids.encode("account", order.account.id) },
+    fulfilment: {
+      status: order.fulfilment.status,
+      history: order.fulfilment.history.map((entry) => ({
+        ...entry,
+        occurred_at: isoText(entry.occurred_at),
+      })),
+    },
   };
 }
 

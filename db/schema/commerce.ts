@@ -3,7 +3,7 @@ import { index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from "dri
 import { brands } from "./catalog.ts";
 import { createdAt, id, ref, updatedAt } from "./common.ts";
 import { contacts } from "./identity.ts";
-import { orders, stores } from "./sales.ts";
+import { fulfilmentStatus, orders, stores } from "./sales.ts";
 
 /** The 19 commerce event types (SPEC §9), in the platform-neutral vocabulary every source maps to. */
 export const commerceEventTypes = [
@@ -130,5 +130,33 @@ export const consentHistory = pgTable(
   (t) => [
     uniqueIndex("consent_history_event_channel_key").on(t.eventId, t.channel),
     index("consent_history_contact_idx").on(t.brandId, t.contactId, t.channel, t.at),
+  ],
+);
+
+/**
+ * Every fulfilment event an order had (shipped, delivered, returned, exchanged), once per event, with what
+ * the event said of the shipment or the reason; `orders.fulfilment_status` is the latest of them.
+ */
+export const orderFulfilmentHistory = pgTable(
+  "order_fulfilment_history",
+  {
+    id: id(),
+    orderId: ref("order_id")
+      .notNull()
+      .references(() => orders.id),
+    status: fulfilmentStatus("status").notNull(),
+    eventId: ref("event_id")
+      .notNull()
+      .references(() => commerceEvents.id),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull(),
+    shipmentId: text("shipment_id"),
+    carrier: text("carrier"),
+    trackingNumber: text("tracking_number"),
+    reason: text("reason"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("order_fulfilment_history_event_key").on(t.eventId),
+    index("order_fulfilment_history_order_idx").on(t.orderId, t.occurredAt),
   ],
 );

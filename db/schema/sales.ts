@@ -63,6 +63,14 @@ export const stores = pgTable(
   (t) => [uniqueIndex("stores_platform_ref_key").on(t.platform, t.externalRef)],
 );
 
+/**
+ * Where an order's goods are (SPEC §9): shipped, delivered, returned or exchanged, as the store's fulfilment
+ * events last said; an order none has named yet has no status.
+ */
+export const fulfilmentStatuses = ["shipped", "delivered", "returned", "exchanged"] as const;
+export type FulfilmentStatus = (typeof fulfilmentStatuses)[number];
+export const fulfilmentStatus = pgEnum("order_fulfilment_status", fulfilmentStatuses);
+
 export const billingInterval = pgEnum("billing_interval", ["day", "week", "month", "year"]);
 
 /**
@@ -231,6 +239,10 @@ export const orders = pgTable(
     /** The landing capture this order came from, when known. */
     captureId: uuid("capture_id"),
     placedAt: timestamp("placed_at", { withTimezone: true }).notNull(),
+    /** The status of the latest fulfilment event by the time it happened (history: order_fulfilment_history). */
+    fulfilmentStatus: fulfilmentStatus("fulfilment_status"),
+    /** When that event happened: an older event delivered late leaves the status alone. */
+    fulfilmentAt: timestamp("fulfilment_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { executePrepared } from "../../db/prepared.ts";
-import { orders } from "../../db/schema/sales.ts";
+import { type FulfilmentStatus, orders } from "../../db/schema/sales.ts";
 import { NotFound } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
 import { type Page, type PageInput, toPage, type VerbContext } from "../core/verb.ts";
@@ -67,9 +67,25 @@ export interface OrderDetail {
   coupons: { code: string; discount: number }[];
   payments: { id: number; amount: number; method: string; external_id: string | null; received_at: string }[];
   account: AccountTotals & { id: number; currency: string };
+  fulfilment: { status: FulfilmentStatus | null; history: FulfilmentHistoryEntry[] };
 }
 
-/** One statement: the order with its items, invoice, coupons, payments and the account's totals. */
+/** One fulfilment event of an order, as the store's platform sent it. */
+export interface FulfilmentHistoryEntry {
+  status: FulfilmentStatus;
+  occurred_at: string;
+  /** The platform's event id. */
+  event_id: string;
+  shipment_id: string | null;
+  carrier: string | null;
+  tracking_number: string | null;
+  reason: string | null;
+}
+
+/**
+ * One statement: the order with its items, invoice, coupons, payments, the account's totals and its
+ * fulfilment status with every fulfilment event in the order they happened.
+ */
 function detailStatement(orderId: number): SQL {
   return sql`SELECT json_build_object(
       'id', o.id, 'brand_id', o.brand_id, 'market_id', o.market_id, 'market', m.code,
@@ -101,7 +117,13 @@ function detailStatement(orderId: number): SQL {
       'account', (SELECT json_build_object('id', a.id, 'currency', a.currency, 'invoiced', a.invoiced,
           'credited', a.credited, 'paid', a.paid, 'refunded', a.refunded, 'balance', a.balance,
           'outstanding', a.outstanding)
-        FROM brand_client_accounts a WHERE a.id = o.account_id))
+        FROM brand_client_accounts a WHERE a.id = o.account_id),
+      'fulfilment', json_build_object('status', o.fulfilment_status,
+        'history', COALESCE((SELECT json_agg(json_build_object('status', h.status, 'occurred_at', h.occurred_at,
+            'event_id', e.platform_event_id, 'shipment_id', h.shipment_id, 'carrier', h.carrier,
+            'tracking_number', h.tracking_number, 'reason', h.reason) ORDER BY h.occurred_at, h.id)
+          FROM order_fulfilment_history h JOIN commerce_events e ON e.id = h.event_id
+          WHERE h.order_id = o.id), '[]'::json)))
     FROM orders o JOIN markets m ON m.id = o.market_id WHERE o.id = ${orderId}`;
 }
 

@@ -121,6 +121,8 @@ describe("POST /api/v1/orders", () => {
       balance: 107_700,
       outstanding: 0,
     });
+    // No store has said it shipped.
+    expect(order.fulfilment).toEqual({ status: null, history: [] });
 
     const fetched = await call("GET", `/api/v1/orders/${order.id}`, { key: tenant.key });
     expect(fetched.status).toBe(200);

@@ -434,6 +434,150 @@ describe("POST /webhooks/commerce", () => {
     ]);
   });
 
+  describe("fulfilment: shipped, delivered, returned, exchanged", () => {
+    const fulfilmentEvent = (type: string, id: string, at: string, data: Json = {}): Json => ({
+      id,
+      type,
+      occurred_at: at,
+      data: { order_id: "SO-100231", ...data },
+    });
+    const shipped = (id: string, at: string) =>
+      fulfilmentEvent("order.shipped", id, at, {
+        shipment_id: "shp_881",
+        carrier: "CJ Logistics",
+        tracking_number: "6543 2109 8765",
+      });
+    const delivered = (id: string, at: string) =>
+      fulfilmentEvent("order.delivered", id, at, { shipment_id: "shp_881" });
+    const historyEntry = (status: string, event: string, at: string, details: Json = {}) => ({
+      status,
+      occurred_at: at,
+      event_id: event,
+      shipment_id: null,
+      carrier: null,
+      tracking_number: null,
+      reason: null,
+      ...details,
+    });
+    const shippedEntry = (event: string, at: string) =>
+      historyEntry("shipped", event, at, {
+        shipment_id: "shp_881",
+        carrier: "CJ Logistics",
+        tracking_number: "6543 2109 8765",
+      });
+    const deliveredEntry = (event: string, at: string) =>
+      historyEntry("delivered", event, at, { shipment_id: "shp_881" });
+
+    /** The order's fulfilment as `GET /api/v1/orders/{id}` shows it. */
+    async function fulfilmentOf(store: Shop) {
+      const found = await withDb((db) =>
+        db.execute<{ id: string }>(sql`SELECT id FROM orders WHERE brand_id = ${store.brand.internal}`),
+      );
+      expect(found.rows).toHaveLength(1);
+      const response = await call("GET", `/api/v1/orders/${ids.encode("order", Number(found.rows[0]?.id))}`);
+      expect(response.status, response.text).toBe(200);
+      return (response.body as Json).fulfilment;
+    }
+
+    it("shipped then delivered: the order is delivered, with both in its history", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent()]));
+      expect(await fulfilmentOf(store)).toEqual({ status: null, history: [] });
+      const first = await consume(await send(store, [shipped("ship-1", "2026-12-05T03:00:00Z")]));
+      expect(first.report.parts.commerce).toMatchObject({ stored: 1, applied: 1, pending: 0, unapplied: 0 });
+      expect(await fulfilmentOf(store)).toEqual({
+        status: "shipped",
+        history: [shippedEntry("ship-1", "2026-12-05T03:00:00.000Z")],
+      });
+      await consume(await send(store, [delivered("deliver-1", "2026-12-06T09:30:00Z")]));
+      expect(await fulfilmentOf(store)).toEqual({
+        status: "delivered",
+        history: [
+          shippedEntry("ship-1", "2026-12-05T03:00:00.000Z"),
+          deliveredEntry("deliver-1", "2026-12-06T09:30:00.000Z"),
+        ],
+      });
+      expect(
+        (await storedEvents(store)).map((r) => [r.type, r.status, r.error, r.has_order, r.applied]),
+      ).toEqual([
+        ["order.created", "applied", null, true, true],
+        ["order.shipped", "applied", null, true, true],
+        ["order.delivered", "applied", null, true, true],
+      ]);
+    });
+
+    it("an older event delivered late is history only: the status stays the latest by when it happened", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent()]));
+      await consume(await send(store, [delivered("deliver-1", "2026-12-06T09:30:00Z")]));
+      await consume(await send(store, [shipped("ship-1", "2026-12-05T03:00:00Z")]));
+      expect(await fulfilmentOf(store)).toEqual({
+        status: "delivered",
+        history: [
+          shippedEntry("ship-1", "2026-12-05T03:00:00.000Z"),
+          deliveredEntry("deliver-1", "2026-12-06T09:30:00.000Z"),
+        ],
+      });
+      // In one batch too: the latest by time wins, whatever the order of arrival.
+      await consume(
+        await send(store, [
+          fulfilmentEvent("order.exchanged", "exchange-1", "2026-12-09T00:00:00Z", { reason: "Wrong size" }),
+          fulfilmentEvent("order.returned", "return-1", "2026-12-08T00:00:00Z", {
+            reason: "Changed my mind",
+            items: [{ sku: "SERUM-30", quantity: 1 }],
+          }),
+        ]),
+      );
+      expect(await fulfilmentOf(store)).toEqual({
+        status: "exchanged",
+        history: [
+          shippedEntry("ship-1", "2026-12-05T03:00:00.000Z"),
+          deliveredEntry("deliver-1", "2026-12-06T09:30:00.000Z"),
+          historyEntry("returned", "return-1", "2026-12-08T00:00:00.000Z", { reason: "Changed my mind" }),
+          historyEntry("exchanged", "exchange-1", "2026-12-09T00:00:00.000Z", { reason: "Wrong size" }),
+        ],
+      });
+    });
+
+    it("the same event twice (in one batch, and redelivered) is one history row", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent()]));
+      const messages = await send(store, [
+        shipped("ship-1", "2026-12-05T03:00:00Z"),
+        shipped("ship-1", "2026-12-05T03:00:00Z"),
+      ]);
+      const first = await consume(messages);
+      expect(first.report.parts.commerce).toMatchObject({ stored: 1, duplicates: 1, applied: 1 });
+      const again = await consume(messages);
+      expect(again.report.parts.commerce).toMatchObject({ stored: 0, duplicates: 2, applied: 0 });
+      expect(await fulfilmentOf(store)).toEqual({
+        status: "shipped",
+        history: [shippedEntry("ship-1", "2026-12-05T03:00:00.000Z")],
+      });
+    });
+
+    it("a shipment before its order waits (pending) and is applied when the order arrives", async () => {
+      const store = await shop();
+      const first = await consume(await send(store, [shipped("ship-1", "2026-12-05T03:00:00Z")]));
+      expect(first.report.parts.commerce).toMatchObject({ stored: 1, pending: 1, applied: 0 });
+      expect(await storedEvents(store)).toMatchObject([
+        { type: "order.shipped", status: "pending", error: "Waiting for its order.", has_order: false },
+      ]);
+      const second = await consume(await send(store, [orderEvent()]));
+      expect(second.report.parts.commerce).toMatchObject({ stored: 1, applied: 1, released: 1 });
+      expect(
+        (await storedEvents(store)).map((r) => [r.type, r.status, r.error, r.has_order, r.applied]),
+      ).toEqual([
+        ["order.shipped", "applied", null, true, true],
+        ["order.created", "applied", null, true, true],
+      ]);
+      expect(await fulfilmentOf(store)).toEqual({
+        status: "shipped",
+        history: [shippedEntry("ship-1", "2026-12-05T03:00:00.000Z")],
+      });
+    });
+  });
+
   it("a type with no applier yet is stored unapplied, without the plaintext email", async () => {
     const store = await shop();
     const { report } = await consume(await send(store, [fixture(cartText)]));
