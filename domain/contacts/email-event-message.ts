@@ -1,19 +1,8 @@
 import { z } from "zod";
+import { emailEventType } from "../../db/schema/events.ts";
 
-/** What an email platform reports (SPEC §5), in the platform-neutral vocabulary of `email_event_type`. */
-export const emailEventTypes = [
-  "processed",
-  "deferred",
-  "delivered",
-  "dropped",
-  "bounce",
-  "open",
-  "click",
-  "spam_report",
-  "unsubscribe",
-  "group_unsubscribe",
-  "group_resubscribe",
-] as const;
+/** What an email platform reports (SPEC §5): the values of the database enum `email_event_type`. */
+export const emailEventTypes = emailEventType.enumValues;
 export type EmailEventType = (typeof emailEventTypes)[number];
 
 /** The events that end a brand relationship: the recipient asked for no more mail, or complained. */
