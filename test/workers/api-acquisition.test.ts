@@ -10,6 +10,7 @@ import {
 } from "../../domain/acquisition/classify.ts";
 import { acquisitionClassification } from "../../domain/batches/job-acquisition-classification.ts";
 import { runBatchJob } from "../../domain/batches/runner.ts";
+import { classifyAll } from "../support/acquisition.ts";
 import { call, expectProblem, ids, insertApiKey, ok, withDb } from "../support/api.ts";
 import { seededRandom } from "../support/random.ts";
 import {
@@ -56,25 +57,6 @@ async function order(
   expect(response.status, response.text).toBe(201);
   return { account: response.body.account.id, order: response.body.id };
 }
-
-const classifyAll = async (key: string, body: Record<string, unknown> = {}) => {
-  let cursor: string | null = null;
-  let changed = 0;
-  let examined = 0;
-  let chunks = 0;
-  do {
-    const result: { changed: number; examined: number; next_cursor: string | null } = await ok(
-      "POST",
-      "/api/v1/acquisition/classify",
-      { key, body: { ...body, limit: 2, ...(cursor ? { cursor } : {}) } },
-    );
-    changed += result.changed;
-    examined += result.examined;
-    cursor = result.next_cursor;
-    chunks += 1;
-  } while (cursor !== null);
-  return { changed, examined, chunks };
-};
 
 const history = (accountId: number) =>
   withDb((db) =>

@@ -7,7 +7,8 @@ import { batchSettings } from "../../domain/batches/job.ts";
 import { dailyRevenueJob } from "../../domain/batches/job-daily-revenue.ts";
 import { runBatchJob } from "../../domain/batches/runner.ts";
 import { dbConfig } from "../../domain/platform/env.ts";
-import { ok, withDb } from "../support/api.ts";
+import { classifyAll, janeCouponRule } from "../support/acquisition.ts";
+import { withDb } from "../support/api.ts";
 import { placeOrder, postRefund, productOf } from "../support/ledger.ts";
 import { createSalesTenant, customerEmail, insertMarket, type SalesTenant } from "../support/sales.ts";
 
@@ -63,14 +64,7 @@ const row = (
 beforeAll(async () => {
   krw = await createSalesTenant("KRW");
   usd = { ...krw, market: await insertMarket("USD", "America/New_York") };
-  await ok("POST", "/api/v1/influencers", {
-    key: krw.key,
-    body: { brand: krw.brand.id, name: "Jane", coupon_codes: ["JANE10"] },
-  });
-  await ok("POST", "/api/v1/acquisition-rules", {
-    key: krw.key,
-    body: { brand: krw.brand.id, type: "influencer_coupon", priority: 10 },
-  });
+  await janeCouponRule(krw);
 
   const alice = customerEmail("alice");
   const bob = customerEmail("bob");
@@ -84,14 +78,7 @@ beforeAll(async () => {
   ]);
 
   // Everyone so far is classified; Dave, who comes later, is not.
-  let cursor: string | null = null;
-  do {
-    const page: { next_cursor: string | null } = await ok("POST", "/api/v1/acquisition/classify", {
-      key: krw.key,
-      body: { limit: 100, ...(cursor ? { cursor } : {}) },
-    });
-    cursor = page.next_cursor;
-  } while (cursor !== null);
+  await classifyAll(krw.key, {}, 100);
 
   await placeOrder(krw, bob, `${d2}T00:00:00.000Z`, [mask]);
   await placeOrder(krw, customerEmail("dave"), `${d2}T10:00:00.000Z`, [serum]);

@@ -7,7 +7,8 @@ import { batchSettings } from "../../domain/batches/job.ts";
 import { ltvByAcquisitionMonthJob } from "../../domain/batches/job-ltv-by-acquisition-month.ts";
 import { runBatchJob } from "../../domain/batches/runner.ts";
 import { dbConfig } from "../../domain/platform/env.ts";
-import { ok, withDb } from "../support/api.ts";
+import { classifyAll, janeCouponRule } from "../support/acquisition.ts";
+import { withDb } from "../support/api.ts";
 import { placeOrder, postRefund, productOf } from "../support/ledger.ts";
 import { createSalesTenant, customerEmail, insertMarket, type SalesTenant } from "../support/sales.ts";
 
@@ -71,14 +72,7 @@ const row = (
 beforeAll(async () => {
   krw = await createSalesTenant("KRW");
   usd = { ...krw, market: await insertMarket("USD", "America/New_York") };
-  await ok("POST", "/api/v1/influencers", {
-    key: krw.key,
-    body: { brand: krw.brand.id, name: "Jane", coupon_codes: ["JANE10"] },
-  });
-  await ok("POST", "/api/v1/acquisition-rules", {
-    key: krw.key,
-    body: { brand: krw.brand.id, type: "influencer_coupon", priority: 10 },
-  });
+  await janeCouponRule(krw);
 
   // Alice: first order in March through Jane's coupon, another in April, part of the first refunded.
   const alice = customerEmail("alice");
@@ -96,14 +90,7 @@ beforeAll(async () => {
     { sku: "MASK-5", unitPrice: 2_500 },
   ]);
 
-  let cursor: string | null = null;
-  do {
-    const page: { next_cursor: string | null } = await ok("POST", "/api/v1/acquisition/classify", {
-      key: krw.key,
-      body: { limit: 100, ...(cursor ? { cursor } : {}) },
-    });
-    cursor = page.next_cursor;
-  } while (cursor !== null);
+  await classifyAll(krw.key, {}, 100);
 
   // Erin is not classified yet; Frank's first order is after the run date.
   await placeOrder(krw, customerEmail("erin"), "2018-04-30T23:59:59.999Z", [mask]);

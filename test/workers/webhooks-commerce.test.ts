@@ -1,5 +1,3 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { leadrailSignature } from "../../api/adapters/email-signatures.ts";
@@ -7,9 +5,7 @@ import { stores } from "../../db/schema/sales.ts";
 import type { CommerceEventMessage } from "../../domain/commerce/event-message.ts";
 import { sha256Hex } from "../../domain/contacts/email.ts";
 import type { Env } from "../../domain/platform/env.ts";
-import { queueNames } from "../../domain/platform/queue-names.ts";
 import { applyStoredEvents } from "../../queues/events/commerce.ts";
-import { processEventsBatch } from "../../queues/events/handler.ts";
 import cafe24OrderText from "../fixtures/cafe24/order-krw.json?raw";
 import order90023 from "../fixtures/cafe24/webhooks/90023-order-placed.json?raw";
 import paid90025 from "../fixtures/cafe24/webhooks/90025-payment-paid.json?raw";
@@ -19,6 +15,7 @@ import consentText from "../fixtures/commerce/consent-changed.json?raw";
 import orderText from "../fixtures/commerce/order-created.json?raw";
 import paidText from "../fixtures/commerce/order-paid.json?raw";
 import { call, expectProblem, ids, rand, withDb } from "../support/api.ts";
+import { consumeEventsBatch } from "../support/events-batch.ts";
 import { createSalesTenant, type SalesTenant } from "../support/sales.ts";
 
 const commerceSecret = `whsec_${rand()}${rand()}`;
@@ -124,36 +121,10 @@ async function send(store: Shop, events: Json[]): Promise<CommerceEventMessage[]
   return queue.messages;
 }
 
-let sequence = 0;
-
+/** One events batch through the real consumer: how many messages were acked and retried. */
 async function consume(bodies: unknown[], overrides: Partial<Env> = {}) {
-  const messages = bodies.map((body) => {
-    sequence += 1;
-    return { id: `commerce-${rand()}-${sequence}`, timestamp: new Date(), attempts: 1, body };
-  });
-  const batch = createMessageBatch(queueNames.events, messages);
-  const ctx = createExecutionContext();
-  const delays: (number | undefined)[] = [];
-  const observed: MessageBatch<unknown> = {
-    queue: batch.queue,
-    metadata: batch.metadata,
-    ackAll: () => batch.ackAll(),
-    retryAll: (options?: QueueRetryOptions) => batch.retryAll(options),
-    messages: batch.messages.map((message) => ({
-      id: message.id,
-      timestamp: message.timestamp,
-      body: message.body,
-      attempts: message.attempts,
-      ack: () => message.ack(),
-      retry: (options?: QueueRetryOptions) => {
-        delays.push(options?.delaySeconds);
-        message.retry(options);
-      },
-    })),
-  };
-  const report = await processEventsBatch(observed, { ...env, ...overrides } as Env);
-  const result = await getQueueResult(batch, ctx);
-  return { report, acked: result.explicitAcks.length, retried: result.retryMessages.length, delays };
+  const { report, acked, retried, delays } = await consumeEventsBatch(bodies, overrides);
+  return { report, acked: acked.length, retried: retried.length, delays };
 }
 
 type EventRow = {

@@ -1,4 +1,3 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -14,8 +13,8 @@ import { type KnowledgeEntry, knowledgeKey } from "../../domain/contacts/knowled
 import type { Env } from "../../domain/platform/env.ts";
 import { queueNames } from "../../domain/platform/queue-names.ts";
 import type { RuleDoc } from "../../domain/routing/edge-config.ts";
-import { processEventsBatch } from "../../queues/events/handler.ts";
 import { call, expectProblem, ids, rand, withDb } from "../support/api.ts";
+import { consumeEventsBatch } from "../support/events-batch.ts";
 import { seededRandom } from "../support/random.ts";
 import { type SendGridEvent, sendGridBatch } from "../support/sendgrid.ts";
 import { call as edgeCall, harness, landingUrl, rule, seedLanding } from "./edge-harness.ts";
@@ -122,46 +121,7 @@ async function postNormalised(body: string, queue: Recorder, signature?: string 
 
 // ── the consumer ──
 
-let sequence = 0;
-
-async function consume(bodies: unknown[], overrides: Partial<Env> = {}, attempts = 1) {
-  const messages = bodies.map((body) => {
-    sequence += 1;
-    return { id: `events-${rand()}-${sequence}`, timestamp: new Date(), attempts, body };
-  });
-  const batch = createMessageBatch(queueNames.events, messages);
-  const ctx = createExecutionContext();
-  // The test batch records that a message was retried, not the delay it asked for: record it on the way.
-  const delays: (number | undefined)[] = [];
-  const observed: MessageBatch<unknown> = {
-    queue: batch.queue,
-    metadata: batch.metadata,
-    ackAll: () => batch.ackAll(),
-    retryAll: (options?: QueueRetryOptions) => batch.retryAll(options),
-    messages: batch.messages.map((message) => ({
-      id: message.id,
-      timestamp: message.timestamp,
-      body: message.body,
-      attempts: message.attempts,
-      ack: () => message.ack(),
-      retry: (options?: QueueRetryOptions) => {
-        delays.push(options?.delaySeconds);
-        message.retry(options);
-      },
-    })),
-  };
-  const report = await processEventsBatch(observed, { ...env, ...overrides } as Env);
-  const result = await getQueueResult(batch, ctx);
-  return {
-    report,
-    acked: [...result.explicitAcks].sort(),
-    retried: result.retryMessages.map((r) => r.msgId).sort(),
-    delays,
-    ids: messages.map((m) => m.id).sort(),
-    /** The message ids in the order of `bodies`. */
-    inOrder: messages.map((m) => m.id),
-  };
-}
+const consume = consumeEventsBatch;
 
 /** A queue message of one normalised email event, as the webhook would have queued it. */
 function oneEventMessage(
