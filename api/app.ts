@@ -91,6 +91,7 @@ import { registerNormalisedEmailEvents } from "./routes/webhooks.email.ts";
 import { registerSendGridEvents } from "./routes/webhooks.email-sendgrid.ts";
 import { registerShopifyOrdersCreate } from "./routes/webhooks.shopify-orders-create.ts";
 import { registerShopifyRefundsCreate } from "./routes/webhooks.shopify-refunds-create.ts";
+import { registerShopifyTopic } from "./routes/webhooks.shopify-topic.ts";
 import { validationHook } from "./validation.ts";
 
 const routes: ((app: ApiApp) => void)[] = [
@@ -154,6 +155,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerGetCreditNote,
   registerShopifyOrdersCreate,
   registerShopifyRefundsCreate,
+  // After the two above: `/webhooks/shopify/{topic}` matches their paths too, and the first route wins.
+  registerShopifyTopic,
   registerCreateRelayTarget,
   registerListRelayTargets,
   registerGetRelayTarget,

@@ -63,6 +63,7 @@ const paths: Record<string, string[]> = {
   "/api/v1/credit-notes/{id}": ["get"],
   "/webhooks/shopify/orders-create": ["post"],
   "/webhooks/shopify/refunds-create": ["post"],
+  "/webhooks/shopify/{topic}": ["post"],
   "/api/v1/relay-targets": ["get", "post"],
   "/api/v1/relay-targets/{id}": ["delete", "get", "patch"],
   "/api/v1/relays": ["get"],
