@@ -11,11 +11,11 @@ import {
 import { commerceEvent } from "../../domain/commerce/event-message.ts";
 import { ValidationFailed } from "../../domain/core/errors.ts";
 import checkoutText from "../fixtures/shopify/webhooks/checkouts-update.json?raw";
+import emailConsentText from "../fixtures/shopify/webhooks/customers_email_marketing_consent-update.json?raw";
+import smsConsentText from "../fixtures/shopify/webhooks/customers_marketing_consent-update.json?raw";
 import customerCreatedText from "../fixtures/shopify/webhooks/customers-create.json?raw";
 import customerDeletedText from "../fixtures/shopify/webhooks/customers-delete.json?raw";
 import customerUpdatedText from "../fixtures/shopify/webhooks/customers-update.json?raw";
-import emailConsentText from "../fixtures/shopify/webhooks/customers_email_marketing_consent-update.json?raw";
-import smsConsentText from "../fixtures/shopify/webhooks/customers_marketing_consent-update.json?raw";
 import shippedText from "../fixtures/shopify/webhooks/fulfillments-create.json?raw";
 import deliveredText from "../fixtures/shopify/webhooks/fulfillments-update.json?raw";
 import cancelledText from "../fixtures/shopify/webhooks/orders-cancelled.json?raw";
@@ -52,26 +52,30 @@ const order = "820982911946154508";
 
 describe("Shopify topics → normalised events", () => {
   it("has one line per topic, each at its path; orders/create and refunds/create keep their own routes", () => {
-    expect(Object.fromEntries(Object.entries(shopifyTopics).map(([name, { type }]) => [name, type]))).toEqual({
-      "orders/paid": "order.paid",
-      "orders/cancelled": "order.cancelled",
-      "fulfillments/create": "order.shipped",
-      "fulfillments/update": "order.delivered",
-      "returns/close": "order.returned",
-      "customers/create": "member.joined",
-      "customers/update": "member.updated",
-      "customers/delete": "member.withdrawn",
-      "customers_email_marketing_consent/update": "consent.changed",
-      "customers_marketing_consent/update": "consent.changed",
-      "products/create": "product.created",
-      "products/update": "product.updated",
-      "checkouts/update": "cart.abandoned",
-    });
+    expect(Object.fromEntries(Object.entries(shopifyTopics).map(([name, { type }]) => [name, type]))).toEqual(
+      {
+        "orders/paid": "order.paid",
+        "orders/cancelled": "order.cancelled",
+        "fulfillments/create": "order.shipped",
+        "fulfillments/update": "order.delivered",
+        "returns/close": "order.returned",
+        "customers/create": "member.joined",
+        "customers/update": "member.updated",
+        "customers/delete": "member.withdrawn",
+        "customers_email_marketing_consent/update": "consent.changed",
+        "customers_marketing_consent/update": "consent.changed",
+        "products/create": "product.created",
+        "products/update": "product.updated",
+        "checkouts/update": "cart.abandoned",
+      },
+    );
     expect(shopifyTopicPath("customers_email_marketing_consent/update")).toBe(
       "customers_email_marketing_consent-update",
     );
     expect(shopifyTopicOfPath("orders-paid")).toBe("orders/paid");
-    expect(shopifyTopicOfPath("customers_marketing_consent-update")).toBe("customers_marketing_consent/update");
+    expect(shopifyTopicOfPath("customers_marketing_consent-update")).toBe(
+      "customers_marketing_consent/update",
+    );
     expect(shopifyTopicOfPath("orders-create")).toBeUndefined();
     expect(shopifyTopicOfPath("refunds-create")).toBeUndefined();
     expect(shopifyTopicOfPath("orders-edited")).toBeUndefined();
@@ -208,9 +212,11 @@ describe("Shopify topics → normalised events", () => {
         data: { member_id: "6940095564097" },
       },
     ]);
-    expect(map("customers/create", { ...fixture(customerCreatedText), email: null }).events[0]?.data).toEqual({
-      member_id: "6940095564097",
-    });
+    expect(map("customers/create", { ...fixture(customerCreatedText), email: null }).events[0]?.data).toEqual(
+      {
+        member_id: "6940095564097",
+      },
+    );
   });
 
   it("the email consent topic is consent.changed on email: subscribed granted, unsubscribed withdrawn", () => {
@@ -309,11 +315,15 @@ describe("Shopify topics → normalised events", () => {
       price: 4800,
       currency: "JPY",
     });
+    expect(map("products/create", { ...fixture(productCreatedText), variants: [] }).events[0]?.data).toEqual({
+      product_id: "9782123692332",
+      sku: "SHOPIFY-9782123692332",
+      name: "Vitamin C Serum",
+    });
     expect(
-      map("products/create", { ...fixture(productCreatedText), variants: [] }).events[0]?.data,
-    ).toEqual({ product_id: "9782123692332", sku: "SHOPIFY-9782123692332", name: "Vitamin C Serum" });
-    expect(
-      fieldsOf(() => map("products/create", { ...fixture(productCreatedText), variants: [{ price: "34.005" }] })),
+      fieldsOf(() =>
+        map("products/create", { ...fixture(productCreatedText), variants: [{ price: "34.005" }] }),
+      ),
     ).toEqual(["variants.0.price:malformed"]);
   });
 
