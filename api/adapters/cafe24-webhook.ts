@@ -19,10 +19,17 @@ import { verifyShopifyHmac } from "./shopify-hmac.ts";
 export const verifyCafe24Hmac = verifyShopifyHmac;
 export const cafe24SignatureHeader = "x-cafe24-hmac-sha256";
 
-/** Cafe24 event numbers and what each becomes; data, so a number is one line (README, "Commerce events"). */
+/**
+ * Cafe24 event numbers and what each becomes; data, so a number is one line (README, "Commerce events").
+ *
+ * Not mapped, from Cafe24's "Event sample data": no published event says a coupon was issued to or used
+ * by a customer (90151–90154 are a coupon registered, edited and its issuance status changed, for the
+ * whole store); 90033 is any board post, not a review (no product, no rating, and which board holds
+ * reviews is each mall's setting); 90084 is an item added to a cart, not a cart abandoned.
+ */
 export const cafe24EventTypes: Readonly<Record<number, CommerceEventType>> = {
   90023: "order.created", // an order has been placed
-  90024: "order.shipped", // an order's shipping status changed
+  90024: "order.shipped", // an order's shipping status changed: M in transit is shipped, T delivered
   90025: "order.paid", // an order's payment status changed (applied only when `paid` is T)
   90026: "order.cancelled", // an order's cancellation status changed
   90027: "order.returned", // an order's return status changed
@@ -46,6 +53,7 @@ export const cafe24WebhookPayload = z.looseObject({
     member_id: text,
     currency: text,
     paid: text,
+    shipping_status: text,
     payment_method: z.union([z.array(z.string()), z.string()]).nullish(),
     payment_date: text,
     order_date: text,
@@ -166,10 +174,23 @@ export function cafe24ToCommerceEvents(
       break;
     }
     case "order.shipped":
-    case "order.delivered":
-      if (needs(orderId, "order_id"))
-        mapped.events.push({ id, type, occurred_at: at(null, "updated_date"), data: { order_id: orderId } });
+    case "order.delivered": {
+      if (!needs(orderId, "order_id")) break;
+      // 90024's `shipping_status`: F not yet shipped, M in transit, T delivered, W on hold. Without one the
+      // event is taken as a shipment, as before the field was read.
+      const status = present(r.shipping_status);
+      if (status === "F" || status === "W") {
+        skip("not_shipped");
+        break;
+      }
+      mapped.events.push({
+        id,
+        type: status === "T" ? "order.delivered" : type,
+        occurred_at: at(null, "updated_date"),
+        data: { order_id: orderId },
+      });
       break;
+    }
     case "order.cancelled":
       if (needs(orderId, "order_id"))
         mapped.events.push({

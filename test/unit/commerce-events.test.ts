@@ -7,6 +7,7 @@ import { commerceEmailHash, orderExternalIdOf, storedPayload } from "../../domai
 import { sha256Hex } from "../../domain/contacts/email.ts";
 import { ValidationFailed } from "../../domain/core/errors.ts";
 import order90023 from "../fixtures/cafe24/webhooks/90023-order-placed.json?raw";
+import delivered90024 from "../fixtures/cafe24/webhooks/90024-shipping-delivered.json?raw";
 import paid90025 from "../fixtures/cafe24/webhooks/90025-payment-paid.json?raw";
 import member90032 from "../fixtures/cafe24/webhooks/90032-member-joined.json?raw";
 import app90077 from "../fixtures/cafe24/webhooks/90077-app-deleted.json?raw";
@@ -223,8 +224,40 @@ describe("Cafe24 webhooks → normalised events", () => {
     expect(map(app90077)).toEqual({ mallId: "leadrailmall", events: [], skipped: { unmapped_event: 1 } });
   });
 
+  it("90024 (shipping status) is order.delivered when T, order.shipped when M, nothing before shipping", () => {
+    expect(map(delivered90024)).toEqual({
+      mallId: "leadrailmall",
+      events: [
+        {
+          id: idOf(90024, delivered90024),
+          type: "order.delivered",
+          occurred_at: receivedAt.toISOString(),
+          data: { order_id: "20261204-0000317" },
+        },
+      ],
+      skipped: {},
+    });
+    const inTransit = delivered90024.replace('"shipping_status": "T"', '"shipping_status": "M"');
+    expect(map(inTransit).events).toEqual([
+      {
+        id: idOf(90024, inTransit),
+        type: "order.shipped",
+        occurred_at: receivedAt.toISOString(),
+        data: { order_id: "20261204-0000317" },
+      },
+    ]);
+    for (const status of ["F", "W"]) {
+      const waiting = delivered90024.replace('"shipping_status": "T"', `"shipping_status": "${status}"`);
+      expect(map(waiting), status).toEqual({
+        mallId: "leadrailmall",
+        events: [],
+        skipped: { not_shipped: 1 },
+      });
+    }
+  });
+
   it("every event it makes is a valid normalised event", () => {
-    for (const text of [order90023, paid90025, member90032, deleted90147, points90148])
+    for (const text of [order90023, delivered90024, paid90025, member90032, deleted90147, points90148])
       for (const event of map(text).events) expect(commerceEvent.safeParse(event).success).toBe(true);
   });
 
