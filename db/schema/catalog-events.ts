@@ -164,9 +164,6 @@ export const abandonedCarts = pgTable(
       .on(t.brandId, t.contactId)
       .where(sql`${t.recoveredOrderId} IS NULL AND ${t.contactId} IS NOT NULL`),
     check("abandoned_carts_total", sql`${t.total} >= 0`),
-    check(
-      "abandoned_carts_recovered",
-      sql`(${t.recoveredOrderId} IS NULL) = (${t.recoveredAt} IS NULL)`,
-    ),
+    check("abandoned_carts_recovered", sql`(${t.recoveredOrderId} IS NULL) = (${t.recoveredAt} IS NULL)`),
   ],
 );

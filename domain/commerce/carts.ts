@@ -23,7 +23,10 @@ type CartData = z.infer<typeof cartData>;
  * What the event says of the cart's total: its own; else, when it lists the items, Σ quantity × unit price
  * if every item has a price (unknown if one has none); else nothing (`keep`: the stored total stays).
  */
-export function cartTotalOf(data: Pick<CartData, "total" | "items">): { total: number | null; keep: boolean } {
+export function cartTotalOf(data: Pick<CartData, "total" | "items">): {
+  total: number | null;
+  keep: boolean;
+} {
   if (data.total !== undefined) return { total: data.total, keep: false };
   if (data.items === undefined) return { total: null, keep: true };
   let total = 0;
@@ -64,15 +67,27 @@ export const cartApplier: CommerceApplier = {
         outcomes.push(outcome);
         continue;
       }
-      let email: { address: string | null; domain: string | null; sha256: string | null; md5: string | null } =
-        { address: null, domain: null, sha256: data.email_sha256 ?? null, md5: null };
+      let email: {
+        address: string | null;
+        domain: string | null;
+        sha256: string | null;
+        md5: string | null;
+      } = { address: null, domain: null, sha256: data.email_sha256 ?? null, md5: null };
       if (data.email !== undefined) {
         const normalised = normaliseEmail(data.email);
         if (!isNormalisedEmail(normalised)) {
-          outcomes.push({ id: event.id, status: "failed", error: `email: not a usable address (${normalised}).` });
+          outcomes.push({
+            id: event.id,
+            status: "failed",
+            error: `email: not a usable address (${normalised}).`,
+          });
           continue;
         }
-        email = { address: normalised.address, domain: normalised.domain, ...emailHashes(normalised.address) };
+        email = {
+          address: normalised.address,
+          domain: normalised.domain,
+          ...emailHashes(normalised.address),
+        };
       }
       const { total, keep } = cartTotalOf(data);
       rows.push({
