@@ -88,6 +88,12 @@ export const products = pgTable(
       .references(() => brands.id),
     name: text("name").notNull(),
     sku: text("sku").notNull(),
+    /**
+     * When the product event that last named it happened (`product.created` / `product.updated`, any of
+     * the brand's stores); null while the name is the API caller's or the first order's. A later event
+     * renames it, an older one delivered late does not.
+     */
+    nameChangedAt: timestamp("name_changed_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("products_brand_sku_key").on(t.brandId, t.sku)],

@@ -160,6 +160,8 @@ export async function deleteStore({
           sql`NOT EXISTS (SELECT 1 FROM ${orders} WHERE ${orders.storeId} = ${input.id})`,
           // Its stored commerce events name it too (db/schema/commerce.ts).
           sql`NOT EXISTS (SELECT 1 FROM commerce_events WHERE store_id = ${input.id})`,
+          // And the abandoned carts the seed writes without an event (db/schema/catalog-events.ts).
+          sql`NOT EXISTS (SELECT 1 FROM abandoned_carts WHERE store_id = ${input.id})`,
         ),
       )
       .returning();

@@ -1,18 +1,22 @@
+import { cartApplier } from "./carts.ts";
 import { consentApplier } from "./consents.ts";
 import type { CommerceEventType } from "./event-types.ts";
 import { fulfilmentApplier } from "./fulfilment.ts";
 import { orderCreatedApplier, orderPaidApplier } from "./order-appliers.ts";
+import { productApplier } from "./products.ts";
+import { reviewApplier } from "./reviews.ts";
 import type { CommerceApplier } from "./stored-event.ts";
 
 /**
- * The appliers by type, run in this order (an order is created before what waits for it is applied).
+ * The appliers by type, run in this order (an order is created before what waits for it is applied, a
+ * product is mapped before the reviews of it, and a cart finds the orders of its batch).
  * Adding a type's applier is one function and one line here; a type with none is stored `unapplied` and
  * applied later by re-running the appliers over the stored events (`applyStoredEvents`). An applier named
  * for several types (fulfilment) gets all their events at once, at its first line.
  *
  * Not yet: `order.refunded` (a refund event names an amount, not the lines the waterfall credits),
- * `order.cancelled` (the ledger has no full-credit verb yet), and the rest (members, products, coupons,
- * points, reviews, carts), which have no tables yet.
+ * `order.cancelled` (the ledger has no full-credit verb yet), and the rest (members, coupons, points),
+ * which have no tables yet.
  */
 export const commerceAppliers: ReadonlyArray<readonly [CommerceEventType, CommerceApplier]> = [
   ["order.created", orderCreatedApplier],
@@ -22,6 +26,10 @@ export const commerceAppliers: ReadonlyArray<readonly [CommerceEventType, Commer
   ["order.returned", fulfilmentApplier],
   ["order.exchanged", fulfilmentApplier],
   ["consent.changed", consentApplier],
+  ["product.created", productApplier],
+  ["product.updated", productApplier],
+  ["review.posted", reviewApplier],
+  ["cart.abandoned", cartApplier],
 ];
 
 const registered = new Set<CommerceEventType>(commerceAppliers.map(([type]) => type));

@@ -28,6 +28,11 @@ export interface ApplyOutcome {
   status: CommerceEventStatus;
   orderId?: number | null;
   error?: string | null;
+  /**
+   * Set on an event the applier was not given: one stored earlier, `pending`, that what it was given let it
+   * apply now (a product event that waited for its product's SKU). Counted as released, not as this batch's.
+   */
+  released?: boolean;
 }
 
 export interface ApplyContext {

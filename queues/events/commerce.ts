@@ -24,7 +24,7 @@ export interface CommerceBatchResult {
   pending: number;
   unapplied: number;
   failed: number;
-  /** Events stored earlier that waited for an order this batch created, applied now. */
+  /** Events stored earlier that waited for an order (or a product's SKU) this batch brought, applied now. */
   released: number;
   /** Sale postback jobs the ledger made, for the relay queue after COMMIT. */
   relayJobIds: number[];
@@ -141,13 +141,17 @@ export async function storeCommerceEvents(
   const releasedIds = new Set(row.waiting.map((r) => Number(r.id)));
   for (const outcome of outcomes) {
     if (releasedIds.has(outcome.id) && outcome.status === "pending") result.released -= 1;
-    if (releasedIds.has(outcome.id)) continue;
+    if (outcome.released && outcome.status !== "pending") result.released += 1;
+    if (releasedIds.has(outcome.id) || outcome.released) continue;
     result[outcome.status] += 1;
   }
   return result;
 }
 
-/** What re-running the appliers did, by outcome. */
+/**
+ * What re-running the appliers did, by outcome: of the events considered, and of those an applier released
+ * along with them (pending events it was not given, see `ApplyOutcome.released`).
+ */
 export interface ReapplyResult {
   considered: number;
   applied: number;

@@ -549,26 +549,33 @@ describe("POST /webhooks/commerce", () => {
     });
   });
 
-  it("a type with no applier yet is stored unapplied, without the plaintext email", async () => {
+  it("a type with no applier yet is stored unapplied, as received", async () => {
     const store = await shop();
-    const { report } = await consume(await send(store, [fixture(cartText)]));
+    // order.refunded has none yet (domain/commerce/appliers.ts); carts are stored without the plaintext
+    // email and applied (test/workers/commerce-catalog-events.test.ts).
+    const refunded = {
+      id: "evt-refund-1",
+      type: "order.refunded",
+      occurred_at: "2026-12-07T00:00:00Z",
+      data: { order_id: "SO-100231", refund_id: "re_1", amount: 32000, currency: "KRW", reason: "Damaged" },
+    };
+    const { report } = await consume(await send(store, [refunded]));
     expect(report.parts.commerce).toMatchObject({ stored: 1, unapplied: 1 });
     expect(await storedEvents(store)).toEqual([
       {
-        platform_event_id: "evt_01JEQ3P4CART0000001",
-        type: "cart.abandoned",
+        platform_event_id: "evt-refund-1",
+        type: "order.refunded",
         status: "unapplied",
         error: "No applier for this type yet.",
-        order_external_id: null,
+        order_external_id: "SO-100231",
         has_order: false,
         applied: false,
         payload: {
-          cart_id: "cart_5512",
-          member_id: "jisoo_p",
-          email_sha256: sha256Hex("jisoo.park@example.com"),
-          items: [{ sku: "SERUM-30", quantity: 1, unit_price: 32000 }],
-          total: 32000,
+          order_id: "SO-100231",
+          refund_id: "re_1",
+          amount: 32000,
           currency: "KRW",
+          reason: "Damaged",
         },
       },
     ]);
@@ -583,7 +590,7 @@ describe("POST /webhooks/commerce", () => {
       data: { order_id: "SO-USD", order: { ...((order.data as Json).order as Json), currency: "USD" } },
     };
     const { report } = await consume(await send(store, [usd, fixture(cartText)]));
-    expect(report.parts.commerce).toMatchObject({ stored: 2, failed: 1, unapplied: 1 });
+    expect(report.parts.commerce).toMatchObject({ stored: 2, failed: 1, applied: 1 });
     const [failed] = await storedEvents(store);
     expect(failed?.status).toBe("failed");
     expect(failed?.error).toContain("currency");
