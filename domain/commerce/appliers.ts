@@ -1,7 +1,10 @@
 import { consentApplier } from "./consents.ts";
+import { couponApplier } from "./coupons.ts";
 import type { CommerceEventType } from "./event-types.ts";
 import { fulfilmentApplier } from "./fulfilment.ts";
+import { memberApplier } from "./members.ts";
 import { orderCreatedApplier, orderPaidApplier } from "./order-appliers.ts";
+import { pointsApplier } from "./points.ts";
 import type { CommerceApplier } from "./stored-event.ts";
 
 /**
@@ -10,9 +13,10 @@ import type { CommerceApplier } from "./stored-event.ts";
  * applied later by re-running the appliers over the stored events (`applyStoredEvents`). An applier named
  * for several types (fulfilment) gets all their events at once, at its first line.
  *
+ * Members come before coupons, whose contact can be the member's.
+ *
  * Not yet: `order.refunded` (a refund event names an amount, not the lines the waterfall credits),
- * `order.cancelled` (the ledger has no full-credit verb yet), and the rest (members, products, coupons,
- * points, reviews, carts), which have no tables yet.
+ * `order.cancelled` (the ledger has no full-credit verb yet), and products, reviews and carts.
  */
 export const commerceAppliers: ReadonlyArray<readonly [CommerceEventType, CommerceApplier]> = [
   ["order.created", orderCreatedApplier],
@@ -22,6 +26,12 @@ export const commerceAppliers: ReadonlyArray<readonly [CommerceEventType, Commer
   ["order.returned", fulfilmentApplier],
   ["order.exchanged", fulfilmentApplier],
   ["consent.changed", consentApplier],
+  ["member.joined", memberApplier],
+  ["member.updated", memberApplier],
+  ["member.withdrawn", memberApplier],
+  ["coupon.issued", couponApplier],
+  ["coupon.used", couponApplier],
+  ["points.changed", pointsApplier],
 ];
 
 const registered = new Set<CommerceEventType>(commerceAppliers.map(([type]) => type));
