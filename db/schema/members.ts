@@ -32,8 +32,9 @@ export const memberEventKind = pgEnum("member_event_kind", memberEventKinds);
  * column but the keys is derived from the member's history (member_history) in event-time order, so a
  * late delivery gives the row an in-order delivery gives: `joined_at` is the latest join, `withdrawn_at`
  * the latest withdrawal when it is at least as recent as that join (else null: a stale withdrawal is
- * history only), `state` follows it, the contact and the name and phone are those of the latest event
- * that named them. A row can start from any member event, with no contact until one names an email.
+ * history only), `state` follows it, the contact is that of the latest event naming an email, and the
+ * name and phone (one personal_info row) those of the latest event carrying any of them (platforms send
+ * the member's whole record, so they come together). A row can start from any member event, with no contact until one names an email.
  */
 export const members = pgTable(
   "members",
