@@ -12,8 +12,8 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { brands } from "./catalog.ts";
-import { createdAt, id, ref, updatedAt } from "./common.ts";
 import { commerceEvents } from "./commerce.ts";
+import { createdAt, id, ref, updatedAt } from "./common.ts";
 import { contacts, personalInfo } from "./identity.ts";
 import { orders, stores } from "./sales.ts";
 

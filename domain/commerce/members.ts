@@ -245,7 +245,9 @@ export const memberApplier: CommerceApplier = {
     if (!counts) throw new Error("the members statement returned no row");
     // An email, contact or person another transaction created meanwhile is not in this statement's snapshot.
     if (counts.linked !== counts.wanted || counts.persons_linked !== counts.persons_wanted)
-      throw new RetryableConflict("an email, contact or personal info was being created by another transaction");
+      throw new RetryableConflict(
+        "an email, contact or personal info was being created by another transaction",
+      );
     const move = (kind: "leave" | "return", reason: string) => (m: Statement["leaves"][number]) =>
       ({
         contactId: Number(m.contact_id),

@@ -51,7 +51,10 @@ export async function sendCommerce(store: CommerceShop, events: unknown[]): Prom
     key: null,
     rawBody: body,
     headers: {
-      "x-leadrail-signature": await leadrailSignature(Uint8Array.from(new TextEncoder().encode(body)), secret),
+      "x-leadrail-signature": await leadrailSignature(
+        Uint8Array.from(new TextEncoder().encode(body)),
+        secret,
+      ),
     },
     env: { COMMERCE_WEBHOOK_SECRET: secret, EVENTS_QUEUE: queue } as Partial<Env>,
   });

@@ -8,9 +8,8 @@ import joinedText from "../fixtures/commerce/member-joined.json?raw";
 import updatedText from "../fixtures/commerce/member-updated.json?raw";
 import withdrawnText from "../fixtures/commerce/member-withdrawn.json?raw";
 import { rand, withDb } from "../support/api.ts";
-import { applyCommerce, type CommerceShop, commerceShop } from "../support/commerce.ts";
+import { applyCommerce, type CommerceShop, commerceShop, sendCommerce } from "../support/commerce.ts";
 import { consumeEventsBatch } from "../support/events-batch.ts";
-import { sendCommerce } from "../support/commerce.ts";
 
 type Json = Record<string, unknown>;
 const fixture = (text: string, overrides: Json = {}, data: Json = {}): Json => {
@@ -20,10 +19,12 @@ const fixture = (text: string, overrides: Json = {}, data: Json = {}): Json => {
 const iso = (value: unknown): string | null =>
   value === null ? null : new Date(value instanceof Date ? value : String(value)).toISOString();
 
+type Row<K extends string> = Record<K, unknown> & Json;
+
 /** The store's member with its contact's email hash, name and phone. */
 async function member(store: CommerceShop, memberId = "minji88") {
   const result = await withDb((db) =>
-    db.execute<Json>(sql`
+    db.execute<Row<"state" | "email_sha256" | "phone" | "joined_at" | "updated_at" | "withdrawn_at">>(sql`
       SELECT m.state::text AS state, e.sha256 AS email_sha256, p.first_name, p.last_name, p.phone,
              m.member_group, m.joined_at, m.updated_at, m.withdrawn_at
         FROM members m
@@ -42,7 +43,7 @@ async function member(store: CommerceShop, memberId = "minji88") {
 /** The member's history, oldest first. */
 async function history(store: CommerceShop, memberId = "minji88") {
   const result = await withDb((db) =>
-    db.execute<Json>(sql`
+    db.execute<Row<"kind" | "occurred_at" | "changed" | "platform_event_id">>(sql`
       SELECT h.kind::text AS kind, h.occurred_at, h.changed, e.sha256 AS email_sha256, ce.platform_event_id
         FROM member_history h JOIN members m ON m.id = h.member_id
         JOIN commerce_events ce ON ce.id = h.event_id
@@ -56,7 +57,18 @@ async function history(store: CommerceShop, memberId = "minji88") {
 /** The brand relationship of the contact of `email`, and the contact's brand events. */
 async function relationship(store: CommerceShop, email: string) {
   const result = await withDb((db) =>
-    db.execute<Json>(sql`
+    db.execute<
+      Row<
+        | "state"
+        | "capture_count"
+        | "unsubscribed_at"
+        | "unsubscribe_source"
+        | "deleted_at"
+        | "restored_at"
+        | "restore_count"
+        | "events"
+      >
+    >(sql`
       SELECT cb.state::text AS state, cb.capture_count, cb.first_capture_id, cb.unsubscribed_at,
              cb.unsubscribe_source, cb.deleted_at, cb.restored_at, cb.restore_count,
              (SELECT coalesce(jsonb_agg(jsonb_build_object('type', ev.type, 'source', ev.source,
@@ -88,7 +100,8 @@ const knowledgeOf = (email: string) =>
 
 const joined = (email: string, at = "2026-12-04T00:58:21Z", id = "join-1", data: Json = {}) =>
   fixture(joinedText, { id, occurred_at: at }, { email, ...data });
-const updated = (at: string, id: string, data: Json = {}) => fixture(updatedText, { id, occurred_at: at }, data);
+const updated = (at: string, id: string, data: Json = {}) =>
+  fixture(updatedText, { id, occurred_at: at }, data);
 const withdrawn = (at = "2026-12-09T11:00:00Z", id = "withdraw-1", data: Json = {}) =>
   fixture(withdrawnText, { id, occurred_at: at }, data);
 
@@ -137,7 +150,9 @@ describe("member events", () => {
     expect((await knowledgeOf(email.toLowerCase()))?.activeBrands).toEqual([store.brand.internal]);
     // What is stored of the event keeps no personal data.
     const payload = await withDb((db) =>
-      db.execute<{ payload: Json }>(sql`SELECT payload FROM commerce_events WHERE store_id = ${store.storeId}`),
+      db.execute<{ payload: Json }>(
+        sql`SELECT payload FROM commerce_events WHERE store_id = ${store.storeId}`,
+      ),
     );
     expect(payload.rows[0]?.payload).toEqual({
       member_id: "minji88",
@@ -155,7 +170,9 @@ describe("member events", () => {
     expect(again).toMatchObject({ stored: 0, duplicates: 1, applied: 0 });
     expect((await member(store)).length).toBe(1);
     expect((await history(store)).map((h) => h.platform_event_id)).toEqual(["join-1"]);
-    expect((await relationship(store, email)).map((r) => [r.state, r.capture_count])).toEqual([["active", 0]]);
+    expect((await relationship(store, email)).map((r) => [r.state, r.capture_count])).toEqual([
+      ["active", 0],
+    ]);
     expect(await statuses(store)).toEqual(["join-1:applied"]);
   });
 
@@ -241,16 +258,18 @@ describe("member events", () => {
         deleted_at: "2026-12-09T11:00:00.000Z",
         restored_at: null,
         restore_count: 0,
-        events: [{ type: "unsubscribed", source: "cafe24:member_withdrawn", detail: { reason: "member.withdrawn" } }],
+        events: [
+          { type: "unsubscribed", source: "cafe24:member_withdrawn", detail: { reason: "member.withdrawn" } },
+        ],
       },
     ]);
     expect((await knowledgeOf(email))?.activeBrands).toEqual([]);
     // Redelivered, or withdrawn again later: nothing more changes in the relationship.
     await applyCommerce(store, [withdrawn(), withdrawn("2026-12-10T00:00:00Z", "withdraw-2")]);
     expect((await member(store)).map((m) => m.withdrawn_at)).toEqual(["2026-12-10T00:00:00.000Z"]);
-    expect((await relationship(store, email)).map((r) => [r.unsubscribed_at, (r.events as Json[]).length])).toEqual(
-      [["2026-12-09T11:00:00.000Z", 1]],
-    );
+    expect(
+      (await relationship(store, email)).map((r) => [r.unsubscribed_at, (r.events as Json[]).length]),
+    ).toEqual([["2026-12-09T11:00:00.000Z", 1]]);
   });
 
   it("a withdrawal older than the member's join is history only", async () => {
@@ -270,7 +289,11 @@ describe("member events", () => {
     const inOrder = await commerceShop("cafe24");
     const late = await commerceShop("cafe24");
     const email = `minji.${rand()}@example.com`;
-    const events = [joined(email), updated("2026-12-06T03:10:00Z", "update-1", { email: undefined }), withdrawn()];
+    const events = [
+      joined(email),
+      updated("2026-12-06T03:10:00Z", "update-1", { email: undefined }),
+      withdrawn(),
+    ];
     for (const event of events) await applyCommerce(inOrder, [event]);
     await applyCommerce(late, [events[2]]);
     // Nothing is known of the member but its id: no contact, not joined, withdrawn.
@@ -327,25 +350,36 @@ describe("member events", () => {
 
     const other = await commerceShop("cafe24");
     const selfUnsubscribed = `jisoo.${rand()}@example.com`;
-    await applyCommerce(other, [joined(selfUnsubscribed, "2026-12-04T00:58:21Z", "join-1", { member_id: "jisoo_p" })]);
+    await applyCommerce(other, [
+      joined(selfUnsubscribed, "2026-12-04T00:58:21Z", "join-1", { member_id: "jisoo_p" }),
+    ]);
     const contact = await withDb((db) =>
       db.execute<{ id: number }>(sql`
         SELECT c.id FROM contacts c JOIN emails e ON e.id = c.email_id WHERE e.sha256 = ${sha256Hex(selfUnsubscribed)}`),
     );
     await withDb((db) =>
       unsubscribeRelationships(db, "api", [
-        { contactId: Number(contact.rows[0]?.id), brandId: other.brand.internal, at: new Date("2026-12-05T00:00:00Z") },
+        {
+          contactId: Number(contact.rows[0]?.id),
+          brandId: other.brand.internal,
+          at: new Date("2026-12-05T00:00:00Z"),
+        },
       ]),
     );
-    await applyCommerce(other, [joined(selfUnsubscribed, "2026-12-20T00:00:00Z", "join-2", { member_id: "jisoo_2" })]);
-    expect((await relationship(other, selfUnsubscribed)).map((r) => [r.state, r.unsubscribe_source])).toEqual([
-      ["unsubscribed", "api"],
+    await applyCommerce(other, [
+      joined(selfUnsubscribed, "2026-12-20T00:00:00Z", "join-2", { member_id: "jisoo_2" }),
     ]);
+    expect((await relationship(other, selfUnsubscribed)).map((r) => [r.state, r.unsubscribe_source])).toEqual(
+      [["unsubscribed", "api"]],
+    );
   });
 
   it("an email that does not normalise fails the event, naming it; nothing is written for it", async () => {
     const store = await commerceShop("cafe24");
-    const counts = await applyCommerce(store, [joined("not-an-address"), withdrawn("2026-12-09T11:00:00Z", "w-2", { member_id: "other" })]);
+    const counts = await applyCommerce(store, [
+      joined("not-an-address"),
+      withdrawn("2026-12-09T11:00:00Z", "w-2", { member_id: "other" }),
+    ]);
     expect(counts).toMatchObject({ applied: 1, failed: 1 });
     expect(await statuses(store)).toEqual([
       "join-1:failed:email: not a usable address (malformed).",
