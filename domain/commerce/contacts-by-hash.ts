@@ -20,16 +20,17 @@ export function emailRowOf(raw: string): { row: EmailRow; error?: undefined } | 
 }
 
 /**
- * The CTEs `em (id, sha256)` and `ct (id, sha256)` finding or creating the email and the contact of every
- * row of `input` with a `sha256` (its columns: {@link emailColumns}), for one set-based statement. A row
- * another transaction created meanwhile is not in the statement's snapshot and is missing from `ct`: the
- * caller compares counts and throws RetryableConflict.
+ * The CTEs `em (id, sha256)` and `ct (id, sha256, email_id)` finding or creating the email and the contact
+ * of every row of `input` with an `address` (its columns: {@link emailColumns}), and finding those of a row
+ * with only a `sha256` (a stored payload's `email_sha256`) when that email is known. For one set-based
+ * statement. A row another transaction created meanwhile is not in the statement's snapshot and is missing
+ * from `ct`: the caller compares counts of the rows with an address and throws RetryableConflict.
  */
 export const contactsByHash = (input: string): SQL => sql`
       em_new AS (
         INSERT INTO emails (address, domain, sha256, md5)
         SELECT DISTINCT ON (sha256) address, domain, sha256, md5 FROM ${sql.raw(input)}
-         WHERE sha256 IS NOT NULL ORDER BY sha256
+         WHERE address IS NOT NULL ORDER BY sha256
         ON CONFLICT (sha256) DO NOTHING
         RETURNING id, sha256
       ),

@@ -30,7 +30,10 @@ type CouponRow = {
 function couponRow(event: StoredCommerceEvent, ord: number): { row: CouponRow } | { outcome: ApplyOutcome } {
   if (event.type !== "coupon.issued" && event.type !== "coupon.used")
     throw new Error(`not a coupon event: ${event.type}`);
-  const parsed = dataOf<CouponData>(commerceEventData[event.type], event);
+  // Re-run from what was stored (applyStoredEvents), the email is only its hash, which is all this needs.
+  const { email_sha256: storedHash, ...received } =
+    typeof event.data === "object" && event.data !== null ? (event.data as Record<string, unknown>) : {};
+  const parsed = dataOf<CouponData>(commerceEventData[event.type], { ...event, data: received });
   if (parsed.outcome) return { outcome: parsed.outcome };
   const data = parsed.data;
   return {
@@ -44,7 +47,12 @@ function couponRow(event: StoredCommerceEvent, ord: number): { row: CouponRow } 
       coupon_id: data.coupon_id,
       code: data.code === undefined ? null : normaliseCouponCode(data.code),
       member_id: data.member_id ?? null,
-      sha256: data.email === undefined ? null : commerceEmailHash(data.email),
+      sha256:
+        data.email === undefined
+          ? typeof storedHash === "string"
+            ? storedHash
+            : null
+          : commerceEmailHash(data.email),
       order_external_id: ("order_id" in data && data.order_id) || null,
       discount: "discount" in data && data.discount !== undefined ? data.discount : null,
       at: event.occurredAt,

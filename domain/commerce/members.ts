@@ -20,6 +20,9 @@ export type MemberEventType = keyof typeof memberKindOf;
 
 const isMemberType = (type: CommerceEventType): type is MemberEventType => type in memberKindOf;
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
 type MemberData = z.infer<(typeof commerceEventData)[MemberEventType]>;
 
 /**
@@ -61,10 +64,13 @@ type MemberRow = {
 
 function memberRow(event: StoredCommerceEvent, ord: number): { row: MemberRow } | { outcome: ApplyOutcome } {
   if (!isMemberType(event.type)) throw new Error(`not a member event: ${event.type}`);
-  const parsed = dataOf<MemberData>(commerceEventData[event.type], event);
+  // Re-run from what was stored (applyStoredEvents), the email is only its hash: it links a known email.
+  const { email_sha256: storedHash, ...received } = isRecord(event.data) ? event.data : {};
+  const parsed = dataOf<MemberData>(commerceEventData[event.type], { ...event, data: received });
   if (parsed.outcome) return { outcome: parsed.outcome };
   const data = parsed.data;
-  let email: EmailRow | null = null;
+  let email: { [K in keyof EmailRow]: EmailRow[K] | null } | null =
+    typeof storedHash === "string" ? { address: null, domain: null, sha256: storedHash, md5: null } : null;
   if (data.email !== undefined) {
     const normalised = emailRowOf(data.email);
     if (normalised.error !== undefined)
@@ -96,7 +102,10 @@ function memberRow(event: StoredCommerceEvent, ord: number): { row: MemberRow } 
       pi_sha256: person?.sha256 ?? null,
       pi_md5: person?.md5 ?? null,
       member_group: ("group" in data && data.group) || null,
-      changed: changedFields(data),
+      changed:
+        typeof storedHash === "string" && !("changed" in data && data.changed)
+          ? ["email", ...changedFields(data)]
+          : changedFields(data),
     },
   };
 }
@@ -125,6 +134,10 @@ type Statement = {
  * counting no capture). Then the withdrawn members' relationships are soft-deleted through
  * `moveRelationships` (source `<platform>:member_withdrawn`, a stale leave ignored there), and a later
  * join restores what such a withdrawal ended.
+ *
+ * An event re-run from its stored payload (applyStoredEvents: events stored before this applier existed)
+ * has its email's hash only, and its name and phone not at all: the hash links the email when it is
+ * known, and creates nothing.
  *
  * An update or withdrawal before its join is not held back: the member row starts from the member id
  * alone, without a contact until an event names an email; the join fills it in when it comes. Every
@@ -225,8 +238,8 @@ export const memberApplier: CommerceApplier = {
         ON CONFLICT (contact_id, brand_id) DO NOTHING
         RETURNING cb.contact_id
       )
-      SELECT (SELECT count(*) FROM input WHERE sha256 IS NOT NULL)::int AS wanted,
-             (SELECT count(contact_id) FROM linked)::int AS linked,
+      SELECT (SELECT count(*) FROM input WHERE address IS NOT NULL)::int AS wanted,
+             (SELECT count(contact_id) FROM linked WHERE address IS NOT NULL)::int AS linked,
              (SELECT count(*) FROM input WHERE pi_sha256 IS NOT NULL)::int AS persons_wanted,
              (SELECT count(personal_info_id) FROM linked)::int AS persons_linked,
              (SELECT count(*) FROM history)::int AS history,

@@ -1,12 +1,13 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../domain/contacts/email.ts";
+import { applyStoredEvents } from "../../queues/events/commerce.ts";
 import issuedText from "../fixtures/commerce/coupon-issued.json?raw";
 import usedText from "../fixtures/commerce/coupon-used.json?raw";
 import joinedText from "../fixtures/commerce/member-joined.json?raw";
 import orderText from "../fixtures/commerce/order-created.json?raw";
 import pointsText from "../fixtures/commerce/points-changed.json?raw";
-import { rand, withDb } from "../support/api.ts";
+import { ids, rand, withDb } from "../support/api.ts";
 import { applyCommerce, type CommerceShop, commerceShop, sendCommerce } from "../support/commerce.ts";
 import { consumeEventsBatch } from "../support/events-batch.ts";
 
@@ -137,6 +138,24 @@ describe("coupon events", () => {
     expect(
       (await uses(store)).map((r) => [r.code, r.contact_id, r.order_external_id, r.discount, r.currency]),
     ).toEqual([["MINJI-WELCOME10", null, null, null, null]]);
+    // An issue stored before there was an applier is applied from its payload, the contact by the hash.
+    await withDb((db) =>
+      db.execute(sql`
+        INSERT INTO commerce_events (store_id, brand_id, platform, platform_event_id, type, occurred_at, payload,
+                                     status)
+        VALUES (${store.storeId}, ${store.brand.internal}, 'cafe24', 'legacy-issue', 'coupon.issued',
+                '2026-11-01T00:00:00Z',
+                ${JSON.stringify({ coupon_id: "c-legacy", code: "old10", email_sha256: sha256Hex(email) })}::jsonb,
+                'unapplied')`),
+    );
+    const rerun = await withDb((db) =>
+      db.transaction((tx) => applyStoredEvents(tx, ids, { storeId: store.storeId, statuses: ["unapplied"] })),
+    );
+    expect(rerun).toMatchObject({ considered: 1, applied: 1 });
+    expect((await issues(store)).map((r) => [r.code, r.contact_id, r.issued_at])).toEqual([
+      ["OLD10", await contactIdOf(email), "2026-11-01T00:00:00.000Z"],
+      ["VIP-2026", await contactIdOf(email), "2026-12-04T01:00:00.000Z"],
+    ]);
   });
 });
 

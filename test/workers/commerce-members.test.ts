@@ -4,10 +4,11 @@ import { describe, expect, it } from "vitest";
 import { unsubscribeRelationships } from "../../domain/contacts/contacts.ts";
 import { sha256Hex } from "../../domain/contacts/email.ts";
 import { type KnowledgeEntry, knowledgeKey } from "../../domain/contacts/knowledge.ts";
+import { applyStoredEvents } from "../../queues/events/commerce.ts";
 import joinedText from "../fixtures/commerce/member-joined.json?raw";
 import updatedText from "../fixtures/commerce/member-updated.json?raw";
 import withdrawnText from "../fixtures/commerce/member-withdrawn.json?raw";
-import { rand, withDb } from "../support/api.ts";
+import { ids, rand, withDb } from "../support/api.ts";
 import { applyCommerce, type CommerceShop, commerceShop, sendCommerce } from "../support/commerce.ts";
 import { consumeEventsBatch } from "../support/events-batch.ts";
 
@@ -387,5 +388,34 @@ describe("member events", () => {
     ]);
     expect(await member(store)).toEqual([]);
     expect((await member(store, "other")).map((m) => m.state)).toEqual(["withdrawn"]);
+  });
+
+  it("events stored before there was an applier are applied from their stored payload, the email by its hash", async () => {
+    const store = await commerceShop("cafe24");
+    const email = `minji.${rand()}@example.com`;
+    await applyCommerce(store, [joined(email)]);
+    await withDb((db) =>
+      db.execute(sql`
+        INSERT INTO commerce_events (store_id, brand_id, platform, platform_event_id, type, occurred_at, payload,
+                                     status, error)
+        VALUES (${store.storeId}, ${store.brand.internal}, 'cafe24', 'legacy-1', 'member.joined',
+                '2026-11-01T00:00:00Z', ${JSON.stringify({ member_id: "minji_old", email_sha256: sha256Hex(email) })}::jsonb,
+                'unapplied', 'No applier for this type yet.'),
+               (${store.storeId}, ${store.brand.internal}, 'cafe24', 'legacy-2', 'member.joined',
+                '2026-11-02T00:00:00Z', ${JSON.stringify({ member_id: "stranger", email_sha256: sha256Hex(`x.${rand()}@example.com`) })}::jsonb,
+                'unapplied', 'No applier for this type yet.')`),
+    );
+    const rerun = await withDb((db) =>
+      db.transaction((tx) => applyStoredEvents(tx, ids, { storeId: store.storeId, statuses: ["unapplied"] })),
+    );
+    expect(rerun).toMatchObject({ considered: 2, applied: 2, failed: 0 });
+    expect((await member(store, "minji_old")).map((m) => [m.state, m.email_sha256, m.joined_at])).toEqual([
+      ["active", sha256Hex(email), "2026-11-01T00:00:00.000Z"],
+    ]);
+    expect((await history(store, "minji_old")).map((h) => h.changed)).toEqual([["email"]]);
+    expect((await member(store, "stranger")).map((m) => [m.state, m.email_sha256])).toEqual([
+      ["active", null],
+    ]);
+    expect(await statuses(store)).toEqual(["join-1:applied", "legacy-1:applied", "legacy-2:applied"]);
   });
 });
