@@ -8,6 +8,7 @@ export * from "./catalog-events.ts";
 export * from "./commerce.ts";
 export * from "./events.ts";
 export * from "./identity.ts";
+export * from "./members.ts";
 export * from "./ops.ts";
 export * from "./relay.ts";
 export * from "./sales.ts";

@@ -1,8 +1,11 @@
 import { cartApplier } from "./carts.ts";
 import { consentApplier } from "./consents.ts";
+import { couponApplier } from "./coupons.ts";
 import type { CommerceEventType } from "./event-types.ts";
 import { fulfilmentApplier } from "./fulfilment.ts";
+import { memberApplier } from "./members.ts";
 import { orderCreatedApplier, orderPaidApplier } from "./order-appliers.ts";
+import { pointsApplier } from "./points.ts";
 import { productApplier } from "./products.ts";
 import { reviewApplier } from "./reviews.ts";
 import type { CommerceApplier } from "./stored-event.ts";
@@ -14,9 +17,10 @@ import type { CommerceApplier } from "./stored-event.ts";
  * applied later by re-running the appliers over the stored events (`applyStoredEvents`). An applier named
  * for several types (fulfilment) gets all their events at once, at its first line.
  *
+ * Members come before coupons, whose contact can be the member's.
+ *
  * Not yet: `order.refunded` (a refund event names an amount, not the lines the waterfall credits),
- * `order.cancelled` (the ledger has no full-credit verb yet), and the rest (members, coupons, points),
- * which have no tables yet.
+ * `order.cancelled` (the ledger has no full-credit verb yet).
  */
 export const commerceAppliers: ReadonlyArray<readonly [CommerceEventType, CommerceApplier]> = [
   ["order.created", orderCreatedApplier],
@@ -26,6 +30,12 @@ export const commerceAppliers: ReadonlyArray<readonly [CommerceEventType, Commer
   ["order.returned", fulfilmentApplier],
   ["order.exchanged", fulfilmentApplier],
   ["consent.changed", consentApplier],
+  ["member.joined", memberApplier],
+  ["member.updated", memberApplier],
+  ["member.withdrawn", memberApplier],
+  ["coupon.issued", couponApplier],
+  ["coupon.used", couponApplier],
+  ["points.changed", pointsApplier],
   ["product.created", productApplier],
   ["product.updated", productApplier],
   ["review.posted", reviewApplier],

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { recordset } from "../../db/sql.ts";
-import { emailHashes, isNormalisedEmail, normaliseEmail } from "../contacts/email.ts";
 import { RetryableConflict } from "../core/transaction.ts";
+import { contactsByHash, emailColumns, emailRowOf } from "./contacts-by-hash.ts";
 import { commerceEventData } from "./event-message.ts";
 import { type ApplyOutcome, type CommerceApplier, dataOf } from "./stored-event.ts";
 
@@ -22,21 +22,17 @@ export const consentApplier: CommerceApplier = {
         outcomes.push(outcome);
         continue;
       }
-      const email = normaliseEmail(data.email);
-      if (!isNormalisedEmail(email)) {
-        outcomes.push({ id: event.id, status: "failed", error: `email: not a usable address (${email}).` });
+      const email = emailRowOf(data.email);
+      if (email.error !== undefined) {
+        outcomes.push({ id: event.id, status: "failed", error: email.error });
         continue;
       }
-      const hashes = emailHashes(email.address);
       for (const consent of data.consents)
         rows.push({
           ord: rows.length,
           event_id: event.id,
           brand_id: event.brandId,
-          address: email.address,
-          domain: email.domain,
-          sha256: hashes.sha256,
-          md5: hashes.md5,
+          ...email.row,
           channel: consent.channel,
           status: consent.status,
           at: event.occurredAt,
@@ -49,31 +45,10 @@ export const consentApplier: CommerceApplier = {
       WITH input AS (
         SELECT * FROM ${recordset(
           rows,
-          "ord integer, event_id bigint, brand_id bigint, address text, domain text, sha256 text, md5 text, channel text, status text, at timestamptz, source text",
+          `ord integer, event_id bigint, brand_id bigint, ${emailColumns}, channel text, status text, at timestamptz, source text`,
         )}
       ),
-      em_new AS (
-        INSERT INTO emails (address, domain, sha256, md5)
-        SELECT DISTINCT ON (sha256) address, domain, sha256, md5 FROM input ORDER BY sha256
-        ON CONFLICT (sha256) DO NOTHING
-        RETURNING id, sha256
-      ),
-      em AS (
-        SELECT id, sha256 FROM em_new
-        UNION ALL
-        SELECT e.id, e.sha256 FROM emails e WHERE e.sha256 IN (SELECT sha256 FROM input)
-      ),
-      ct_new AS (
-        INSERT INTO contacts (email_id)
-        SELECT id FROM em
-        ON CONFLICT (email_id) DO NOTHING
-        RETURNING id, email_id
-      ),
-      ct AS (
-        SELECT ct_new.id, em.sha256 FROM ct_new JOIN em ON em.id = ct_new.email_id
-        UNION ALL
-        SELECT c.id, em.sha256 FROM contacts c JOIN em ON em.id = c.email_id
-      ),
+      ${contactsByHash("input")},
       linked AS (
         SELECT i.*, ct.id AS contact_id FROM input i JOIN ct ON ct.sha256 = i.sha256
       ),

@@ -75,6 +75,16 @@ export const commerceOrder = z.strictObject({
 });
 export type CommerceOrder = z.infer<typeof commerceOrder>;
 
+/**
+ * A member's name and phone: personal data, kept only in the identity tables (personal_info) and left
+ * out of the stored payload (payload.ts).
+ */
+const memberPerson = {
+  first_name: optionalText(100),
+  last_name: optionalText(100),
+  phone: optionalText(32),
+};
+
 const lineRefs = z
   .array(z.strictObject({ sku: text(64), quantity: z.number().int().min(1).max(10_000) }))
   .max(200);
@@ -112,11 +122,18 @@ export const commerceEventData = {
     currency,
     reason: optionalText(500),
   }),
-  "member.joined": z.strictObject({ member_id: ref, email: email.optional(), group: optionalText(100) }),
-  "member.updated": z.strictObject({
+  "member.joined": z.strictObject({
     member_id: ref,
     email: email.optional(),
+    group: optionalText(100),
+    ...memberPerson,
+  }),
+  "member.updated": z.strictObject({
+    member_id: ref,
+    /** The member's email now: the member's contact becomes this one's. */
+    email: email.optional(),
     changed: z.array(text(64)).max(50).optional(),
+    ...memberPerson,
   }),
   "member.withdrawn": z.strictObject({ member_id: ref, email: email.optional() }),
   "consent.changed": z.strictObject({

@@ -10,10 +10,14 @@ export function commerceEmailHash(raw: string): string {
   return sha256Hex(isNormalisedEmail(normalised) ? normalised.address : raw.trim().toLowerCase());
 }
 
+/** The personal data fields a member event may carry, besides its email. */
+const memberPersonFields = ["first_name", "last_name", "phone"] as const;
+
 /**
  * What `commerce_events.payload` keeps of an event's data: everything but personal data. Emails become
  * `email_sha256`; an order's customer is reduced to that hash and its addresses are dropped (the order
- * rows keep them hashed through the identity tables, as every ingested order does).
+ * rows keep them hashed through the identity tables, as every ingested order does); a member's name and
+ * phone are dropped (the member row links them in personal_info).
  */
 export function storedPayload(event: CommerceEvent): Record<string, unknown> {
   const data: Record<string, unknown> = { ...event.data };
@@ -21,6 +25,7 @@ export function storedPayload(event: CommerceEvent): Record<string, unknown> {
     data.email_sha256 = commerceEmailHash(data.email);
     delete data.email;
   }
+  for (const field of memberPersonFields) delete data[field];
   if (event.type === "order.created" && event.data.order) {
     const { customer, billing_address: _billing, shipping_address: _shipping, ...order } = event.data.order;
     data.order = { ...order, customer: { email_sha256: commerceEmailHash(customer.email) } };

@@ -40,6 +40,11 @@ export interface ApplyContext {
   ids: HashIds;
   /** Sale postback jobs the ledger made, for the caller to send to the relay queue after COMMIT. */
   relayJobIds: number[];
+  /**
+   * Emails whose brand relationships an applier created or moved, for the caller to refresh in the KV
+   * knowledge index after COMMIT (the edge routes a member's email as a known contact of the brand).
+   */
+  refreshEmailIds: number[];
 }
 
 /**

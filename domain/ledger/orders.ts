@@ -79,6 +79,12 @@ export interface IngestedOrder {
 }
 
 /** Everything about the order checked before the database is touched; throws 422 naming each bad field. */
+/**
+ * A coupon code as the ledger stores it (`coupons.code`) and the commerce coupon events keep it: trimmed
+ * and upper-cased, so the same code typed in any case is one coupon.
+ */
+export const normaliseCouponCode = (code: string): string => code.trim().toUpperCase();
+
 function prepare(input: OrderInput) {
   const errors = new FieldErrors();
   const email = normaliseEmail(input.customer.email);
@@ -111,7 +117,7 @@ function prepare(input: OrderInput) {
 
   const coupons = new Map<string, number>();
   for (const coupon of input.coupons) {
-    const code = coupon.code.trim().toUpperCase();
+    const code = normaliseCouponCode(coupon.code);
     coupons.set(code, (coupons.get(code) ?? 0) + coupon.discount);
   }
   errors.throwIfAny();

@@ -28,6 +28,8 @@ export interface CommerceBatchResult {
   released: number;
   /** Sale postback jobs the ledger made, for the relay queue after COMMIT. */
   relayJobIds: number[];
+  /** Emails whose brand relationships the member events created or moved: the knowledge index, after COMMIT. */
+  refreshEmailIds: number[];
 }
 
 const columns =
@@ -71,6 +73,7 @@ export async function storeCommerceEvents(
     failed: 0,
     released: 0,
     relayJobIds: [],
+    refreshEmailIds: [],
   };
   if (messages.length === 0) return result;
   const rows = messages.map((message, ord) => ({
@@ -136,7 +139,10 @@ export async function storeCommerceEvents(
     ...row.inserted.map((r) => storedEvent(r, messages[r.ord ?? -1]?.event.data)),
     ...row.waiting.map((r) => storedEvent(r, r.payload)),
   ];
-  const outcomes = await runAppliers({ tx, ids, relayJobIds: result.relayJobIds }, events);
+  const outcomes = await runAppliers(
+    { tx, ids, relayJobIds: result.relayJobIds, refreshEmailIds: result.refreshEmailIds },
+    events,
+  );
   await writeOutcomes(tx, outcomes);
   const releasedIds = new Set(row.waiting.map((r) => Number(r.id)));
   for (const outcome of outcomes) {
@@ -159,6 +165,8 @@ export interface ReapplyResult {
   unapplied: number;
   failed: number;
   relayJobIds: number[];
+  /** As {@link CommerceBatchResult.refreshEmailIds}: for the caller to refresh after COMMIT. */
+  refreshEmailIds: number[];
 }
 
 /**
@@ -191,9 +199,13 @@ export async function applyStoredEvents(
     unapplied: 0,
     failed: 0,
     relayJobIds: [],
+    refreshEmailIds: [],
   };
   const events = found.rows.map((r) => storedEvent(r, r.payload));
-  const outcomes = await runAppliers({ tx, ids, relayJobIds: result.relayJobIds }, events);
+  const outcomes = await runAppliers(
+    { tx, ids, relayJobIds: result.relayJobIds, refreshEmailIds: result.refreshEmailIds },
+    events,
+  );
   await writeOutcomes(tx, outcomes);
   for (const outcome of outcomes) result[outcome.status] += 1;
   return result;

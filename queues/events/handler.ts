@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/neon-serverless";
 import type { z } from "zod";
 import { type Database, type DbHandle, type Executor, openDb, type Transaction } from "../../db/client.ts";
 import { withCtes } from "../../db/sql.ts";
+import { refreshKnowledge } from "../../domain/contacts/knowledge-index.ts";
 import { hashIds } from "../../domain/core/hash-ids.ts";
 import { truncateText } from "../../domain/core/text.ts";
 import { dbConfig, type Env, edgeConfig } from "../../domain/platform/env.ts";
@@ -46,17 +47,19 @@ export function eventsPart<T>(
  */
 const parts: Record<string, EventsPart> = {
   commerce: eventsPart(commerceEventMessage, async (tx, messages, env) => {
-    const { relayJobIds, ...counts } = await storeCommerceEvents(
+    const { relayJobIds, refreshEmailIds, ...counts } = await storeCommerceEvents(
       tx,
       messages,
       hashIds(edgeConfig(env).SQIDS_ALPHABET),
     );
     if (counts.unknownStores > 0)
       console.error(JSON.stringify({ event: "events.commerce_unknown_store", count: counts.unknownStores }));
+    const emailIds = [...new Set(refreshEmailIds)];
     return {
-      counts: { ...counts, relayJobs: relayJobIds.length },
-      afterCommit: async (_db, workerEnv) => {
+      counts: { ...counts, relayJobs: relayJobIds.length, knowledgeRefreshed: emailIds.length },
+      afterCommit: async (db, workerEnv) => {
         await enqueueLedgerRelays(workerEnv.RELAYS_QUEUE, relayJobIds);
+        if (emailIds.length > 0) await refreshKnowledge(db, workerEnv.KNOWLEDGE, emailIds);
       },
     };
   }),

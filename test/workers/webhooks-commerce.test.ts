@@ -10,6 +10,8 @@ import cafe24OrderText from "../fixtures/cafe24/order-krw.json?raw";
 import order90023 from "../fixtures/cafe24/webhooks/90023-order-placed.json?raw";
 import paid90025 from "../fixtures/cafe24/webhooks/90025-payment-paid.json?raw";
 import member90032 from "../fixtures/cafe24/webhooks/90032-member-joined.json?raw";
+import deleted90147 from "../fixtures/cafe24/webhooks/90147-members-deleted.json?raw";
+import points90148 from "../fixtures/cafe24/webhooks/90148-points-changed.json?raw";
 import cartText from "../fixtures/commerce/cart-abandoned.json?raw";
 import consentText from "../fixtures/commerce/consent-changed.json?raw";
 import orderText from "../fixtures/commerce/order-created.json?raw";
@@ -688,6 +690,7 @@ describe("POST /webhooks/cafe24", () => {
       unapplied: 0,
       failed: 0,
       relayJobIds: [],
+      refreshEmailIds: [],
     });
     expect((await storedEvents(store)).map((r) => [r.status, r.has_order, r.applied])).toEqual([
       ["applied", true, true],
@@ -698,7 +701,7 @@ describe("POST /webhooks/cafe24", () => {
     expect(row?.outstanding).toBe(0);
   });
 
-  it("a sign-up is a member.joined (stored) and its SMS and email consent (applied)", async () => {
+  it("a sign-up is a member.joined and its SMS and email consent, both applied", async () => {
     const store = await shop("cafe24");
     const queue = recorder();
     const email = `minji.${rand()}@example.com`;
@@ -706,9 +709,16 @@ describe("POST /webhooks/cafe24", () => {
     expect((await postCafe24(body, queue)).body).toEqual({ received: 1, enqueued: 2, skipped: {} });
     await consume(queue.messages);
     expect((await storedEvents(store)).map((r) => `${r.type}:${r.status}`)).toEqual([
-      "member.joined:unapplied",
+      "member.joined:applied",
       "consent.changed:applied",
     ]);
+    const member = await withDb((db) =>
+      db.execute(sql`
+        SELECT m.external_id, m.state::text, e.sha256 FROM members m
+          JOIN contacts c ON c.id = m.contact_id JOIN emails e ON e.id = c.email_id
+         WHERE m.store_id = ${store.storeId}`),
+    );
+    expect(member.rows).toEqual([{ external_id: "minji88", state: "active", sha256: sha256Hex(email) }]);
     const consents = await withDb((db) =>
       db.execute(sql`
         SELECT k.channel::text, k.status::text, k.source FROM consents k
@@ -718,6 +728,60 @@ describe("POST /webhooks/cafe24", () => {
     expect(consents.rows).toEqual([
       { channel: "sms", status: "granted", source: "cafe24:member_join" },
       { channel: "email", status: "withdrawn", source: "cafe24:member_join" },
+    ]);
+  });
+
+  it("accounts deleted (90147) withdraw each listed member: a known one soft-deleted, an unknown one kept by its id", async () => {
+    const store = await shop("cafe24");
+    const queue = recorder();
+    const email = `minji.${rand()}@example.com`;
+    await postCafe24(forMall(member90032, store.mallId).replace("Minji.Kim@Example.com", email), queue);
+    await postCafe24(forMall(deleted90147, store.mallId), queue);
+    await consume(queue.messages);
+    const members = await withDb((db) =>
+      db.execute(sql`
+        SELECT m.external_id, m.state::text, m.contact_id IS NOT NULL AS has_contact,
+               (SELECT count(*)::int FROM member_history h WHERE h.member_id = m.id) AS history
+          FROM members m WHERE m.store_id = ${store.storeId} ORDER BY m.external_id`),
+    );
+    expect(members.rows).toEqual([
+      { external_id: "jisoo_p", state: "withdrawn", has_contact: false, history: 1 },
+      { external_id: "minji88", state: "withdrawn", has_contact: true, history: 2 },
+    ]);
+    const relationship = await withDb((db) =>
+      db.execute(sql`
+        SELECT cb.state::text, cb.unsubscribe_source FROM contact_brands cb
+          JOIN contacts c ON c.id = cb.contact_id JOIN emails e ON e.id = c.email_id
+         WHERE cb.brand_id = ${store.brand.internal} AND e.sha256 = ${sha256Hex(email)}`),
+    );
+    expect(relationship.rows).toEqual([
+      { state: "unsubscribed", unsubscribe_source: "cafe24:member_withdrawn" },
+    ]);
+  });
+
+  it("points (90148) are a ledger row with Cafe24's balance, which the member's balance follows", async () => {
+    const store = await shop("cafe24");
+    const queue = recorder();
+    await postCafe24(forMall(points90148, store.mallId), queue);
+    await consume(queue.messages);
+    const points = await withDb((db) =>
+      db.execute(sql`
+        SELECT p.delta::int, p.balance_after::int, p.platform_balance::int, p.balance_mismatch,
+               mp.balance::int AS member_balance, mp.computed_balance::int, mp.mismatch
+          FROM points_ledger p
+          JOIN member_points mp ON mp.store_id = p.store_id AND mp.member_external_id = p.member_external_id
+         WHERE p.store_id = ${store.storeId} AND p.member_external_id = 'minji88'`),
+    );
+    expect(points.rows).toEqual([
+      {
+        delta: 480,
+        balance_after: 480,
+        platform_balance: 1480,
+        balance_mismatch: true,
+        member_balance: 1480,
+        computed_balance: 480,
+        mismatch: true,
+      },
     ]);
   });
 });
