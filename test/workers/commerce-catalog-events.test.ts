@@ -533,6 +533,7 @@ describe("cart.abandoned", () => {
       unapplied: 0,
       failed: 0,
       relayJobIds: [],
+      refreshEmailIds: [],
     });
     expect(await carts(store)).toMatchObject([
       { platform_cart_id: "cart_5512", contact_email_sha256: sha256Hex(email), total: 32_000 },
