@@ -270,6 +270,13 @@ export const orderSchema = z
       .openapi("OrderFulfilment", {
         description: "Shipped, delivered, returned or exchanged, as the store's commerce events said.",
       }),
+    cancellation: z
+      .object({ cancelled_at: timestamp, reason: z.string().nullable() })
+      .nullable()
+      .openapi("OrderCancellation", {
+        description:
+          "Set once the order is cancelled: its invoice is then credited in full, and what it was paid refunded. Null while it stands.",
+      }),
   })
   .openapi("Order");
 export type OrderJson = z.infer<typeof orderSchema>;
@@ -344,6 +351,10 @@ export function presentOrder(ids: HashIds, order: OrderDetail): OrderJson {
         ...entry,
         occurred_at: isoText(entry.occurred_at),
       })),
+    },
+    cancellation: order.cancellation && {
+      cancelled_at: isoText(order.cancellation.cancelled_at),
+      reason: order.cancellation.reason,
     },
   };
 }
