@@ -161,6 +161,15 @@ export const createOrderBody = z
   })
   .openapi("CreateOrder");
 
+export const cancelOrderBody = z
+  .strictObject({
+    reason: z.string().trim().min(1).max(500).optional().openapi({ example: "Customer changed their mind" }),
+    cancelled_at: inputTimestamp
+      .optional()
+      .openapi({ description: "When it was cancelled; now when absent." }),
+  })
+  .openapi("CancelOrder");
+
 /** The normalised order as a client sends it (defaults not yet applied): the adapters' output type. */
 export type NormalisedOrder = z.input<typeof createOrderBody>;
 export type ParsedOrder = z.infer<typeof createOrderBody>;

@@ -1,7 +1,8 @@
 import { consentApplier } from "./consents.ts";
 import type { CommerceEventType } from "./event-types.ts";
 import { fulfilmentApplier } from "./fulfilment.ts";
-import { orderCreatedApplier, orderPaidApplier } from "./order-appliers.ts";
+import { orderCancelledApplier, orderCreatedApplier, orderPaidApplier } from "./order-appliers.ts";
+import { orderRefundedApplier } from "./order-refunds.ts";
 import type { CommerceApplier } from "./stored-event.ts";
 
 /**
@@ -10,13 +11,16 @@ import type { CommerceApplier } from "./stored-event.ts";
  * applied later by re-running the appliers over the stored events (`applyStoredEvents`). An applier named
  * for several types (fulfilment) gets all their events at once, at its first line.
  *
- * Not yet: `order.refunded` (a refund event names an amount, not the lines the waterfall credits),
- * `order.cancelled` (the ledger has no full-credit verb yet), and the rest (members, products, coupons,
- * points, reviews, carts), which have no tables yet.
+ * Refunds and then a cancellation run after the payments, so a batch that pays, refunds part and cancels
+ * an order pays back what is left: the cancellation credits what the refunds did not.
+ *
+ * Not yet: members, products, coupons, points, reviews and carts, which have no tables yet.
  */
 export const commerceAppliers: ReadonlyArray<readonly [CommerceEventType, CommerceApplier]> = [
   ["order.created", orderCreatedApplier],
   ["order.paid", orderPaidApplier],
+  ["order.refunded", orderRefundedApplier],
+  ["order.cancelled", orderCancelledApplier],
   ["order.shipped", fulfilmentApplier],
   ["order.delivered", fulfilmentApplier],
   ["order.returned", fulfilmentApplier],
