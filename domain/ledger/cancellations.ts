@@ -60,9 +60,10 @@ const readStatement = (orderId: number): SQL => sql`
     FROM orders o JOIN invoices i ON i.order_id = o.id WHERE o.id = ${orderId}`;
 
 /**
- * Statement 3: the order marked cancelled — the gate every write joins, so an order cancelled meanwhile
- * writes nothing — then the refund when there is money to pay back, and the credit notes with every total
- * (domain/ledger/crediting.ts).
+ * Statement 3: the order marked cancelled and credited — the gate every write joins, so an order cancelled
+ * meanwhile writes nothing — then the refund when there is money to pay back, and the credit notes with
+ * every other total (domain/ledger/crediting.ts; the order row is updated by the gate only, as a statement
+ * cannot update one row twice).
  */
 function writeStatement(
   account: Account,
@@ -71,6 +72,7 @@ function writeStatement(
   refund: number,
   write: CreditWrite,
 ): SQL {
+  const credit = write.notes.reduce((sum, note) => sum + note.amount, 0);
   const reason = input.reason ?? null;
   const refundCte = {
     name: "refund",
@@ -87,7 +89,7 @@ function writeStatement(
       {
         name: "gate",
         body: sql`UPDATE orders SET cancelled_at = ${input.cancelledAt.toISOString()}::timestamptz,
-            cancel_reason = ${reason}
+            cancel_reason = ${reason}, credited_total = credited_total + ${credit}
           WHERE id = ${input.orderId} AND cancelled_at IS NULL
           RETURNING id, cancelled_at, cancel_reason`,
       },
@@ -156,7 +158,9 @@ export function cancelOrder({
       refunded: refund,
       reason: input.reason ?? null,
       issuedAt: input.cancelledAt,
-      refundId: sql`(SELECT id FROM refund)`,
+      // No `refund` CTE when there is nothing to pay back.
+      refundId: refund > 0 ? sql`(SELECT id FROM refund)` : sql`NULL::bigint`,
+      gateCreditsOrder: true,
     };
     const written = await jsonRow(tx, writeStatement(account, input, String(read.platform), refund, write));
     if (!written || written.order === null)

@@ -26,6 +26,12 @@ export interface CreditWrite {
   issuedAt: Date;
   /** The id of the refund the `refunded` notes belong to, e.g. `(SELECT id FROM refund)`. */
   refundId: SQL;
+  /**
+   * True when the caller's gate is an UPDATE of the one order whose invoice the notes credit and adds the
+   * credit to its `credited_total` itself (a cancellation marks and credits its order at once): one statement
+   * cannot update a row twice, so the order is then not updated again here.
+   */
+  gateCreditsOrder?: boolean;
 }
 
 /** What one invoice line or one invoice is credited in all, however many notes of the write credit it. */
@@ -115,7 +121,9 @@ export function creditCtes(write: CreditWrite): Cte[] {
     },
     {
       name: "order_heads",
-      body: sql`UPDATE orders o SET credited_total = o.credited_total + h.amount
+      body: write.gateCreditsOrder
+        ? sql`SELECT DISTINCT h.order_id AS id FROM invoice_heads h`
+        : sql`UPDATE orders o SET credited_total = o.credited_total + h.amount
           FROM invoice_heads h WHERE o.id = h.order_id RETURNING o.id`,
     },
     {
