@@ -46,6 +46,7 @@ import { registerDeleteMarket } from "./routes/markets.delete.ts";
 import { registerGetMarket } from "./routes/markets.get.ts";
 import { registerListMarkets } from "./routes/markets.list.ts";
 import { registerUpdateMarket } from "./routes/markets.update.ts";
+import { registerCancelOrder } from "./routes/orders.cancel.ts";
 import { registerCreateOrder } from "./routes/orders.create.ts";
 import { registerCreateCafe24Order } from "./routes/orders.create-cafe24.ts";
 import { registerGetOrder } from "./routes/orders.get.ts";
@@ -146,6 +147,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCreateCafe24Order,
   registerListOrders,
   registerGetOrder,
+  registerCancelOrder,
   registerCreatePayment,
   registerCreateRefund,
   registerListAccounts,

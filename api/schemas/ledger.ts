@@ -245,7 +245,9 @@ export const refundSchema = z
     brand: hashId("Brand id."),
     account: hashId("Account id."),
     product: hashId("The product refunded; null for a shipping refund.").nullable(),
-    order: hashId("The order whose shipping was refunded; null for a product refund.").nullable(),
+    order: hashId(
+      "The order whose shipping was refunded, or the cancelled order paid back; null for a product refund.",
+    ).nullable(),
     platform: z.string(),
     external_id: z.string().nullable(),
     currency: z.string(),

@@ -161,6 +161,15 @@ export const createOrderBody = z
   })
   .openapi("CreateOrder");
 
+export const cancelOrderBody = z
+  .strictObject({
+    reason: z.string().trim().min(1).max(500).optional().openapi({ example: "Customer changed their mind" }),
+    cancelled_at: inputTimestamp
+      .optional()
+      .openapi({ description: "When it was cancelled; now when absent." }),
+  })
+  .openapi("CancelOrder");
+
 /** The normalised order as a client sends it (defaults not yet applied): the adapters' output type. */
 export type NormalisedOrder = z.input<typeof createOrderBody>;
 export type ParsedOrder = z.infer<typeof createOrderBody>;
@@ -270,6 +279,13 @@ export const orderSchema = z
       .openapi("OrderFulfilment", {
         description: "Shipped, delivered, returned or exchanged, as the store's commerce events said.",
       }),
+    cancellation: z
+      .object({ cancelled_at: timestamp, reason: z.string().nullable() })
+      .nullable()
+      .openapi("OrderCancellation", {
+        description:
+          "Set once the order is cancelled: its invoice is then credited in full, and what it was paid refunded. Null while it stands.",
+      }),
   })
   .openapi("Order");
 export type OrderJson = z.infer<typeof orderSchema>;
@@ -344,6 +360,10 @@ export function presentOrder(ids: HashIds, order: OrderDetail): OrderJson {
         ...entry,
         occurred_at: isoText(entry.occurred_at),
       })),
+    },
+    cancellation: order.cancellation && {
+      cancelled_at: isoText(order.cancellation.cancelled_at),
+      reason: order.cancellation.reason,
     },
   };
 }

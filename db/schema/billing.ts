@@ -76,7 +76,8 @@ export const invoiceItems = pgTable(
 
 /**
  * Money paid back to a customer for a product. It names the account and the product, never an invoice:
- * the waterfall (domain/ledger/refund-waterfall.ts) decides which invoices it credits.
+ * the waterfall (domain/ledger/refund-waterfall.ts) decides which invoices it credits. A shipping refund
+ * and a cancellation's refund name the order instead (its invoice is the one credited).
  */
 export const refunds = pgTable(
   "refunds",
@@ -90,7 +91,7 @@ export const refunds = pgTable(
       .references(() => brandClientAccounts.id),
     /** The product refunded; null for a shipping refund. */
     productId: ref("product_id").references(() => products.id),
-    /** The order whose shipping was refunded; null for a product refund. */
+    /** The order whose shipping was refunded, or the cancelled order paid back; null for a product refund. */
     orderId: ref("order_id").references(() => orders.id),
     /** Where it came from (`api`, `shopify`, …) and the platform's id: the idempotency key when given. */
     platform: text("platform").notNull(),

@@ -243,6 +243,13 @@ export const orders = pgTable(
     fulfilmentStatus: fulfilmentStatus("fulfilment_status"),
     /** When that event happened: an older event delivered late leaves the status alone. */
     fulfilmentAt: timestamp("fulfilment_at", { withTimezone: true }),
+    /**
+     * When the order was cancelled (domain/ledger/cancellations.ts): its invoice is then credited in full
+     * and what it had been paid is refunded. Null while it stands; set once.
+     */
+    cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
+    /** Why, as the store or the API client said; only on a cancelled order. */
+    cancelReason: text("cancel_reason"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -254,6 +261,7 @@ export const orders = pgTable(
       sql`${t.total} = ${t.subtotal} - ${t.discountTotal} + ${t.taxTotal} + ${t.shippingTotal} AND ${t.total} >= 0`,
     ),
     check("orders_credited_le_total", sql`${t.creditedTotal} >= 0 AND ${t.creditedTotal} <= ${t.total}`),
+    check("orders_cancel_reason", sql`${t.cancelReason} IS NULL OR ${t.cancelledAt} IS NOT NULL`),
   ],
 );
 

@@ -4,7 +4,8 @@ import { couponApplier } from "./coupons.ts";
 import type { CommerceEventType } from "./event-types.ts";
 import { fulfilmentApplier } from "./fulfilment.ts";
 import { memberApplier } from "./members.ts";
-import { orderCreatedApplier, orderPaidApplier } from "./order-appliers.ts";
+import { orderCancelledApplier, orderCreatedApplier, orderPaidApplier } from "./order-appliers.ts";
+import { orderRefundedApplier } from "./order-refunds.ts";
 import { pointsApplier } from "./points.ts";
 import { productApplier } from "./products.ts";
 import { reviewApplier } from "./reviews.ts";
@@ -17,14 +18,15 @@ import type { CommerceApplier } from "./stored-event.ts";
  * applied later by re-running the appliers over the stored events (`applyStoredEvents`). An applier named
  * for several types (fulfilment) gets all their events at once, at its first line.
  *
- * Members come before coupons, whose contact can be the member's.
- *
- * Not yet: `order.refunded` (a refund event names an amount, not the lines the waterfall credits),
- * `order.cancelled` (the ledger has no full-credit verb yet).
+ * Refunds and then a cancellation run after the payments, so a batch that pays, refunds part and cancels
+ * an order pays back what is left: the cancellation credits what the refunds did not. Members come before
+ * coupons, whose contact can be the member's.
  */
 export const commerceAppliers: ReadonlyArray<readonly [CommerceEventType, CommerceApplier]> = [
   ["order.created", orderCreatedApplier],
   ["order.paid", orderPaidApplier],
+  ["order.refunded", orderRefundedApplier],
+  ["order.cancelled", orderCancelledApplier],
   ["order.shipped", fulfilmentApplier],
   ["order.delivered", fulfilmentApplier],
   ["order.returned", fulfilmentApplier],

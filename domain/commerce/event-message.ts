@@ -117,10 +117,26 @@ export const commerceEventData = {
   "order.exchanged": z.strictObject({ order_id: ref, reason: optionalText(500), items: lineRefs.optional() }),
   "order.refunded": z.strictObject({
     order_id: ref,
+    /** The platform's refund id: the refund's idempotency key (the event's id when absent). */
     refund_id: ref.optional(),
+    /** All the refund pays back; the items and shipping, when given, add up to it. */
     amount: positiveAmount,
     currency,
     reason: optionalText(500),
+    /**
+     * What each product (by SKU) was refunded. Without it, `amount` is spread over the order's invoice lines
+     * still creditable: products in line order, then shipping (domain/commerce/refund-allocation.ts).
+     */
+    items: z
+      .array(z.strictObject({ sku: text(64), amount: positiveAmount }))
+      .min(1)
+      .max(200)
+      .refine((list) => new Set(list.map((item) => item.sku)).size === list.length, {
+        message: "Each SKU at most once.",
+      })
+      .optional(),
+    /** What of the order's shipping was refunded. */
+    shipping: positiveAmount.optional(),
   }),
   "member.joined": z.strictObject({
     member_id: ref,

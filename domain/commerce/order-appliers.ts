@@ -2,11 +2,13 @@ import { sql } from "drizzle-orm";
 import { recordset } from "../../db/sql.ts";
 import { DomainError, type FieldError } from "../core/errors.ts";
 import { lockAccount } from "../ledger/accounts.ts";
+import { cancelOrder } from "../ledger/cancellations.ts";
 import { ingestOrder, type OrderInput } from "../ledger/orders.ts";
 import { insertPayment } from "../ledger/payments.ts";
 import { storeWebhookPrincipal } from "../ledger/store-orders.ts";
 import { type CommerceOrder, commerceEventData } from "./event-message.ts";
 import {
+  type ApplyContext,
   type ApplyOutcome,
   type CommerceApplier,
   dataOf,
@@ -171,6 +173,89 @@ export const orderPaidApplier: CommerceApplier = {
       });
       if (payment.created) paid.set(order.order_id, already + data.amount);
       outcomes.push({ id: event.id, status: "applied", orderId });
+    }
+    return outcomes;
+  },
+};
+
+/** An event's stored order: its id, account and currency. */
+export interface EventOrder {
+  orderId: number;
+  accountId: number;
+  currency: string;
+}
+
+/**
+ * The stored orders the events name (by brand, platform and the platform's order id), in one statement:
+ * by the event's position in `events`; an event whose order is not stored yet has none.
+ */
+export async function eventOrders(
+  ctx: ApplyContext,
+  events: readonly StoredCommerceEvent[],
+): Promise<Map<number, EventOrder>> {
+  if (events.length === 0) return new Map();
+  const rows = events.map((event, ord) => ({
+    ord,
+    brand_id: event.brandId,
+    platform: event.platform,
+    external_id: event.orderExternalId,
+  }));
+  const found = await ctx.tx.execute<{
+    ord: number;
+    order_id: string;
+    account_id: string;
+    currency: string;
+  }>(sql`
+    SELECT r.ord, o.id AS order_id, o.account_id, o.currency
+      FROM ${recordset(rows, "ord integer, brand_id bigint, platform text, external_id text")}
+      JOIN orders o ON o.brand_id = r.brand_id AND o.platform = r.platform AND o.external_id = r.external_id`);
+  return new Map(
+    found.rows.map((row) => [
+      Number(row.ord),
+      { orderId: Number(row.order_id), accountId: Number(row.account_id), currency: row.currency },
+    ]),
+  );
+}
+
+/**
+ * `order.cancelled` → the order's cancellation (domain/ledger/cancellations.ts): its invoice credited in
+ * full and what it was paid refunded, with the refund's postbacks. One order at a time in a savepoint, so a
+ * refusal fails that event alone. Cancelling a cancelled order writes nothing, so a second cancellation
+ * event is applied without effect. Before its order exists it stays `pending`; the order's `order.created`
+ * applies it (same batch, or a later one).
+ */
+export const orderCancelledApplier: CommerceApplier = {
+  async apply(ctx, events) {
+    const orders = await eventOrders(ctx, events);
+    const outcomes: ApplyOutcome[] = [];
+    for (const [ord, event] of events.entries()) {
+      const order = orders.get(ord);
+      if (!order) {
+        outcomes.push({ id: event.id, status: "pending", error: "Waiting for its order." });
+        continue;
+      }
+      const { data, outcome } = dataOf(commerceEventData["order.cancelled"], event);
+      if (outcome) {
+        outcomes.push({ ...outcome, orderId: order.orderId });
+        continue;
+      }
+      try {
+        const cancelled = await ctx.tx.transaction((tx) =>
+          cancelOrder({
+            ctx: { db: nestedDatabase(tx), principal: storeWebhookPrincipal, ids: ctx.ids },
+            input: {
+              orderId: order.orderId,
+              reason: data.reason ?? null,
+              cancelledAt: new Date(event.occurredAt),
+            },
+          }),
+        );
+        ctx.relayJobIds.push(...cancelled.relayJobIds);
+        outcomes.push({ id: event.id, status: "applied", orderId: order.orderId });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes.push({ id: event.id, status: "failed", orderId: order.orderId, error: refusal(error) });
+      }
     }
     return outcomes;
   },

@@ -104,6 +104,23 @@ export async function lockInputAccount(tx: Pick<Executor, "execute">, accountId:
   return account;
 }
 
+/**
+ * {@link lockAccount} for a verb that names an order: the account the order belongs to (an order never
+ * changes account, so finding it in the same statement as the lock is safe); `null` when there is no such
+ * order.
+ */
+export async function lockOrderAccount(
+  tx: Pick<Executor, "execute">,
+  orderId: number,
+): Promise<Account | null> {
+  const row = await jsonRow(
+    tx,
+    sql`SELECT to_jsonb(a) FROM brand_client_accounts a
+         WHERE a.id = (SELECT o.account_id FROM orders o WHERE o.id = ${orderId}) FOR UPDATE`,
+  );
+  return row ? toAccount(row) : null;
+}
+
 // Ledger rows
 
 export interface Invoice {
@@ -174,7 +191,7 @@ export interface Refund {
   accountId: number;
   /** The product refunded; null for a shipping refund. */
   productId: number | null;
-  /** The order whose shipping was refunded; null for a product refund. */
+  /** The order whose shipping was refunded, or the cancelled order the refund paid back; null for a product refund. */
   orderId: number | null;
   platform: string;
   externalId: string | null;

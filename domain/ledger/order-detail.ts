@@ -68,6 +68,8 @@ export interface OrderDetail {
   payments: { id: number; amount: number; method: string; external_id: string | null; received_at: string }[];
   account: AccountTotals & { id: number; currency: string };
   fulfilment: { status: FulfilmentStatus | null; history: FulfilmentHistoryEntry[] };
+  /** Set once the order is cancelled (domain/ledger/cancellations.ts): its invoice is then credited in full. */
+  cancellation: { cancelled_at: string; reason: string | null } | null;
 }
 
 /** One fulfilment event of an order, as the store's platform sent it. */
@@ -83,8 +85,8 @@ export interface FulfilmentHistoryEntry {
 }
 
 /**
- * One statement: the order with its items, invoice, coupons, payments, the account's totals and its
- * fulfilment status with every fulfilment event in the order they happened.
+ * One statement: the order with its items, invoice, coupons, payments, the account's totals, its
+ * fulfilment status with every fulfilment event in the order they happened, and its cancellation.
  */
 function detailStatement(orderId: number): SQL {
   return sql`SELECT json_build_object(
@@ -123,7 +125,9 @@ function detailStatement(orderId: number): SQL {
             'event_id', e.platform_event_id, 'shipment_id', h.shipment_id, 'carrier', h.carrier,
             'tracking_number', h.tracking_number, 'reason', h.reason) ORDER BY h.occurred_at, h.id)
           FROM order_fulfilment_history h JOIN commerce_events e ON e.id = h.event_id
-          WHERE h.order_id = o.id), '[]'::json)))
+          WHERE h.order_id = o.id), '[]'::json)),
+      'cancellation', CASE WHEN o.cancelled_at IS NOT NULL
+        THEN json_build_object('cancelled_at', o.cancelled_at, 'reason', o.cancel_reason) END)
     FROM orders o JOIN markets m ON m.id = o.market_id WHERE o.id = ${orderId}`;
 }
 

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "../../db/client.ts";
-import { jsonRow, recordset } from "../../db/sql.ts";
+import { jsonRow, withCtes } from "../../db/sql.ts";
 import { Conflict, FieldErrors, ValidationFailed } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
 import { withTransaction } from "../core/transaction.ts";
@@ -16,7 +16,8 @@ import {
   toCreditNote,
   toRefund,
 } from "./accounts.ts";
-import { type CreditNotePlan, planRefund, type RefundableLine } from "./refund-waterfall.ts";
+import { assertCredited, type CreditWrite, creditCtes, creditedFields } from "./crediting.ts";
+import { planRefund, type RefundableLine } from "./refund-waterfall.ts";
 
 export interface RefundInput {
   accountId: number;
@@ -117,83 +118,36 @@ function readStatement(account: Account, input: RefundBase, target: RefundTarget
 }
 
 /**
- * Statement 3: the refund, its credit notes and their items, the credited totals of the invoice items,
- * invoices, order items and orders touched, and the account's totals — one statement whatever the number
- * of invoices. Every write joins the inserted refund, so if a concurrent transaction took the idempotency
- * key first (ON CONFLICT DO NOTHING inserts nothing) nothing at all is written. Each table is updated at
- * most once per row: one credit note per invoice, one invoice per order, one invoice item per order item.
+ * Statement 3: the refund, then its credit notes and their items, the credited totals of the invoice items,
+ * invoices, order items and orders touched, and the account's totals (domain/ledger/crediting.ts) — one
+ * statement whatever the number of invoices. The refund is the gate every write joins, so if a concurrent
+ * transaction took the idempotency key first (ON CONFLICT DO NOTHING inserts nothing) nothing at all is
+ * written.
  */
 function writeStatement(
   account: Account,
   input: RefundBase,
   target: RefundTarget,
   platform: string,
-  notes: CreditNotePlan[],
+  write: CreditWrite,
 ): SQL {
-  const noteRows = notes.map((note, index) => ({
-    ord: index,
-    invoice_id: note.invoiceId,
-    amount: note.amount,
-  }));
-  const itemRows = notes.flatMap((note) =>
-    note.items.map((item) => ({
-      invoice_id: note.invoiceId,
-      invoice_item_id: item.invoiceItemId,
-      amount: item.amount,
-    })),
+  return withCtes(
+    [
+      {
+        name: "refund",
+        body: sql`INSERT INTO refunds (brand_id, account_id, product_id, order_id, platform, external_id, currency,
+            amount, reason, refunded_at)
+          VALUES (${account.brandId}, ${account.id}, ${target.kind === "product" ? target.productId : null}::bigint,
+            ${target.kind === "shipping" ? target.orderId : null}::bigint, ${platform}, ${input.externalId ?? null},
+            ${account.currency}, ${input.amount}, ${input.reason ?? null}, ${input.refundedAt.toISOString()}::timestamptz)
+          ON CONFLICT (brand_id, platform, external_id) WHERE external_id IS NOT NULL DO NOTHING
+          RETURNING *`,
+      },
+      { name: "gate", body: sql`SELECT id FROM refund` },
+      ...creditCtes(write),
+    ],
+    sql`SELECT jsonb_build_object('refund', (SELECT to_jsonb(r) FROM refund r), ${creditedFields})`,
   );
-  return sql`WITH
-    refund AS (INSERT INTO refunds (brand_id, account_id, product_id, order_id, platform, external_id, currency,
-        amount, reason, refunded_at)
-      VALUES (${account.brandId}, ${account.id}, ${target.kind === "product" ? target.productId : null}::bigint,
-        ${target.kind === "shipping" ? target.orderId : null}::bigint, ${platform}, ${input.externalId ?? null},
-        ${account.currency}, ${input.amount}, ${input.reason ?? null}, ${input.refundedAt.toISOString()}::timestamptz)
-      ON CONFLICT (brand_id, platform, external_id) WHERE external_id IS NOT NULL DO NOTHING
-      RETURNING *),
-    note_input AS (SELECT * FROM ${recordset(noteRows, "ord int, invoice_id bigint, amount bigint")}),
-    item_input AS (SELECT * FROM ${recordset(itemRows, "invoice_id bigint, invoice_item_id bigint, amount bigint")}),
-    -- Numbered on in the account's credit note series, in waterfall order (the account row is locked).
-    notes AS (INSERT INTO credit_notes (brand_id, account_id, invoice_id, refund_id, currency, amount, reason,
-        number, issued_at)
-      SELECT r.brand_id, r.account_id, n.invoice_id, r.id, r.currency, n.amount, r.reason,
-             acct.credit_note_count + 1 + n.ord, r.refunded_at
-        FROM refund r JOIN brand_client_accounts acct ON acct.id = r.account_id CROSS JOIN note_input n
-        ORDER BY n.ord
-      RETURNING *),
-    note_items AS (INSERT INTO credit_note_items (credit_note_id, invoice_item_id, amount)
-      SELECT n.id, i.invoice_item_id, i.amount FROM notes n JOIN item_input i ON i.invoice_id = n.invoice_id
-        ORDER BY n.id, i.invoice_item_id DESC
-      RETURNING *),
-    invoice_lines AS (UPDATE invoice_items ii SET credited_total = ii.credited_total + i.amount
-        FROM item_input i, refund r WHERE ii.id = i.invoice_item_id
-      RETURNING ii.id, ii.order_item_id, ii.description, i.amount),
-    invoice_heads AS (UPDATE invoices inv SET credited_total = inv.credited_total + n.amount
-        FROM note_input n, refund r WHERE inv.id = n.invoice_id
-      RETURNING inv.order_id, n.amount),
-    order_lines AS (UPDATE order_items oi SET credited_total = oi.credited_total + l.amount
-        FROM invoice_lines l WHERE oi.id = l.order_item_id RETURNING oi.id),
-    order_heads AS (UPDATE orders o SET credited_total = o.credited_total + h.amount
-        FROM invoice_heads h WHERE o.id = h.order_id RETURNING o.id),
-    account AS (UPDATE brand_client_accounts a SET
-        credited = a.credited + r.amount,
-        refunded = a.refunded + r.amount,
-        balance = a.balance - r.amount,
-        -- (invoiced − credited) − (paid − refunded): the credit and the refund cancel out.
-        outstanding = a.invoiced - (a.credited + r.amount) - a.paid + (a.refunded + r.amount),
-        credit_note_count = a.credit_note_count + ${notes.length},
-        updated_at = now()
-        FROM refund r WHERE a.id = r.account_id
-      RETURNING a.*)
-    SELECT jsonb_build_object(
-      'refund', (SELECT to_jsonb(r) FROM refund r),
-      'credit_notes', (SELECT coalesce(jsonb_agg(to_jsonb(n) || jsonb_build_object('items', (
-          SELECT coalesce(jsonb_agg(jsonb_build_object('id', ci.id, 'invoice_item_id', ci.invoice_item_id,
-                   'description', l.description, 'amount', ci.amount) ORDER BY ci.id), '[]'::jsonb)
-            FROM note_items ci JOIN invoice_lines l ON l.id = ci.invoice_item_id
-           WHERE ci.credit_note_id = n.id)) ORDER BY n.id), '[]'::jsonb) FROM notes n),
-      'account', (SELECT to_jsonb(a) FROM account a),
-      'order_lines', (SELECT count(*) FROM order_lines),
-      'order_heads', (SELECT count(*) FROM order_heads))`;
 }
 
 const money = (amount: number, currency: string): string => `${amount} ${currency}`;
@@ -288,7 +242,15 @@ async function recordRefund(
         "The refund is larger than what can be refunded; nothing was written.",
       );
 
-    const written = await jsonRow(tx, writeStatement(account, input, target, platform, plan.creditNotes));
+    const write: CreditWrite = {
+      account,
+      notes: plan.creditNotes.map((note) => ({ ...note, refunded: true })),
+      refunded: input.amount,
+      reason: input.reason ?? null,
+      issuedAt: input.refundedAt,
+      refundId: sql`(SELECT id FROM refund)`,
+    };
+    const written = await jsonRow(tx, writeStatement(account, input, target, platform, write));
     if (!written) throw new Error("refund write returned no row");
     if (written.refund === null) {
       // A concurrent request with the same idempotency key committed first (on another account of the
@@ -303,12 +265,11 @@ async function recordRefund(
       return replayOf(first, account, input, target);
     }
     const creditNotes = (written.credit_notes as Json[]).map(toCreditNote);
-    // The statement's own bookkeeping: one order per invoice, one order item per product line (a
-    // shipping line has none).
-    const lineCount =
-      target.kind === "product" ? plan.creditNotes.reduce((sum, note) => sum + note.items.length, 0) : 0;
-    if (Number(written.order_heads) !== creditNotes.length || Number(written.order_lines) !== lineCount)
-      throw new Error("refund write: orders or order items credited do not match the credit notes");
+    assertCredited(
+      written,
+      write,
+      target.kind === "product" ? plan.creditNotes.reduce((sum, note) => sum + note.items.length, 0) : 0,
+    );
     const refund = toRefund(written.refund as Json);
     return {
       refund,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cafe24ToCommerceEvents, parseCafe24Webhook } from "../../api/adapters/cafe24-webhook.ts";
 import { parseStoreJson } from "../../api/adapters/json.ts";
+import { commerceAppliers, hasApplier } from "../../domain/commerce/appliers.ts";
 import { commerceEvent, commerceWebhookBatch } from "../../domain/commerce/event-message.ts";
 import { commerceEventTypes } from "../../domain/commerce/event-types.ts";
 import { commerceEmailHash, orderExternalIdOf, storedPayload } from "../../domain/commerce/payload.ts";
@@ -17,6 +18,7 @@ import cartText from "../fixtures/commerce/cart-abandoned.json?raw";
 import consentText from "../fixtures/commerce/consent-changed.json?raw";
 import orderText from "../fixtures/commerce/order-created.json?raw";
 import paidText from "../fixtures/commerce/order-paid.json?raw";
+import refundedText from "../fixtures/commerce/order-refunded.json?raw";
 
 const receivedAt = new Date("2026-12-04T03:00:00.000Z");
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -53,6 +55,13 @@ describe("the normalised commerce event", () => {
       "review.posted",
       "cart.abandoned",
     ]);
+  });
+
+  it("has an applier for every type, each named once, order.created first", () => {
+    expect(commerceEventTypes.filter((type) => !hasApplier(type))).toEqual([]);
+    const named = commerceAppliers.map(([type]) => type);
+    expect(new Set(named).size).toBe(named.length);
+    expect(named[0]).toBe("order.created");
   });
 
   it("parses an order with its defaults filled in", () => {
@@ -108,6 +117,41 @@ describe("the normalised commerce event", () => {
       }),
     ).toEqual(["data.consents:custom"]);
     expect(commerceWebhookBatch.safeParse({ store: "x", events: [] }).success).toBe(false);
+  });
+
+  it("order.refunded: items and shipping optional (an amount alone still parses), each SKU once, stored as sent", () => {
+    const refunded = JSON.parse(refundedText) as { data: Record<string, unknown> };
+    const event = commerceEvent.parse(refunded);
+    expect(storedPayload(event)).toEqual({
+      order_id: "SO-100231",
+      refund_id: "re_4Fq9Lm",
+      amount: 35000,
+      currency: "KRW",
+      reason: "One serum arrived damaged",
+      items: [{ sku: "SERUM-30", amount: 32000 }],
+      shipping: 3000,
+    });
+    const { items: _items, shipping: _shipping, ...amountOnly } = refunded.data;
+    expect(commerceEvent.safeParse({ ...refunded, data: amountOnly }).success).toBe(true);
+    expect(
+      issues({
+        ...refunded,
+        data: {
+          ...refunded.data,
+          items: [
+            { sku: "SERUM-30", amount: 1 },
+            { sku: "SERUM-30", amount: 2 },
+          ],
+        },
+      }),
+    ).toEqual(["data.items:custom"]);
+    expect(issues({ ...refunded, data: { ...refunded.data, items: [] } })).toEqual(["data.items:too_small"]);
+    expect(issues({ ...refunded, data: { ...refunded.data, shipping: 0 } })).toEqual([
+      "data.shipping:too_small",
+    ]);
+    expect(
+      issues({ ...refunded, data: { ...refunded.data, items: [{ sku: "SERUM-30", amount: 0 }] } }),
+    ).toEqual(["data.items.0.amount:too_small"]);
   });
 
   it("keeps no plaintext email in what is stored", () => {

@@ -53,6 +53,7 @@ const paths: Record<string, string[]> = {
   "/api/v1/subscriptions/{id}/transitions": ["post"],
   "/api/v1/orders": ["get", "post"],
   "/api/v1/orders/{id}": ["get"],
+  "/api/v1/orders/{id}/cancel": ["post"],
   "/api/v1/orders/cafe24": ["post"],
   "/api/v1/payments": ["post"],
   "/api/v1/refunds": ["post"],

@@ -237,4 +237,57 @@ describe("sale and refund postbacks from the ledger", () => {
     expect(await jobsOf("refundId", refundId)).toHaveLength(1);
     expect(again.sent).toEqual([]);
   });
+
+  it("a cancellation that refunds makes the same refund job; an unpaid one and a second cancel none", async () => {
+    const refunds = await setup(["refund"]);
+    const captureId = await insertCapture(refunds.tenant, false);
+    const paid = await placeOrder(
+      refunds.sales,
+      customerEmail("cancel"),
+      "2026-03-03T00:00:00.000Z",
+      [{ sku: "SERUM-30", unitPrice: 42_000 }],
+      { overrides: { capture_id: captureId } },
+    );
+    const queue = recordingQueue();
+    const cancel = (orderId: string, relays: Queue) =>
+      call("POST", `/api/v1/orders/${orderId}/cancel`, {
+        key: refunds.sales.key,
+        env: { RELAYS_QUEUE: relays },
+        body: { reason: "Out of stock" },
+      });
+    const cancelled = await cancel(paid.id, queue);
+    expect(cancelled.status, cancelled.text).toBe(201);
+    const jobs = await jobsOf("orderId", decode("order", paid.id));
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        kind: "postback",
+        event: "refund",
+        status: "pending",
+        captureId,
+        orderId: decode("order", paid.id),
+        partnerId: refunds.tenant.internal.partner,
+        jobValues: { ...expectedValues("refund", captureId), click_id: "", transaction_id: "", sub1: "" },
+      }),
+    ]);
+    expect(jobs[0]?.refundId).not.toBeNull();
+    expect(queue.sent).toEqual([{ jobId: jobs[0]?.id }]);
+
+    const again = recordingQueue();
+    expect((await cancel(paid.id, again)).status).toBe(200);
+    expect(again.sent).toEqual([]);
+    expect(await jobsOf("orderId", decode("order", paid.id))).toHaveLength(1);
+
+    // Unpaid: a credit only, nothing paid back, no postback.
+    const unpaid = await placeOrder(
+      refunds.sales,
+      customerEmail("cancel-unpaid"),
+      "2026-03-04T00:00:00.000Z",
+      [{ sku: "SERUM-30", unitPrice: 42_000 }],
+      { paid: 0, overrides: { capture_id: captureId } },
+    );
+    const none = recordingQueue();
+    expect((await cancel(unpaid.id, none)).status).toBe(201);
+    expect(await jobsOf("orderId", decode("order", unpaid.id))).toEqual([]);
+    expect(none.sent).toEqual([]);
+  });
 });

@@ -14,10 +14,13 @@ import deleted90147 from "../fixtures/cafe24/webhooks/90147-members-deleted.json
 import points90148 from "../fixtures/cafe24/webhooks/90148-points-changed.json?raw";
 import cartText from "../fixtures/commerce/cart-abandoned.json?raw";
 import consentText from "../fixtures/commerce/consent-changed.json?raw";
+import cancelledText from "../fixtures/commerce/order-cancelled.json?raw";
 import orderText from "../fixtures/commerce/order-created.json?raw";
 import paidText from "../fixtures/commerce/order-paid.json?raw";
+import refundedText from "../fixtures/commerce/order-refunded.json?raw";
 import { call, expectProblem, ids, rand, withDb } from "../support/api.ts";
 import { consumeEventsBatch } from "../support/events-batch.ts";
+import { ledgerSnapshot, noDrift, storedAndRecomputed } from "../support/ledger.ts";
 import { createSalesTenant, type SalesTenant } from "../support/sales.ts";
 
 const commerceSecret = `whsec_${rand()}${rand()}`;
@@ -551,36 +554,441 @@ describe("POST /webhooks/commerce", () => {
     });
   });
 
-  it("a type with no applier yet is stored unapplied, as received", async () => {
-    const store = await shop();
-    // order.refunded has none yet (domain/commerce/appliers.ts); carts are stored without the plaintext
-    // email and applied (test/workers/commerce-catalog-events.test.ts).
-    const refunded = {
-      id: "evt-refund-1",
+  describe("cancelled and refunded: credit notes and refunds through the ledger", () => {
+    const cancelledEvent = (overrides: Json = {}): Json => ({ ...fixture(cancelledText), ...overrides });
+    const refundedEvent = (overrides: Json = {}, data: Json = {}): Json => {
+      const base = fixture(refundedText);
+      return { ...base, ...overrides, data: { ...(base.data as Json), ...data } };
+    };
+    /** Amount only: no items, no shipping. */
+    const amountOnly = (id: string, refundId: string, amount: number): Json => ({
+      id,
       type: "order.refunded",
       occurred_at: "2026-12-07T00:00:00Z",
-      data: { order_id: "SO-100231", refund_id: "re_1", amount: 32000, currency: "KRW", reason: "Damaged" },
-    };
-    const { report } = await consume(await send(store, [refunded]));
-    expect(report.parts.commerce).toMatchObject({ stored: 1, unapplied: 1 });
-    expect(await storedEvents(store)).toEqual([
-      {
-        platform_event_id: "evt-refund-1",
-        type: "order.refunded",
-        status: "unapplied",
-        error: "No applier for this type yet.",
-        order_external_id: "SO-100231",
-        has_order: false,
-        applied: false,
-        payload: {
-          order_id: "SO-100231",
-          refund_id: "re_1",
-          amount: 32000,
-          currency: "KRW",
-          reason: "Damaged",
+      data: { order_id: "SO-100231", refund_id: refundId, amount, currency: "KRW" },
+    });
+
+    async function orderIdOf(store: Shop): Promise<number> {
+      const found = await withDb((db) =>
+        db.execute<{ id: string }>(sql`SELECT id FROM orders WHERE brand_id = ${store.brand.internal}`),
+      );
+      expect(found.rows).toHaveLength(1);
+      return Number(found.rows[0]?.id);
+    }
+
+    /** What `GET /api/v1/orders/{id}` shows of the order's credit, cancellation and account. */
+    async function creditOf(store: Shop) {
+      const response = await call("GET", `/api/v1/orders/${ids.encode("order", await orderIdOf(store))}`);
+      expect(response.status, response.text).toBe(200);
+      const order = response.body as Json;
+      const invoice = order.invoice as Json;
+      const { id: _id, currency: _currency, ...account } = order.account as Json;
+      return {
+        credited_total: order.credited_total,
+        invoice_credited: invoice.credited_total,
+        lines: (invoice.items as Json[]).map((item) => [item.description, item.amount, item.credited_total]),
+        items: (order.items as Json[]).map((item) => [item.sku, item.credited_total]),
+        cancellation: order.cancellation,
+        account,
+      };
+    }
+
+    /** The refunds and credit notes of the store's brand, in the order they were written. */
+    async function documents(store: Shop) {
+      const result = await withDb((db) =>
+        db.execute<Json>(sql`SELECT jsonb_build_object(
+          'refunds', (SELECT coalesce(jsonb_agg(jsonb_build_array(r.external_id, r.amount,
+              (SELECT sku FROM products WHERE id = r.product_id), r.order_id IS NOT NULL, r.reason) ORDER BY r.id),
+              '[]'::jsonb) FROM refunds r WHERE r.brand_id = ${store.brand.internal}),
+          'credit_notes', (SELECT coalesce(jsonb_agg(jsonb_build_object('number', cn.number, 'amount', cn.amount,
+              'refund', (SELECT external_id || ':' || amount FROM refunds WHERE id = cn.refund_id),
+              'refunded', cn.refund_id IS NOT NULL, 'reason', cn.reason,
+              'items', (SELECT jsonb_agg(jsonb_build_array(ii.description, ci.amount) ORDER BY ci.id)
+                          FROM credit_note_items ci JOIN invoice_items ii ON ii.id = ci.invoice_item_id
+                         WHERE ci.credit_note_id = cn.id)) ORDER BY cn.id), '[]'::jsonb)
+              FROM credit_notes cn WHERE cn.brand_id = ${store.brand.internal})) AS docs`),
+      );
+      return result.rows[0]?.docs as { refunds: unknown[][]; credit_notes: Json[] };
+    }
+
+    async function accountIdOf(store: Shop): Promise<number> {
+      const found = await withDb((db) =>
+        db.execute<{ id: string }>(
+          sql`SELECT account_id AS id FROM orders WHERE brand_id = ${store.brand.internal}`,
+        ),
+      );
+      return Number(found.rows[0]?.id);
+    }
+
+    /** The account's stored totals equal their recomputation from its rows, with no drift. */
+    async function expectConsistent(store: Shop) {
+      const state = await storedAndRecomputed(await accountIdOf(store));
+      expect(state.stored).toEqual(state.recomputed);
+      expect(state.drift).toEqual(noDrift);
+    }
+
+    const statuses = async (store: Shop) =>
+      (await storedEvents(store)).map((r) => [r.type, r.status, r.error, r.has_order]);
+
+    const fullyCredited = [
+      ["Hydra serum 30 ml", 60_000, 60_000],
+      ["Sheet mask 5-pack", 12_000, 12_000],
+      ["Shipping", 3_000, 3_000],
+    ];
+    const cancellation = { cancelled_at: "2026-12-04T03:20:00.000Z", reason: "Customer changed their mind" };
+
+    it("an unpaid order cancelled: one credit-only note of its total, nothing outstanding, no refund", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent()]));
+      const { report } = await consume(await send(store, [cancelledEvent()]));
+      expect(report.parts.commerce).toMatchObject({ stored: 1, applied: 1, failed: 0, pending: 0 });
+      expect(await creditOf(store)).toEqual({
+        credited_total: 75_000,
+        invoice_credited: 75_000,
+        lines: fullyCredited,
+        items: [
+          ["SERUM-30", 60_000],
+          ["MASK-5", 12_000],
+        ],
+        cancellation,
+        account: { invoiced: 75_000, credited: 75_000, paid: 0, refunded: 0, balance: 0, outstanding: 0 },
+      });
+      expect(await documents(store)).toEqual({
+        refunds: [],
+        credit_notes: [
+          {
+            number: 1,
+            amount: 75_000,
+            refund: null,
+            refunded: false,
+            reason: "Customer changed their mind",
+            items: fullyCredited.map(([description, amount]) => [description, amount]),
+          },
+        ],
+      });
+      expect(await statuses(store)).toEqual([
+        ["order.created", "applied", null, true],
+        ["order.cancelled", "applied", null, true],
+      ]);
+      await expectConsistent(store);
+    });
+
+    it("a paid order cancelled: the credit note is a refund of what was paid; balance and outstanding 0", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent(), paidEvent()]));
+      await consume(await send(store, [cancelledEvent()]));
+      expect(await creditOf(store)).toMatchObject({
+        credited_total: 75_000,
+        lines: fullyCredited,
+        cancellation,
+        account: {
+          invoiced: 75_000,
+          credited: 75_000,
+          paid: 75_000,
+          refunded: 75_000,
+          balance: 0,
+          outstanding: 0,
         },
-      },
-    ]);
+      });
+      expect(await documents(store)).toEqual({
+        refunds: [[null, 75_000, null, true, "Customer changed their mind"]],
+        credit_notes: [
+          {
+            number: 1,
+            amount: 75_000,
+            refund: null,
+            refunded: true,
+            reason: "Customer changed their mind",
+            items: fullyCredited.map(([description, amount]) => [description, amount]),
+          },
+        ],
+      });
+      await expectConsistent(store);
+    });
+
+    it("a partly paid order cancelled: the paid part refunded on its own note, the rest credited only", async () => {
+      const store = await shop();
+      await consume(
+        await send(store, [
+          orderEvent(),
+          paidEvent({ data: { ...(fixture(paidText).data as Json), amount: 30_000 } }),
+        ]),
+      );
+      await consume(await send(store, [cancelledEvent()]));
+      expect((await creditOf(store)).account).toEqual({
+        invoiced: 75_000,
+        credited: 75_000,
+        paid: 30_000,
+        refunded: 30_000,
+        balance: 0,
+        outstanding: 0,
+      });
+      expect((await documents(store)).credit_notes).toEqual([
+        {
+          number: 1,
+          amount: 30_000,
+          refund: null,
+          refunded: true,
+          reason: "Customer changed their mind",
+          items: [["Hydra serum 30 ml", 30_000]],
+        },
+        {
+          number: 2,
+          amount: 45_000,
+          refund: null,
+          refunded: false,
+          reason: "Customer changed their mind",
+          items: [
+            ["Hydra serum 30 ml", 30_000],
+            ["Sheet mask 5-pack", 12_000],
+            ["Shipping", 3_000],
+          ],
+        },
+      ]);
+      await expectConsistent(store);
+    });
+
+    it("cancelled twice (another event, and redelivered): the second writes nothing", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent(), paidEvent()]));
+      const first = await send(store, [cancelledEvent()]);
+      await consume(first);
+      const after = await ledgerSnapshot(await accountIdOf(store));
+      const again = await consume([
+        ...first,
+        ...(await send(store, [cancelledEvent({ id: "evt-cancel-2", occurred_at: "2026-12-05T00:00:00Z" })])),
+      ]);
+      expect(again.report.parts.commerce).toMatchObject({ stored: 1, duplicates: 1, applied: 1, failed: 0 });
+      expect(await ledgerSnapshot(await accountIdOf(store))).toEqual(after);
+      // The first cancellation's time and reason stay.
+      expect((await creditOf(store)).cancellation).toEqual(cancellation);
+      expect((await documents(store)).refunds).toHaveLength(1);
+    });
+
+    it("a cancellation before its order waits (pending) and is applied when the order arrives", async () => {
+      const store = await shop();
+      const first = await consume(await send(store, [cancelledEvent()]));
+      expect(first.report.parts.commerce).toMatchObject({ stored: 1, pending: 1, applied: 0 });
+      expect(await statuses(store)).toEqual([
+        ["order.cancelled", "pending", "Waiting for its order.", false],
+      ]);
+      const second = await consume(await send(store, [orderEvent()]));
+      expect(second.report.parts.commerce).toMatchObject({ stored: 1, applied: 1, released: 1 });
+      expect(await statuses(store)).toEqual([
+        ["order.cancelled", "applied", null, true],
+        ["order.created", "applied", null, true],
+      ]);
+      expect(await creditOf(store)).toMatchObject({
+        credited_total: 75_000,
+        cancellation,
+        account: { invoiced: 75_000, credited: 75_000, paid: 0, refunded: 0, balance: 0, outstanding: 0 },
+      });
+      await expectConsistent(store);
+    });
+
+    it("refunded with items and shipping: one refund per SKU and one of shipping, through the waterfall", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent(), paidEvent()]));
+      const { report } = await consume(await send(store, [refundedEvent()]));
+      expect(report.parts.commerce).toMatchObject({ stored: 1, applied: 1, failed: 0 });
+      expect(await creditOf(store)).toEqual({
+        credited_total: 35_000,
+        invoice_credited: 35_000,
+        lines: [
+          ["Hydra serum 30 ml", 60_000, 32_000],
+          ["Sheet mask 5-pack", 12_000, 0],
+          ["Shipping", 3_000, 3_000],
+        ],
+        items: [
+          ["SERUM-30", 32_000],
+          ["MASK-5", 0],
+        ],
+        cancellation: null,
+        account: {
+          invoiced: 75_000,
+          credited: 35_000,
+          paid: 75_000,
+          refunded: 35_000,
+          balance: 40_000,
+          outstanding: 0,
+        },
+      });
+      expect((await documents(store)).refunds).toEqual([
+        ["re_4Fq9Lm:SERUM-30", 32_000, "SERUM-30", false, "One serum arrived damaged"],
+        ["re_4Fq9Lm:shipping", 3_000, null, true, "One serum arrived damaged"],
+      ]);
+      await expectConsistent(store);
+
+      // Then cancelled: what the refund did not credit is credited and paid back.
+      await consume(await send(store, [cancelledEvent()]));
+      expect(await creditOf(store)).toMatchObject({
+        credited_total: 75_000,
+        lines: fullyCredited,
+        account: {
+          invoiced: 75_000,
+          credited: 75_000,
+          paid: 75_000,
+          refunded: 75_000,
+          balance: 0,
+          outstanding: 0,
+        },
+      });
+      expect((await documents(store)).credit_notes.at(-1)).toEqual({
+        number: 3,
+        amount: 40_000,
+        refund: null,
+        refunded: true,
+        reason: "Customer changed their mind",
+        items: [
+          ["Hydra serum 30 ml", 28_000],
+          ["Sheet mask 5-pack", 12_000],
+        ],
+      });
+      await expectConsistent(store);
+    });
+
+    it("refunded by amount only: spread over the product lines in line order, then shipping", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent(), paidEvent()]));
+      await consume(await send(store, [amountOnly("evt-refund-a", "re_A", 65_000)]));
+      expect((await documents(store)).refunds).toEqual([
+        ["re_A:SERUM-30", 60_000, "SERUM-30", false, null],
+        ["re_A:MASK-5", 5_000, "MASK-5", false, null],
+      ]);
+      await consume(await send(store, [amountOnly("evt-refund-b", "re_B", 10_000)]));
+      expect((await documents(store)).refunds.slice(2)).toEqual([
+        ["re_B:MASK-5", 7_000, "MASK-5", false, null],
+        ["re_B:shipping", 3_000, null, true, null],
+      ]);
+      expect(await creditOf(store)).toMatchObject({
+        credited_total: 75_000,
+        lines: fullyCredited,
+        account: {
+          invoiced: 75_000,
+          credited: 75_000,
+          paid: 75_000,
+          refunded: 75_000,
+          balance: 0,
+          outstanding: 0,
+        },
+      });
+      await expectConsistent(store);
+    });
+
+    it("the same refund twice (redelivered, or another event with its refund_id) is refunded once", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent(), paidEvent()]));
+      const withItems = await send(store, [refundedEvent()]);
+      const byAmount = await send(store, [amountOnly("evt-refund-a", "re_A", 20_000)]);
+      await consume([...withItems, ...byAmount]);
+      const after = await ledgerSnapshot(await accountIdOf(store));
+      const again = await consume([
+        ...withItems,
+        ...byAmount,
+        ...(await send(store, [
+          refundedEvent({ id: "evt-refund-again" }),
+          amountOnly("evt-refund-a-again", "re_A", 20_000),
+        ])),
+      ]);
+      expect(again.report.parts.commerce).toMatchObject({ stored: 2, duplicates: 2, applied: 2, failed: 0 });
+      expect(await ledgerSnapshot(await accountIdOf(store))).toEqual(after);
+      expect((await documents(store)).refunds.map((r) => r.slice(0, 2))).toEqual([
+        ["re_4Fq9Lm:SERUM-30", 32_000],
+        ["re_4Fq9Lm:shipping", 3_000],
+        ["re_A:SERUM-30", 20_000],
+      ]);
+    });
+
+    it("a refund before its order waits (pending), applied when the order and its payment arrive", async () => {
+      const store = await shop();
+      const first = await consume(await send(store, [refundedEvent()]));
+      expect(first.report.parts.commerce).toMatchObject({ stored: 1, pending: 1 });
+      expect(await statuses(store)).toEqual([["order.refunded", "pending", "Waiting for its order.", false]]);
+      const second = await consume(await send(store, [orderEvent(), paidEvent()]));
+      expect(second.report.parts.commerce).toMatchObject({ stored: 2, applied: 2, released: 1 });
+      expect((await statuses(store)).map((r) => r.slice(0, 2))).toEqual([
+        ["order.refunded", "applied"],
+        ["order.created", "applied"],
+        ["order.paid", "applied"],
+      ]);
+      expect((await creditOf(store)).account).toEqual({
+        invoiced: 75_000,
+        credited: 35_000,
+        paid: 75_000,
+        refunded: 35_000,
+        balance: 40_000,
+        outstanding: 0,
+      });
+    });
+
+    it("a refund larger than what is refundable fails naming amount, and writes nothing", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent(), paidEvent()]));
+      const before = await ledgerSnapshot(await accountIdOf(store));
+      const { report } = await consume(
+        await send(store, [
+          amountOnly("evt-too-much", "re_big", 75_001),
+          refundedEvent(
+            { id: "evt-serum-too-much" },
+            { amount: 63_001, items: [{ sku: "SERUM-30", amount: 60_001 }] },
+          ),
+          // The serum part fits; the shipping part does not: the serum refund is rolled back with it.
+          refundedEvent({ id: "evt-shipping-too-much" }, { amount: 37_000, shipping: 5_000 }),
+          refundedEvent({ id: "evt-not-adding-up" }, { amount: 36_000 }),
+          refundedEvent({ id: "evt-unknown-sku" }, { items: [{ sku: "NOPE-1", amount: 32_000 }] }),
+          refundedEvent({ id: "evt-usd" }, { currency: "USD" }),
+        ]),
+      );
+      expect(report.parts.commerce).toMatchObject({ stored: 6, failed: 6, applied: 0 });
+      expect(await ledgerSnapshot(await accountIdOf(store))).toEqual(before);
+      const errors = (await storedEvents(store))
+        .slice(2)
+        .map((r) => [r.platform_event_id, r.status, r.error]);
+      expect(errors).toEqual([
+        [
+          "evt-too-much",
+          "failed",
+          "The refund cannot be applied; nothing was written. (amount: Exceeds what the order can still be credited: 75000 KRW.)",
+        ],
+        [
+          "evt-serum-too-much",
+          "failed",
+          "The refund is larger than what can be refunded; nothing was written. (amount: Exceeds what is refundable for this product on this account: 60000 KRW (invoiced minus already credited).)",
+        ],
+        [
+          "evt-shipping-too-much",
+          "failed",
+          "The refund is larger than what can be refunded; nothing was written. (amount: Exceeds what is refundable for this order's shipping: 3000 KRW (invoiced minus already credited).)",
+        ],
+        [
+          "evt-not-adding-up",
+          "failed",
+          "The refund cannot be applied; nothing was written. (amount: The items and shipping add up to 35000 KRW, not 36000.)",
+        ],
+        [
+          "evt-unknown-sku",
+          "failed",
+          "The refund cannot be applied; nothing was written. (items.0.sku: The brand has no product NOPE-1.)",
+        ],
+        [
+          "evt-usd",
+          "failed",
+          "The refund cannot be applied; nothing was written. (currency: The account's currency is KRW.)",
+        ],
+      ]);
+    });
+
+    it("a refund of an unpaid order fails naming amount: it exceeds the account's balance", async () => {
+      const store = await shop();
+      await consume(await send(store, [orderEvent()]));
+      await consume(await send(store, [amountOnly("evt-unpaid", "re_unpaid", 1_000)]));
+      const [, refund] = await storedEvents(store);
+      expect(refund?.status).toBe("failed");
+      expect(refund?.error).toBe(
+        "The refund is larger than what can be refunded; nothing was written. (amount: Exceeds the account's balance (paid minus refunded): 0 KRW.)",
+      );
+      expect((await documents(store)).refunds).toEqual([]);
+    });
   });
 
   it("an order the ledger refuses fails alone, naming why; the rest of the batch is applied", async () => {
