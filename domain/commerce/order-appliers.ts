@@ -114,7 +114,9 @@ type OrderRow = {
  * `order.paid` (the order has been paid `amount`) → a payment (domain/ledger/payments.ts) on the order's
  * account, keyed by the platform's payment id (or the event's id), so a payment sent by two events is
  * recorded once; an order already paid in full (it came with its payment, as a Cafe24 order through the API
- * does) gets none, so the same money is never counted twice by two paths. Before its order exists it stays `pending`; the order's
+ * does) gets none, and a payment is capped at what the order still owes (a platform that reports what the order
+ * has been paid so far, as Shopify's `orders/paid` does, after a part came another way), so the same money
+ * is never counted twice by two paths. Before its order exists it stays `pending`; the order's
  * `order.created` applies it (same batch, or a later one).
  */
 export const orderPaidApplier: CommerceApplier = {
@@ -163,15 +165,16 @@ export const orderPaidApplier: CommerceApplier = {
         outcomes.push({ id: event.id, status: "applied", orderId });
         continue;
       }
+      const amount = Math.min(data.amount, Number(order.total) - already);
       const payment = await insertPayment(ctx.tx, account, {
-        amount: data.amount,
+        amount,
         method: data.method,
         platform: event.platform,
         externalId: data.payment_id ?? `event:${event.platformEventId}`,
         orderId,
         receivedAt: new Date(data.paid_at ?? event.occurredAt),
       });
-      if (payment.created) paid.set(order.order_id, already + data.amount);
+      if (payment.created) paid.set(order.order_id, already + amount);
       outcomes.push({ id: event.id, status: "applied", orderId });
     }
     return outcomes;

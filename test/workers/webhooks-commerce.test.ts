@@ -348,6 +348,28 @@ describe("POST /webhooks/commerce", () => {
     ]);
   });
 
+  it("an order.paid reporting what the order has been paid, after a part came with the order, records only the rest", async () => {
+    const store = await shop();
+    const order = fixture(orderText);
+    const data = order.data as Json;
+    const partlyPaid = {
+      ...order,
+      data: {
+        ...data,
+        order: { ...(data.order as Json), payment: { amount: 30_000, method: "points", external_id: "pay_points" } },
+      },
+    };
+    await consume(await send(store, [partlyPaid, paidEvent()]));
+    expect((await ledger(store))[0]).toMatchObject({
+      paid: 75_000,
+      outstanding: 0,
+      payments: [
+        { amount: 30_000, method: "points", external_id: "pay_points", platform: "shopify" },
+        { amount: 45_000, method: "card", external_id: "pay_7Hc2kQ", platform: "shopify" },
+      ],
+    });
+  });
+
   it("consent.changed writes the consent per brand and channel, with every change in the history", async () => {
     const store = await shop();
     const email = `jisoo.${rand()}@example.com`;
