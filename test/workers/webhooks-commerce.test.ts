@@ -356,7 +356,10 @@ describe("POST /webhooks/commerce", () => {
       ...order,
       data: {
         ...data,
-        order: { ...(data.order as Json), payment: { amount: 30_000, method: "points", external_id: "pay_points" } },
+        order: {
+          ...(data.order as Json),
+          payment: { amount: 30_000, method: "points", external_id: "pay_points" },
+        },
       },
     };
     await consume(await send(store, [partlyPaid, paidEvent()]));
