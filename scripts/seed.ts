@@ -82,7 +82,9 @@ async function main(): Promise<void> {
     console.error("the ledger is NOT consistent: the counts above name the broken invariants");
     process.exit(1);
   }
-  console.log("ledger consistent: every account's six totals equal the sums of its rows");
+  console.log(
+    "ledger consistent: every account's six totals equal the sums of its rows; consents and fulfilment equal their latest history, and every event names its order",
+  );
 }
 
 function printSummary(summary: HistorySummary): void {

@@ -288,6 +288,8 @@ export function genericCatalog(slug: string): CatalogProduct[] {
 }
 
 export interface Influencer {
+  /** Display name; `handle` is also their referral code (the `ref` of their links). */
+  name: string;
   handle: string;
   /** utm_source of their links. */
   source: "instagram" | "youtube" | "tiktok";
@@ -297,18 +299,18 @@ export interface Influencer {
 
 export const influencers: Readonly<Record<string, readonly Influencer[]>> = {
   "acme-skincare": [
-    { handle: "minji.glow", source: "instagram", coupon: "MINJI10", percent: 10 },
-    { handle: "skinbyjay", source: "youtube", coupon: "JAY15", percent: 15 },
-    { handle: "dewy.hana", source: "instagram", coupon: "HANA10", percent: 10 },
-    { handle: "glowwithsam", source: "tiktok", coupon: "SAM15", percent: 15 },
-    { handle: "beautybysora", source: "youtube", coupon: "SORA10", percent: 10 },
+    { name: "Minji Park", handle: "minji.glow", source: "instagram", coupon: "MINJI10", percent: 10 },
+    { name: "Jay Lee", handle: "skinbyjay", source: "youtube", coupon: "JAY15", percent: 15 },
+    { name: "Hana Choi", handle: "dewy.hana", source: "instagram", coupon: "HANA10", percent: 10 },
+    { name: "Sam Rivera", handle: "glowwithsam", source: "tiktok", coupon: "SAM15", percent: 15 },
+    { name: "Sora Kim", handle: "beautybysora", source: "youtube", coupon: "SORA10", percent: 10 },
   ],
   "northwind-coffee": [
-    { handle: "brewmaster.kim", source: "youtube", coupon: "BREW10", percent: 10 },
-    { handle: "coffeewithleo", source: "instagram", coupon: "LEO15", percent: 15 },
-    { handle: "latteart.yuna", source: "instagram", coupon: "YUNA10", percent: 10 },
-    { handle: "beanhunter", source: "tiktok", coupon: "HUNTER10", percent: 10 },
-    { handle: "morningpour", source: "youtube", coupon: "POUR15", percent: 15 },
+    { name: "Daniel Kim", handle: "brewmaster.kim", source: "youtube", coupon: "BREW10", percent: 10 },
+    { name: "Leo Martin", handle: "coffeewithleo", source: "instagram", coupon: "LEO15", percent: 15 },
+    { name: "Yuna Jung", handle: "latteart.yuna", source: "instagram", coupon: "YUNA10", percent: 10 },
+    { name: "Chris Hunter", handle: "beanhunter", source: "tiktok", coupon: "HUNTER10", percent: 10 },
+    { name: "Emma Pour", handle: "morningpour", source: "youtube", coupon: "POUR15", percent: 15 },
   ],
 };
 
@@ -319,6 +321,7 @@ export function genericInfluencers(slug: string): Influencer[] {
       .slice(0, 6)
       .toUpperCase() || "BRAND";
   return (["instagram", "youtube", "tiktok", "instagram", "youtube"] as const).map((source, index) => ({
+    name: `${slug} creator ${index + 1}`,
     handle: `${slug}.creator${index + 1}`,
     source,
     coupon: `${code}C${index + 1}`,
@@ -351,3 +354,61 @@ export const channels: readonly Weighted<
   ["email", 8],
   ["referral", 8],
 ];
+
+/**
+ * The acquisition rules the seed gives a brand that has none (README, "Acquisition source"): an influencer's
+ * coupon on any order first, then an influencer's referral code in the first touch's `ref` or `referral`.
+ * Influencer links carry the handle as `ref` (and usually the coupon), so these find the influencer-driven
+ * share of `channels`; a customer's friend code (`FRIEND-…`) is nobody's and stays organic.
+ */
+export const defaultAcquisitionRules: readonly (
+  | { type: "influencer_coupon"; priority: number }
+  | { type: "referral_code"; priority: number; paramNames: readonly string[] }
+)[] = [
+  { type: "influencer_coupon", priority: 10 },
+  { type: "referral_code", priority: 20, paramNames: ["ref", "referral"] },
+];
+
+/**
+ * Consent channels a market's sign-up form asks for, and the share who grant each (the rest decline,
+ * reported as `withdrawn`). KakaoTalk and the night-time advertising opt-in are Korean; elsewhere the form
+ * asks for email and SMS only.
+ */
+export const consentGrantShares: Readonly<Record<"ko" | "en", readonly (readonly [string, number])[]>> = {
+  ko: [
+    ["email", 0.72],
+    ["sms", 0.61],
+    ["kakao", 0.55],
+    ["night_ads", 0.23],
+  ],
+  en: [
+    ["email", 0.68],
+    ["sms", 0.34],
+  ],
+};
+
+/** Share of accounts that later flip one channel (unsubscribe, or opt in at checkout), and that flip back. */
+export const consentChangeShare = 0.22;
+export const consentRevertShare = 0.35;
+
+/** Parcel carriers by market locale, with their tracking number prefixes. */
+export const carriers: Readonly<Record<"ko" | "en", readonly (readonly [string, string])[]>> = {
+  ko: [
+    ["cj_logistics", "6"],
+    ["hanjin", "5"],
+    ["lotte", "2"],
+    ["korea_post", "1"],
+  ],
+  en: [
+    ["ups", "1Z"],
+    ["usps", "94"],
+    ["fedex", "7"],
+  ],
+};
+
+/**
+ * Share of store orders whose cart was abandoned first (recovered by the order), and the scale of the carts an
+ * account leaves for good: ⌊Exp(1) × scale⌋, at most 3 (about 0.7 per account).
+ */
+export const recoveredCartShare = 0.12;
+export const lostCartScale = 1.2;

@@ -13,8 +13,13 @@ import { readArgs, UsageError } from "./args.ts";
 import {
   brandCoupons,
   type CatalogProduct,
+  carriers,
   catalogs,
   channels,
+  consentChangeShare,
+  consentGrantShares,
+  consentRevertShare,
+  defaultAcquisitionRules,
   englishEmailDomains,
   englishFirstNames,
   englishLastNames,
@@ -31,8 +36,10 @@ import {
   koreanPaymentMethods,
   koreanPlaces,
   koreanStreets,
+  lostCartScale,
   monthWeights,
   priceFactors,
+  recoveredCartShare,
   shippingByCurrency,
   taxPercentByCurrency,
   usPlaces,
@@ -353,6 +360,9 @@ export const historyTables = [
   "product_offers",
   "coupons",
   "campaigns",
+  "influencers",
+  "influencer_codes",
+  "acquisition_rules",
   "brand_client_accounts",
   "subscriptions",
   "orders",
@@ -366,6 +376,11 @@ export const historyTables = [
   "credit_note_items",
   "subscription_history",
   "subscription_occurrences",
+  "commerce_events",
+  "consents",
+  "consent_history",
+  "order_fulfilment_history",
+  "abandoned_carts",
 ] as const;
 export type HistoryTable = (typeof historyTables)[number];
 
@@ -433,7 +448,35 @@ const salt = {
   repeatSource: 48,
   renewJitter: 50,
   referral: 51,
+  consent: 60,
+  consentChange: 61,
+  consentChannel: 62,
+  consentDelay: 63,
+  consentRevert: 64,
+  consentRevertDelay: 65,
+  ship: 70,
+  deliver: 71,
+  carrier: 72,
+  tracking: 73,
+  cart: 80,
+  cartDelay: 81,
+  lostCarts: 82,
+  lostCartAt: 83,
+  lostCartProduct: 84,
+  lostCartItems: 85,
 } as const;
+
+/**
+ * The platform's ids of what the seed writes, as the stores would give them: Shopify's are numeric (one
+ * range per kind), other platforms' are prefixed. `id` is the row's own id (an account's for a member).
+ */
+const platformId = (platform: string, id: string, shopifyBase: number, prefix: string): string =>
+  `CASE WHEN ${platform} = 'shopify' THEN (${shopifyBase} + ${id})::text ELSE '${prefix}-' || lpad(${id}::text, 9, '0') END`;
+const orderExternalId = (platform: string, id: string) => platformId(platform, id, 5_000_000_000_000, "ORD");
+const paymentExternalId = (platform: string, id: string) => platformId(platform, id, 6_000_000_000_000, "PAY");
+const shipmentExternalId = (platform: string, id: string) => platformId(platform, id, 3_000_000_000_000, "SHP");
+const memberExternalId = (platform: string, id: string) => platformId(platform, id, 9_000_000_000, "MEM");
+const cartExternalId = (platform: string, id: string) => platformId(platform, id, 4_000_000_000_000, "CART");
 
 /** A uniform draw in [0, 1) from (seed, key, salt); `pg_temp.hs_u` is created per session. */
 const u = (key: string, s: number | string): string => `pg_temp.hs_u(${key}, ${s})`;
@@ -489,7 +532,7 @@ async function prepareSession(client: Client, seed: number, fkChecks: boolean): 
 }
 
 const temporaryTables =
-  "hs_brand, hs_market, hs_store, hs_product, hs_pslot, hs_plan, hs_offer, hs_coupon, hs_influencer, hs_campaign, hs_pick, hs_day, hs_customer, hs_pi, hs_addr, hs_first, hs_account, hs_sub, hs_order, hs_item, hs_ii, hs_refund, hs_credit, hs_note";
+  "hs_brand, hs_market, hs_store, hs_product, hs_pslot, hs_plan, hs_offer, hs_coupon, hs_influencer, hs_campaign, hs_pick, hs_day, hs_channel, hs_carrier, hs_customer, hs_pi, hs_addr, hs_first, hs_account, hs_sub, hs_order, hs_item, hs_ii, hs_refund, hs_credit, hs_note, hs_consent, hs_cart, hs_event";
 
 /** Leaves the session as it was: PGlite serves every connection from one session. */
 async function dropTemporary(client: Client): Promise<void> {
@@ -651,6 +694,44 @@ async function prepareCatalog(client: Client, options: HistoryOptions) {
     [campaignRows.map((c) => c[0]), campaignRows.map((c) => c[1]), campaignRows.map((c) => c[2])],
   );
 
+  // Influencers as entities, with the codes their orders carry: the coupon, and the handle as referral
+  // code (their links' `ref`). Found by handle when they exist (`--append`), whatever their case.
+  const influencerRows = brands.flatMap((b) => b.influencers.map((i) => [b.brandId, i.name, i.handle] as const));
+  await client.query(
+    `INSERT INTO influencers (brand_id, name, handle)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT (brand_id, lower(handle)) DO NOTHING`,
+    [influencerRows.map((i) => i[0]), influencerRows.map((i) => i[1]), influencerRows.map((i) => i[2])],
+  );
+  const codeRows = brands.flatMap((b) =>
+    b.influencers.flatMap((i) => [
+      [b.brandId, i.handle, "coupon", i.coupon] as const,
+      [b.brandId, i.handle, "referral", i.handle] as const,
+    ]),
+  );
+  await client.query(
+    `INSERT INTO influencer_codes (brand_id, influencer_id, kind, code)
+     SELECT t.b, i.id, t.k::influencer_code_kind, t.c
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(b, h, k, c, n)
+       JOIN influencers i ON i.brand_id = t.b AND lower(i.handle) = lower(t.h)
+      ORDER BY t.n
+     ON CONFLICT (brand_id, kind, lower(code)) DO NOTHING`,
+    [codeRows.map((c) => c[0]), codeRows.map((c) => c[1]), codeRows.map((c) => c[2]), codeRows.map((c) => c[3])],
+  );
+  // The default rule set, for a brand without rules of its own (a brand's rules are its own to edit).
+  const ruleRows = brands.flatMap((b) =>
+    defaultAcquisitionRules.map(
+      (r) => [b.brandId, r.type, r.priority, "paramNames" in r ? `{${r.paramNames.join(",")}}` : null] as const,
+    ),
+  );
+  await client.query(
+    `INSERT INTO acquisition_rules (brand_id, type, priority, param_names)
+     SELECT t.b, t.t::acquisition_rule_type, t.p, t.n::text[]
+       FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS t(b, t, p, n, o)
+      WHERE NOT EXISTS (SELECT 1 FROM acquisition_rules r WHERE r.brand_id = t.b AND r.deleted_at IS NULL)
+      ORDER BY t.o`,
+    [ruleRows.map((r) => r[0]), ruleRows.map((r) => r[1]), ruleRows.map((r) => r[2]), ruleRows.map((r) => r[3])],
+  );
+
   return { brands, markets, offers, couponRows, productId };
 }
 
@@ -721,18 +802,22 @@ async function prepareTemporaryTables(
     CREATE TEMP TABLE hs_market (ord int PRIMARY KEY, market_id bigint, locale text, country text, currency text,
       tz text, ship_fee bigint, ship_free bigint, tax_pct int);
     CREATE TEMP TABLE hs_store (brand_id bigint, market_id bigint, store_id bigint, platform text,
-      PRIMARY KEY (brand_id, market_id));
-    CREATE TEMP TABLE hs_product (brand_id bigint, ord int, product_id bigint, name text, PRIMARY KEY (brand_id, ord));
+      brand_store_id bigint, brand_platform text, PRIMARY KEY (brand_id, market_id));
+    CREATE TEMP TABLE hs_product (brand_id bigint, ord int, product_id bigint, name text, sku text,
+      PRIMARY KEY (brand_id, ord));
     CREATE TEMP TABLE hs_pslot (brand_id bigint, slot int, ord int, PRIMARY KEY (brand_id, slot));
     CREATE TEMP TABLE hs_plan (brand_id bigint, ord int, product_id bigint, PRIMARY KEY (brand_id, ord));
     CREATE TEMP TABLE hs_offer (product_id bigint, market_id bigint, kind text, offer_id bigint, unit_price bigint,
-      step interval, PRIMARY KEY (product_id, market_id, kind));
+      step interval, code text, PRIMARY KEY (product_id, market_id, kind));
     CREATE TEMP TABLE hs_coupon (brand_id bigint, code text, coupon_id bigint, pct int, PRIMARY KEY (brand_id, code));
     CREATE TEMP TABLE hs_influencer (brand_id bigint, ord int, handle text, source text, coupon text,
       PRIMARY KEY (brand_id, ord));
     CREATE TEMP TABLE hs_campaign (brand_id bigint, code text, campaign_id bigint, PRIMARY KEY (brand_id, code));
     CREATE TEMP TABLE hs_pick (list text, slot int, a text, b text, c text, d text, PRIMARY KEY (list, slot));
-    CREATE TEMP TABLE hs_day (slot int PRIMARY KEY, day date);`);
+    CREATE TEMP TABLE hs_day (slot int PRIMARY KEY, day date);
+    CREATE TEMP TABLE hs_channel (locale text, ord int, channel text, granted float8, n int,
+      PRIMARY KEY (locale, ord));
+    CREATE TEMP TABLE hs_carrier (locale text, ord int, carrier text, prefix text, n int, PRIMARY KEY (locale, ord));`);
 
   const insert = async (table: string, columns: string, types: string[], data: unknown[][]) => {
     const arrays = types.map((_, i) => data.map((row) => row[i]));
@@ -776,17 +861,19 @@ async function prepareTemporaryTables(
       ];
     }),
   );
-  await client.query(`INSERT INTO hs_store (brand_id, market_id, store_id, platform)
-    SELECT b.brand_id, m.market_id, s.id, COALESCE(s.platform, 'api')
+  // A consent is the brand's, so a market without a store of its own reports it through the brand's first.
+  await client.query(`INSERT INTO hs_store (brand_id, market_id, store_id, platform, brand_store_id, brand_platform)
+    SELECT b.brand_id, m.market_id, s.id, COALESCE(s.platform, 'api'), COALESCE(s.id, f.id), COALESCE(s.platform, f.platform)
       FROM hs_brand b CROSS JOIN hs_market m
       LEFT JOIN LATERAL (SELECT id, platform FROM stores
-        WHERE brand_id = b.brand_id AND market_id = m.market_id ORDER BY id LIMIT 1) s ON true`);
+        WHERE brand_id = b.brand_id AND market_id = m.market_id ORDER BY id LIMIT 1) s ON true
+      LEFT JOIN LATERAL (SELECT id, platform FROM stores WHERE brand_id = b.brand_id ORDER BY id LIMIT 1) f ON true`);
   await insert(
     "hs_product",
-    "brand_id, ord, product_id, name",
-    ["bigint", "int", "bigint", "text"],
+    "brand_id, ord, product_id, name, sku",
+    ["bigint", "int", "bigint", "text", "text"],
     brands.flatMap((b) =>
-      b.products.map((p, ord) => [b.brandId, ord, catalog.productId(b.brandId, p.sku), p.name]),
+      b.products.map((p, ord) => [b.brandId, ord, catalog.productId(b.brandId, p.sku), p.name, p.sku]),
     ),
   );
   await insert(
@@ -809,9 +896,9 @@ async function prepareTemporaryTables(
     ),
   );
   await client.query(
-    `INSERT INTO hs_offer (product_id, market_id, kind, offer_id, unit_price, step)
+    `INSERT INTO hs_offer (product_id, market_id, kind, offer_id, unit_price, step, code)
      SELECT o.product_id, o.market_id, t.kind, o.id, t.price,
-            CASE WHEN t.i IS NULL THEN NULL ELSE (t.ic || ' ' || t.i)::interval END
+            CASE WHEN t.i IS NULL THEN NULL ELSE (t.ic || ' ' || t.i)::interval END, o.code
        FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::int[])
          AS t(p, m, c, kind, price, i, ic)
        JOIN product_offers o ON o.product_id = t.p AND o.market_id = t.m AND o.code = t.c`,
@@ -846,6 +933,22 @@ async function prepareTemporaryTables(
      SELECT brand_id, code, id FROM campaigns WHERE brand_id = ANY($1::bigint[])`,
     [brands.map((b) => b.brandId)],
   );
+  await insert(
+    "hs_channel",
+    "locale, ord, channel, granted, n",
+    ["text", "int", "text", "float8", "int"],
+    Object.entries(consentGrantShares).flatMap(([locale, list]) =>
+      list.map(([channel, share], ord) => [locale, ord, channel, share, list.length]),
+    ),
+  );
+  await insert(
+    "hs_carrier",
+    "locale, ord, carrier, prefix, n",
+    ["text", "int", "text", "text", "int"],
+    Object.entries(carriers).flatMap(([locale, list]) =>
+      list.map(([carrier, prefix], ord) => [locale, ord, carrier, prefix, list.length]),
+    ),
+  );
   const picks = pickRows(markets);
   await insert("hs_pick", "list, slot, a, b, c, d", ["text", "int", "text", "text", "text", "text"], picks);
   const days = expandToSlots(dayWeights(options.from, options.to), daySlotCount);
@@ -879,7 +982,8 @@ async function prepareTemporaryTables(
       sub_id bigint, coupon text, coupon_id bigint, pct int, src text, med text, camp text, content text,
       ref text, paid boolean, method text, paid_at timestamptz,
       subtotal bigint, discount_total bigint, tax_total bigint, shipping bigint, total bigint,
-      credited bigint NOT NULL DEFAULT 0) ON COMMIT DELETE ROWS;
+      credited bigint NOT NULL DEFAULT 0, shipped_at timestamptz, delivered_at timestamptz, carrier text,
+      tracking text) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE hs_item (id bigint, order_id bigint, line_no int, product_id bigint, offer_id bigint,
       sub_id bigint, name text, quantity int, unit_price bigint, discount bigint, tax bigint, total bigint,
       credited bigint NOT NULL DEFAULT 0) ON COMMIT DELETE ROWS;
@@ -890,15 +994,25 @@ async function prepareTemporaryTables(
       currency text, amount bigint, reason text, refunded_at timestamptz) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE hs_credit (refund_id bigint, invoice_id bigint, issued_at timestamptz, invoice_item_id bigint,
       amount bigint) ON COMMIT DELETE ROWS;
-    CREATE TEMP TABLE hs_note (id bigint, refund_id bigint, invoice_id bigint, amount bigint) ON COMMIT DELETE ROWS;`);
+    CREATE TEMP TABLE hs_note (id bigint, refund_id bigint, invoice_id bigint, amount bigint) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE hs_consent (account_id bigint, seq int, brand_id bigint, contact_id bigint, store_id bigint,
+      platform text, channel text, status text, at timestamptz, source text) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE hs_cart (id bigint, account_id bigint, brand_id bigint, store_id bigint, platform text,
+      contact_id bigint, member text, currency text, total bigint, items jsonb, abandoned_at timestamptz,
+      recovered_order_id bigint, recovered_at timestamptz) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE hs_event (id bigint, account_id bigint, store_id bigint, brand_id bigint, platform text,
+      platform_event_id text, type text, order_external_id text, order_id bigint, src bigint,
+      occurred_at timestamptz, payload jsonb) ON COMMIT DELETE ROWS;`);
   await client.query(
-    "ANALYZE hs_brand, hs_market, hs_store, hs_product, hs_pslot, hs_plan, hs_offer, hs_coupon, hs_influencer, hs_campaign, hs_pick, hs_day",
+    "ANALYZE hs_brand, hs_market, hs_store, hs_product, hs_pslot, hs_plan, hs_offer, hs_coupon, hs_influencer, hs_campaign, hs_pick, hs_day, hs_channel, hs_carrier",
   );
 }
 
 /** `nextval` of a table's identity sequence, resolved once per run. */
-async function sequences(client: Client): Promise<Record<string, string>> {
+async function sequences(client: Client, carts: boolean): Promise<Record<string, string>> {
   const names = [
+    "commerce_events",
+    ...(carts ? ["abandoned_carts"] : []),
     "emails",
     "contacts",
     "personal_info",
@@ -936,6 +1050,8 @@ export function chunkStatements(
   options: HistoryOptions,
   nextval: Record<string, string>,
   brandCount: number,
+  /** Whether the database has `abandoned_carts` (a table of its own migration): carts are generated only then. */
+  carts = false,
 ) {
   const to = `'${options.to.toISOString()}'::timestamptz`;
   const from = `'${options.from.toISOString()}'::timestamptz`;
@@ -956,6 +1072,9 @@ export function chunkStatements(
       .map(([m, name]) => `WHEN ${m} THEN '${name}-' || extract(year FROM ${ts})::int`)
       .join(" ")} ELSE 'always-on' END`;
   const newsletter = (ts: string) => `'newsletter-' || to_char(${ts}, 'YYYY-MM')`;
+  const marketing = (o: string) =>
+    `jsonb_strip_nulls(jsonb_build_object('utm_source', ${o}.src, 'utm_medium', ${o}.med, 'utm_campaign', ${o}.camp,
+                                          'utm_content', ${o}.content, 'ref', ${o}.ref))`;
 
   const work: { label: string; sql: string; table?: HistoryTable; range?: true }[] = [];
   const step = (label: string, sql: string, table?: HistoryTable) =>
@@ -1272,6 +1391,28 @@ export function chunkStatements(
               GROUP BY i.order_id, o2.kind, o2.ship_free, o2.ship_fee) t
       WHERE t.order_id = o.id`,
   );
+  // Fulfilment of a store's paid orders (its webhooks report it): shipped 18–72 hours after payment, delivered
+  // 20–72 hours later in Korea, 40–140 in the US; what falls after the range has not happened yet.
+  step(
+    "fulfilment",
+    `UPDATE hs_order o SET shipped_at = f.shipped_at, carrier = f.carrier, tracking = f.tracking,
+        delivered_at = CASE WHEN f.delivered_at < ${to} THEN f.delivered_at END
+       FROM (SELECT x.id, x.shipped_at, x.carrier, x.tracking,
+                    x.shipped_at + make_interval(secs => 3600 * CASE WHEN x.locale = 'ko'
+                      THEN 20 + 52 * ${u("x.okey", salt.deliver)} ELSE 40 + 100 * ${u("x.okey", salt.deliver)} END)
+                      AS delivered_at
+               FROM (SELECT o2.id, o2.okey, m.locale, cr.carrier,
+                            o2.paid_at + make_interval(secs => 3600 * (18 + 54 * ${u("o2.okey", salt.ship)})) AS shipped_at,
+                            cr.prefix || lpad(floor(${u("o2.okey", salt.tracking)} * 10000000000)::bigint::text, 10, '0')
+                              AS tracking
+                       FROM hs_order o2
+                       JOIN hs_market m ON m.market_id = o2.market_id
+                       JOIN hs_carrier cr ON cr.locale = m.locale
+                        AND cr.ord = floor(${u("o2.okey", salt.carrier)} * cr.n)::int
+                      WHERE o2.paid AND o2.store_id IS NOT NULL) x
+              WHERE x.shipped_at < ${to}) f
+      WHERE f.id = o.id`,
+  );
   step(
     "invoice lines",
     `INSERT INTO hs_ii (id, invoice_id, order_id, account_id, issued_at, kind, order_item_id, product_id, description,
@@ -1359,6 +1500,160 @@ export function chunkStatements(
       WHERE n.invoice_id = o.invoice_id`,
   );
 
+  // Consents per brand and channel, reported by the brand's store (the market's own, else the brand's first):
+  // the sign-up form's answer for every channel of the market just before the first order, then for some
+  // accounts one channel flipped (an unsubscribe, or an opt-in at checkout), and for some flipped back.
+  const firstGranted = (key: string) => `${u(`${key} * 8 + ch.ord`, salt.consent)} < ch.granted`;
+  step(
+    "consent changes",
+    `INSERT INTO hs_consent (account_id, seq, brand_id, contact_id, store_id, platform, channel, status, at, source)
+     SELECT x.* FROM (
+       SELECT a.id, 1, a.brand_id, a.contact_id, st.brand_store_id, st.brand_platform, ch.channel,
+              CASE WHEN ${firstGranted("a.akey")} THEN 'granted' ELSE 'withdrawn' END,
+              a.t0 - interval '3 minutes', 'signup_form'
+         FROM hs_account a
+         JOIN hs_store st ON st.brand_id = a.brand_id AND st.market_id = a.market_id
+         JOIN hs_channel ch ON ch.locale = a.locale
+        WHERE st.brand_store_id IS NOT NULL
+       UNION ALL
+       SELECT y.id, y.seq, y.brand_id, y.contact_id, y.store_id, y.platform, y.channel, y.status, y.at,
+              CASE WHEN y.status = 'granted' THEN 'checkout' WHEN y.channel = 'email' THEN 'unsubscribe_link'
+                   ELSE 'preference_center' END
+         FROM (
+           SELECT a.id, g.seq, a.brand_id, a.contact_id, st.brand_store_id AS store_id, st.brand_platform AS platform,
+                  ch.channel, CASE WHEN (${firstGranted("a.akey")}) = (g.seq = 2) THEN 'withdrawn' ELSE 'granted' END
+                    AS status,
+                  CASE g.seq WHEN 2 THEN d.t2 ELSE d.t2 + make_interval(secs => 86400
+                    - ln(1 - ${u("a.akey", salt.consentRevertDelay)}) * 90 * 86400) END AS at
+             FROM hs_account a
+             JOIN hs_store st ON st.brand_id = a.brand_id AND st.market_id = a.market_id
+             JOIN hs_channel ch ON ch.locale = a.locale AND ch.ord = floor(${u("a.akey", salt.consentChannel)} * ch.n)::int
+             CROSS JOIN LATERAL (SELECT a.t0 + make_interval(secs => 3600
+                                   - ln(1 - ${u("a.akey", salt.consentDelay)}) * 120 * 86400) AS t2) d
+             CROSS JOIN (VALUES (2), (3)) AS g(seq)
+            WHERE st.brand_store_id IS NOT NULL AND ${u("a.akey", salt.consentChange)} < ${consentChangeShare}
+              AND (g.seq = 2 OR ${u("a.akey", salt.consentRevert)} < ${consentRevertShare})
+         ) y
+        WHERE y.at < ${to}
+     ) x
+     ORDER BY 1, 2, 7`,
+  );
+  if (carts)
+    step(
+      "carts",
+      `INSERT INTO hs_cart (id, account_id, brand_id, store_id, platform, contact_id, member, currency, total, items,
+           abandoned_at, recovered_order_id, recovered_at)
+       SELECT ${seq("abandoned_carts")}, y.* FROM (
+         SELECT x.account_id, x.brand_id, x.store_id, x.platform, x.contact_id,
+                ${memberExternalId("x.platform", "x.account_id")}, x.currency, x.total, x.items, x.abandoned_at,
+                x.order_id, x.recovered_at
+           FROM (
+             -- Recovered: the order's own cart, left 1–47 hours before it was placed.
+             SELECT o.account_id, o.brand_id, o.store_id, o.platform, a.contact_id, o.currency,
+                    sum(i.quantity * i.unit_price)::bigint AS total,
+                    jsonb_agg(jsonb_build_object('sku', p.sku, 'quantity', i.quantity, 'unit_price', i.unit_price)
+                              ORDER BY i.line_no) AS items,
+                    o.placed_at - make_interval(secs => 3600 + ${u("o.okey", salt.cartDelay)} * 46 * 3600) AS abandoned_at,
+                    o.id AS order_id, o.placed_at AS recovered_at, 0 AS k
+               FROM hs_order o
+               JOIN hs_account a ON a.id = o.account_id
+               JOIN hs_item i ON i.order_id = o.id
+               JOIN hs_product p ON p.product_id = i.product_id
+              WHERE o.kind = 'order' AND o.store_id IS NOT NULL AND ${u("o.okey", salt.cart)} < ${recoveredCartShare}
+              GROUP BY o.id, o.account_id, o.brand_id, o.store_id, o.platform, a.contact_id, o.currency, o.placed_at, o.okey
+             UNION ALL
+             -- Lost: ⌊Exp(1) × ${lostCartScale}⌋ carts (at most 3) of one or two products, any time in the account's life.
+             SELECT a.id, a.brand_id, a.store_id, a.platform, a.contact_id, a.currency,
+                    sum(of.unit_price)::bigint,
+                    jsonb_agg(jsonb_build_object('sku', p.sku, 'quantity', 1, 'unit_price', of.unit_price) ORDER BY l.j),
+                    min(a.t0 + (${to} - a.t0) * ${u("a.akey * 4 + g.k", salt.lostCartAt)}), NULL, NULL, g.k
+               FROM hs_account a
+               JOIN hs_brand b ON b.brand_id = a.brand_id
+               CROSS JOIN LATERAL generate_series(1, LEAST(3, floor(-ln(1 - ${u("a.akey", salt.lostCarts)}) * ${lostCartScale}))::int)
+                 AS g(k)
+               JOIN hs_pslot ps ON ps.brand_id = a.brand_id AND ps.slot = ${slot("a.akey * 4 + g.k", salt.lostCartProduct)}
+               CROSS JOIN LATERAL generate_series(1, CASE WHEN ${u("a.akey * 4 + g.k", salt.lostCartItems)} < 0.35
+                                                        THEN 2 ELSE 1 END) AS l(j)
+               JOIN hs_product p ON p.brand_id = a.brand_id AND p.ord = (ps.ord + l.j - 1) % b.n_products
+               JOIN hs_offer of ON of.product_id = p.product_id AND of.market_id = a.market_id AND of.kind = 'default'
+              WHERE a.store_id IS NOT NULL
+              GROUP BY a.id, g.k, a.brand_id, a.store_id, a.platform, a.contact_id, a.currency
+           ) x
+          ORDER BY x.account_id, x.abandoned_at, x.k, x.order_id) y`,
+    );
+
+  // Commerce events, as the store's webhooks delivered and the consumer applied them: each order's
+  // created, paid, shipped and delivered; each consent change; each abandoned cart. Payloads are what the
+  // consumer stores (domain/commerce/payload.ts): emails as their hash, an order's customer reduced to it.
+  const ts = (expr: string) => `to_jsonb(${expr})`;
+  const eventId = (type: string, key: string) => `'seed:${type}:' || ${key}`;
+  step(
+    "events",
+    `INSERT INTO hs_event (id, account_id, store_id, brand_id, platform, platform_event_id, type, order_external_id,
+         order_id, src, occurred_at, payload)
+     SELECT ${seq("commerce_events")}, e.account_id, e.store_id, e.brand_id, e.platform, e.platform_event_id, e.type,
+            e.order_external_id, e.order_id, e.src, e.occurred_at, e.payload
+       FROM (
+         SELECT o.account_id, o.store_id, o.brand_id, o.platform, t.type, t.ord, ext.id AS order_external_id,
+                o.id AS order_id, o.id AS src, t.at AS occurred_at,
+                ${eventId("' || t.type || '", "ext.id")} AS platform_event_id,
+                CASE t.type
+                  WHEN 'order.created' THEN jsonb_build_object('order_id', ext.id, 'order', jsonb_strip_nulls(jsonb_build_object(
+                    'currency', o.currency, 'placed_at', ${ts("o.placed_at")},
+                    'customer', jsonb_build_object('email_sha256', c.email_sha256), 'items', it.items,
+                    'shipping', o.shipping,
+                    'coupons', CASE WHEN o.coupon_id IS NULL THEN '[]'::jsonb
+                                    ELSE jsonb_build_array(jsonb_build_object('code', o.coupon, 'discount', o.discount_total)) END,
+                    'campaign', o.camp, 'marketing', ${marketing("o")})))
+                  WHEN 'order.paid' THEN jsonb_build_object('order_id', ext.id, 'amount', o.total, 'currency', o.currency,
+                    'method', o.method, 'payment_id', ${paymentExternalId("o.platform", "o.id")}, 'paid_at', ${ts("o.paid_at")})
+                  WHEN 'order.shipped' THEN jsonb_build_object('order_id', ext.id,
+                    'shipment_id', ${shipmentExternalId("o.platform", "o.id")}, 'carrier', o.carrier,
+                    'tracking_number', o.tracking)
+                  ELSE jsonb_build_object('order_id', ext.id, 'shipment_id', ${shipmentExternalId("o.platform", "o.id")})
+                END AS payload
+           FROM hs_order o
+           JOIN hs_account a ON a.id = o.account_id
+           JOIN hs_customer c ON c.idx = a.idx
+           JOIN (SELECT i.order_id,
+                        jsonb_agg(jsonb_build_object('sku', p.sku, 'name', i.name, 'offer', of.code,
+                                    'quantity', i.quantity, 'unit_price', i.unit_price, 'discount', i.discount,
+                                    'tax', i.tax) ORDER BY i.line_no) AS items
+                   FROM hs_item i JOIN hs_product p ON p.product_id = i.product_id
+                   JOIN hs_offer of ON of.offer_id = i.offer_id
+                  GROUP BY i.order_id) it ON it.order_id = o.id
+           CROSS JOIN LATERAL (SELECT ${orderExternalId("o.platform", "o.id")} AS id) ext
+           CROSS JOIN LATERAL (VALUES ('order.created', 1, o.placed_at), ('order.paid', 2, o.paid_at),
+                                      ('order.shipped', 3, o.shipped_at), ('order.delivered', 4, o.delivered_at)) AS t(type, ord, at)
+          WHERE o.store_id IS NOT NULL AND t.at IS NOT NULL AND (t.type <> 'order.paid' OR o.paid)
+         UNION ALL
+         SELECT k.account_id, k.store_id, k.brand_id, k.platform, 'consent.changed', 5, NULL, NULL, k.seq, k.at,
+                ${eventId("consent.changed", `${memberExternalId("k.platform", "k.account_id")} || ':' || k.seq`)},
+                jsonb_build_object('email_sha256', c.email_sha256,
+                  'member_id', ${memberExternalId("k.platform", "k.account_id")}, 'consents', k.consents,
+                  'source', k.source)
+           FROM (SELECT account_id, seq, store_id, brand_id, platform, at, source,
+                        jsonb_agg(jsonb_build_object('channel', channel, 'status', status) ORDER BY channel) AS consents
+                   FROM hs_consent GROUP BY account_id, seq, store_id, brand_id, platform, at, source) k
+           JOIN hs_account a ON a.id = k.account_id
+           JOIN hs_customer c ON c.idx = a.idx${
+             carts
+               ? `
+         UNION ALL
+         SELECT r.account_id, r.store_id, r.brand_id, r.platform, 'cart.abandoned', 0, NULL, NULL, r.id, r.abandoned_at,
+                ${eventId("cart.abandoned", cartExternalId("r.platform", "r.id"))},
+                jsonb_build_object('cart_id', ${cartExternalId("r.platform", "r.id")}, 'member_id', r.member,
+                  'email_sha256', c.email_sha256, 'items', r.items, 'total', r.total, 'currency', r.currency)
+           FROM hs_cart r
+           JOIN hs_account a ON a.id = r.account_id
+           JOIN hs_customer c ON c.idx = a.idx`
+               : ""
+           }
+       ) e
+      ORDER BY e.account_id, e.occurred_at, e.ord, e.src`,
+  );
+  step("analyze", `ANALYZE hs_consent, hs_event${carts ? ", hs_cart" : ""}`);
+
   // The ledger, in foreign key order; identity rows are dated by the person's first order.
   step("first orders", "INSERT INTO hs_first SELECT idx, min(t0) FROM hs_account GROUP BY idx");
   step(
@@ -1425,14 +1720,14 @@ export function chunkStatements(
     "orders",
     `INSERT INTO orders (id, brand_id, market_id, account_id, store_id, platform, external_id, currency, subtotal,
          discount_total, tax_total, shipping_total, total, credited_total, personal_info_id, billing_address_id,
-         shipping_address_id, campaign_id, marketing, placed_at, created_at) OVERRIDING SYSTEM VALUE
+         shipping_address_id, campaign_id, marketing, placed_at, created_at, fulfilment_status, fulfilment_at)
+       OVERRIDING SYSTEM VALUE
      SELECT o.id, o.brand_id, o.market_id, o.account_id, o.store_id, o.platform,
-            CASE WHEN o.platform = 'shopify' THEN (5000000000000 + o.id)::text ELSE 'ORD-' || lpad(o.id::text, 9, '0') END,
-            o.currency, o.subtotal, o.discount_total, o.tax_total, o.shipping, o.total, o.credited, o.pi_id, o.addr_id,
+            ${orderExternalId("o.platform", "o.id")}, o.currency, o.subtotal, o.discount_total, o.tax_total, o.shipping, o.total, o.credited, o.pi_id, o.addr_id,
             o.addr_id, cg.campaign_id,
-            jsonb_strip_nulls(jsonb_build_object('utm_source', o.src, 'utm_medium', o.med, 'utm_campaign', o.camp,
-                                                 'utm_content', o.content, 'ref', o.ref)),
-            o.placed_at, o.placed_at
+            ${marketing("o")}, o.placed_at, o.placed_at,
+            CASE WHEN o.delivered_at IS NOT NULL THEN 'delivered' WHEN o.shipped_at IS NOT NULL THEN 'shipped' END
+              ::order_fulfilment_status, COALESCE(o.delivered_at, o.shipped_at)
        FROM hs_order o LEFT JOIN hs_campaign cg ON cg.brand_id = o.brand_id AND cg.code = o.camp
       ORDER BY o.id`,
     "orders",
@@ -1474,8 +1769,7 @@ export function chunkStatements(
     `INSERT INTO payments (brand_id, account_id, order_id, platform, external_id, method, currency, amount,
          received_at, created_at)
      SELECT brand_id, account_id, id, platform,
-            CASE WHEN platform = 'shopify' THEN (6000000000000 + id)::text ELSE 'PAY-' || lpad(id::text, 9, '0') END,
-            method, currency, total, paid_at, paid_at
+            ${paymentExternalId("platform", "id")}, method, currency, total, paid_at, paid_at
        FROM hs_order WHERE paid ORDER BY id`,
     "payments",
   );
@@ -1532,6 +1826,59 @@ export function chunkStatements(
       ORDER BY s.id, o.k`,
     "subscription_occurrences",
   );
+  step(
+    "commerce events",
+    `INSERT INTO commerce_events (id, store_id, brand_id, platform, platform_event_id, type, order_external_id, order_id,
+         occurred_at, received_at, payload, status, applied_at) OVERRIDING SYSTEM VALUE
+     SELECT id, store_id, brand_id, platform, platform_event_id, type::commerce_event_type, order_external_id, order_id,
+            occurred_at, occurred_at + interval '2 seconds', payload, 'applied', occurred_at + interval '3 seconds'
+       FROM hs_event ORDER BY id`,
+    "commerce_events",
+  );
+  step(
+    "consents",
+    `INSERT INTO consents (brand_id, contact_id, channel, status, at, source, event_id, created_at, updated_at)
+     SELECT x.brand_id, x.contact_id, x.channel::consent_channel, x.status::consent_status, x.at, x.source, x.event_id,
+            x.first_at, x.at
+       FROM (SELECT DISTINCT ON (c.account_id, c.channel) c.account_id, c.brand_id, c.contact_id, c.channel, c.status,
+                    c.at, c.source, e.id AS event_id, min(c.at) OVER (PARTITION BY c.account_id, c.channel) AS first_at
+               FROM hs_consent c JOIN hs_event e ON e.type = 'consent.changed' AND e.account_id = c.account_id AND e.src = c.seq
+              ORDER BY c.account_id, c.channel, c.seq DESC) x
+      ORDER BY x.account_id, x.channel`,
+    "consents",
+  );
+  step(
+    "consent history",
+    `INSERT INTO consent_history (brand_id, contact_id, channel, status, at, source, event_id, created_at)
+     SELECT c.brand_id, c.contact_id, c.channel::consent_channel, c.status::consent_status, c.at, c.source, e.id,
+            e.occurred_at + interval '3 seconds'
+       FROM hs_consent c JOIN hs_event e ON e.type = 'consent.changed' AND e.account_id = c.account_id AND e.src = c.seq
+      ORDER BY e.id, c.channel`,
+    "consent_history",
+  );
+  step(
+    "fulfilment history",
+    `INSERT INTO order_fulfilment_history (order_id, status, event_id, occurred_at, shipment_id, carrier,
+         tracking_number, created_at)
+     SELECT order_id, CASE type WHEN 'order.shipped' THEN 'shipped' ELSE 'delivered' END::order_fulfilment_status, id,
+            occurred_at, payload->>'shipment_id', payload->>'carrier', payload->>'tracking_number',
+            occurred_at + interval '3 seconds'
+       FROM hs_event WHERE type IN ('order.shipped', 'order.delivered') ORDER BY id`,
+    "order_fulfilment_history",
+  );
+  if (carts)
+    step(
+      "abandoned carts",
+      `INSERT INTO abandoned_carts (id, brand_id, store_id, platform_cart_id, contact_id, member_external_id, currency,
+           total, items, abandoned_at, recovered_order_id, recovered_at, event_id, created_at, updated_at)
+         OVERRIDING SYSTEM VALUE
+       SELECT r.id, r.brand_id, r.store_id, ${cartExternalId("r.platform", "r.id")}, r.contact_id, r.member, r.currency,
+              r.total, r.items, r.abandoned_at, r.recovered_order_id, r.recovered_at, e.id, r.abandoned_at,
+              COALESCE(r.recovered_at, r.abandoned_at)
+         FROM hs_cart r LEFT JOIN hs_event e ON e.type = 'cart.abandoned' AND e.src = r.id
+        ORDER BY r.id`,
+      "abandoned_carts",
+    );
   return work;
 }
 
@@ -1581,8 +1928,9 @@ export async function seedHistory(
     );
     await client.query("COMMIT");
     await prepareTemporaryTables(client, options, catalog);
-    const nextval = await sequences(client);
-    const statements = chunkStatements(options, nextval, catalog.brands.length);
+    const carts = await hasAbandonedCarts(client);
+    const nextval = await sequences(client, carts);
+    const statements = chunkStatements(options, nextval, catalog.brands.length, carts);
 
     const rowsByTable = Object.fromEntries(historyTables.map((t) => [t, 0])) as Record<HistoryTable, number>;
     const steps: Record<string, number> = {};
@@ -1608,7 +1956,7 @@ export async function seedHistory(
       progress?.(hi - offset, options.customers, Date.now() - chunkStarted);
     }
     const after = await catalogCounts(client);
-    for (const table of ["products", "product_offers", "coupons", "campaigns"] as const)
+    for (const table of catalogTables)
       rowsByTable[table] = after[table] - before[table] + (rowsByTable[table] ?? 0);
     return {
       rows: rowsByTable,
@@ -1624,18 +1972,35 @@ export async function seedHistory(
   }
 }
 
-async function catalogCounts(client: Client) {
+/** Tables written once per run (not per chunk): their rows are counted before and after. */
+const catalogTables = [
+  "products",
+  "product_offers",
+  "coupons",
+  "campaigns",
+  "influencers",
+  "influencer_codes",
+  "acquisition_rules",
+] as const satisfies readonly HistoryTable[];
+
+async function catalogCounts(client: Client): Promise<Record<(typeof catalogTables)[number], number>> {
   const [row] = await rows<Record<string, string>>(
     client,
-    `SELECT (SELECT count(*) FROM products) AS products, (SELECT count(*) FROM product_offers) AS product_offers,
-            (SELECT count(*) FROM coupons) AS coupons, (SELECT count(*) FROM campaigns) AS campaigns`,
+    `SELECT ${catalogTables.map((table) => `(SELECT count(*) FROM ${table}) AS ${table}`).join(", ")}`,
   );
-  return {
-    products: Number(row?.products ?? 0),
-    product_offers: Number(row?.product_offers ?? 0),
-    coupons: Number(row?.coupons ?? 0),
-    campaigns: Number(row?.campaigns ?? 0),
-  };
+  return Object.fromEntries(catalogTables.map((table) => [table, Number(row?.[table] ?? 0)])) as Record<
+    (typeof catalogTables)[number],
+    number
+  >;
+}
+
+/**
+ * Whether the database has `abandoned_carts`: the carts' table comes with its own migration, and the seed
+ * generates carts (and their `cart.abandoned` events) only where it exists.
+ */
+export async function hasAbandonedCarts(client: Pick<Client, "query">): Promise<boolean> {
+  const found = await client.query<{ t: string | null }>("SELECT to_regclass('abandoned_carts')::text AS t");
+  return found.rows[0]?.t != null;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1659,6 +2024,17 @@ export interface LedgerCheck {
   invoiceAmounts: number;
   /** Subscriptions whose occurrence counter differs from their occurrence rows. */
   subscriptionOccurrences: number;
+  /** Current consents (brand, contact, channel) that are not their latest history row, or history without one. */
+  consentsVsHistory: number;
+  /** Orders whose fulfilment status and time are not their latest fulfilment history row. */
+  fulfilmentVsHistory: number;
+  /**
+   * Applied order events not linked to their order (brand and platform order id), consent history rows whose
+   * event is not a consent change of the brand, fulfilment history rows whose event is not the order's.
+   */
+  eventLinks: number;
+  /** Abandoned carts recovered by half (an order without a time or the reverse), or by another brand's order. */
+  cartRecoveries: number;
 }
 
 /** One pass over the ledger, set-based: every invariant the seed promises (and the domain keeps). */
@@ -1705,7 +2081,29 @@ export const verifySql = `SELECT
   (SELECT count(*) FROM subscriptions s
      LEFT JOIN (SELECT subscription_id, count(*) AS n FROM subscription_occurrences GROUP BY subscription_id) o
        ON o.subscription_id = s.id
-    WHERE s.occurrences <> COALESCE(o.n, 0)) AS subscription_occurrences`;
+    WHERE s.occurrences <> COALESCE(o.n, 0)) AS subscription_occurrences,
+  (SELECT count(*) FROM (SELECT DISTINCT ON (brand_id, contact_id, channel) brand_id, contact_id, channel, status, at,
+                                event_id
+                           FROM consent_history ORDER BY brand_id, contact_id, channel, at DESC, id DESC) h
+     FULL JOIN consents c ON c.brand_id = h.brand_id AND c.contact_id = h.contact_id AND c.channel = h.channel
+    WHERE (c.status, c.at, c.event_id) IS DISTINCT FROM (h.status, h.at, h.event_id)) AS consents_vs_history,
+  (SELECT count(*) FROM (SELECT DISTINCT ON (order_id) order_id, status, occurred_at FROM order_fulfilment_history
+                          ORDER BY order_id, occurred_at DESC, id DESC) h
+     FULL JOIN (SELECT id, fulfilment_status, fulfilment_at FROM orders WHERE fulfilment_status IS NOT NULL) o
+       ON o.id = h.order_id
+    WHERE (o.fulfilment_status, o.fulfilment_at) IS DISTINCT FROM (h.status, h.occurred_at)) AS fulfilment_vs_history,
+  (SELECT count(*) FROM commerce_events e LEFT JOIN orders o ON o.id = e.order_id
+    WHERE e.status = 'applied' AND e.type::text LIKE 'order.%'
+      AND (o.id IS NULL OR o.brand_id <> e.brand_id OR o.external_id <> e.order_external_id))
+  + (SELECT count(*) FROM consent_history h JOIN commerce_events e ON e.id = h.event_id
+      WHERE e.type <> 'consent.changed' OR e.brand_id <> h.brand_id)
+  + (SELECT count(*) FROM order_fulfilment_history h JOIN commerce_events e ON e.id = h.event_id
+      WHERE e.order_id IS DISTINCT FROM h.order_id OR e.type::text <> 'order.' || h.status::text) AS event_links`;
+
+/** The carts' check, where the database has `abandoned_carts`. */
+export const verifyCartsSql = `SELECT count(*) AS cart_recoveries FROM abandoned_carts c
+  LEFT JOIN orders o ON o.id = c.recovered_order_id
+ WHERE (c.recovered_order_id IS NULL) <> (c.recovered_at IS NULL) OR o.brand_id <> c.brand_id`;
 
 export async function verifyLedger(databaseUrl: string): Promise<LedgerCheck> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -1714,6 +2112,9 @@ export async function verifyLedger(databaseUrl: string): Promise<LedgerCheck> {
     await client.query("SET work_mem = '256MB'");
     const [row] = await rows<Record<string, string>>(client, verifySql);
     if (!row) throw new Error("verification returned no row");
+    const [carts] = (await hasAbandonedCarts(client))
+      ? await rows<{ cart_recoveries: string }>(client, verifyCartsSql)
+      : [];
     return {
       accounts: Number(row.accounts),
       accountTotals: Number(row.account_totals),
@@ -1723,6 +2124,10 @@ export async function verifyLedger(databaseUrl: string): Promise<LedgerCheck> {
       creditedTotals: Number(row.credited_totals),
       invoiceAmounts: Number(row.invoice_amounts),
       subscriptionOccurrences: Number(row.subscription_occurrences),
+      consentsVsHistory: Number(row.consents_vs_history),
+      fulfilmentVsHistory: Number(row.fulfilment_vs_history),
+      eventLinks: Number(row.event_links),
+      cartRecoveries: Number(carts?.cart_recoveries ?? 0),
     };
   } finally {
     await client.end();
