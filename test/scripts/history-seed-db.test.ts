@@ -109,6 +109,14 @@ describe("history seed", () => {
       credit_note_items: 40,
       subscription_history: 174,
       subscription_occurrences: 157,
+      influencers: 10,
+      influencer_codes: 20,
+      acquisition_rules: 4,
+      commerce_events: 2142,
+      consents: 1122,
+      consent_history: 1209,
+      order_fulfilment_history: 760,
+      abandoned_carts: 157,
     });
     expect(Object.keys(firstRows)).toEqual([...historyTables]);
   });
@@ -132,6 +140,10 @@ describe("history seed", () => {
       creditedTotals: 0,
       invoiceAmounts: 0,
       subscriptionOccurrences: 0,
+      consentsVsHistory: 0,
+      fulfilmentVsHistory: 0,
+      eventLinks: 0,
+      cartRecoveries: 0,
     });
     expect(ledgerConsistent(check)).toBe(true);
     expect(ledgerConsistent({ ...check, creditedTotals: 1 })).toBe(false);
