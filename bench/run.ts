@@ -14,7 +14,15 @@ import type { Bench, BenchResult } from "./lib.ts";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 /** Every benchmark, in the order it runs. */
-const modules = ["redirect.ts", "consumer.ts", "orders.ts", "relays.ts", "email-events.ts"];
+const modules = [
+  "redirect.ts",
+  "consumer.ts",
+  "orders.ts",
+  "relays.ts",
+  "email-events.ts",
+  "commerce-events.ts",
+  "batches.ts",
+];
 
 interface Outcome {
   module: string;

@@ -473,8 +473,10 @@ const salt = {
 const platformId = (platform: string, id: string, shopifyBase: number, prefix: string): string =>
   `CASE WHEN ${platform} = 'shopify' THEN (${shopifyBase} + ${id})::text ELSE '${prefix}-' || lpad(${id}::text, 9, '0') END`;
 const orderExternalId = (platform: string, id: string) => platformId(platform, id, 5_000_000_000_000, "ORD");
-const paymentExternalId = (platform: string, id: string) => platformId(platform, id, 6_000_000_000_000, "PAY");
-const shipmentExternalId = (platform: string, id: string) => platformId(platform, id, 3_000_000_000_000, "SHP");
+const paymentExternalId = (platform: string, id: string) =>
+  platformId(platform, id, 6_000_000_000_000, "PAY");
+const shipmentExternalId = (platform: string, id: string) =>
+  platformId(platform, id, 3_000_000_000_000, "SHP");
 const memberExternalId = (platform: string, id: string) => platformId(platform, id, 9_000_000_000, "MEM");
 const cartExternalId = (platform: string, id: string) => platformId(platform, id, 4_000_000_000_000, "CART");
 
@@ -696,7 +698,9 @@ async function prepareCatalog(client: Client, options: HistoryOptions) {
 
   // Influencers as entities, with the codes their orders carry: the coupon, and the handle as referral
   // code (their links' `ref`). Found by handle when they exist (`--append`), whatever their case.
-  const influencerRows = brands.flatMap((b) => b.influencers.map((i) => [b.brandId, i.name, i.handle] as const));
+  const influencerRows = brands.flatMap((b) =>
+    b.influencers.map((i) => [b.brandId, i.name, i.handle] as const),
+  );
   await client.query(
     `INSERT INTO influencers (brand_id, name, handle)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT (brand_id, lower(handle)) DO NOTHING`,
@@ -715,12 +719,18 @@ async function prepareCatalog(client: Client, options: HistoryOptions) {
        JOIN influencers i ON i.brand_id = t.b AND lower(i.handle) = lower(t.h)
       ORDER BY t.n
      ON CONFLICT (brand_id, kind, lower(code)) DO NOTHING`,
-    [codeRows.map((c) => c[0]), codeRows.map((c) => c[1]), codeRows.map((c) => c[2]), codeRows.map((c) => c[3])],
+    [
+      codeRows.map((c) => c[0]),
+      codeRows.map((c) => c[1]),
+      codeRows.map((c) => c[2]),
+      codeRows.map((c) => c[3]),
+    ],
   );
   // The default rule set, for a brand without rules of its own (a brand's rules are its own to edit).
   const ruleRows = brands.flatMap((b) =>
     defaultAcquisitionRules.map(
-      (r) => [b.brandId, r.type, r.priority, "paramNames" in r ? `{${r.paramNames.join(",")}}` : null] as const,
+      (r) =>
+        [b.brandId, r.type, r.priority, "paramNames" in r ? `{${r.paramNames.join(",")}}` : null] as const,
     ),
   );
   await client.query(
@@ -729,7 +739,12 @@ async function prepareCatalog(client: Client, options: HistoryOptions) {
        FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS t(b, t, p, n, o)
       WHERE NOT EXISTS (SELECT 1 FROM acquisition_rules r WHERE r.brand_id = t.b AND r.deleted_at IS NULL)
       ORDER BY t.o`,
-    [ruleRows.map((r) => r[0]), ruleRows.map((r) => r[1]), ruleRows.map((r) => r[2]), ruleRows.map((r) => r[3])],
+    [
+      ruleRows.map((r) => r[0]),
+      ruleRows.map((r) => r[1]),
+      ruleRows.map((r) => r[2]),
+      ruleRows.map((r) => r[3]),
+    ],
   );
 
   return { brands, markets, offers, couponRows, productId };

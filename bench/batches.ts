@@ -1,0 +1,140 @@
+/**
+ * Nightly jobs benchmark: each job of domain/batches/registry.ts run for one date on a generated sales
+ * history (`npm run seed -- --customers N`: 1,000,000 customers in a full run, 20,000 with --quick) through
+ * the code `npm run batch` runs (scripts/lib/batch.ts: the Worker's database handle, over the WebSocket
+ * bridge), beside a floor query in the same run that scans the job's input once (one SELECT, straight to
+ * PostgreSQL). Target: each job within 3× its floor.
+ *
+ * BENCH_BATCH_DATABASE_URL names an already seeded database to reuse (nothing is dropped); else a scratch
+ * database on the bench server is migrated, seeded and dropped.
+ */
+import pg from "pg";
+import { parseBatchDate } from "../domain/batches/dates.ts";
+import { nightlyJobs } from "../domain/batches/registry.ts";
+import { openBatchDatabase, runBatchRange } from "../scripts/lib/batch.ts";
+import { applyMigrations, createScratchDatabase } from "../scripts/lib/database.ts";
+import { seedHistory } from "../scripts/lib/history-seed.ts";
+import { seedDemo } from "../scripts/lib/seed.ts";
+import type { Bench, BenchResult } from "./lib.ts";
+
+const maxRatio = 3;
+const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+/** What each job reads, scanned once: the floor it is judged against. `$1` is the date's start, `$2` its end. */
+const floors: Record<string, string> = {
+  "subscription-expiry": `SELECT count(*) FROM subscriptions WHERE current_period_end < $2::timestamptz
+                           AND $1::timestamptz IS NOT NULL`,
+  "acquisition-classification": `SELECT count(*), count(DISTINCT o.account_id), count(oc.coupon_id)
+                                   FROM brand_client_accounts a
+                                   LEFT JOIN orders o ON o.account_id = a.id
+                                   LEFT JOIN order_coupons oc ON oc.order_id = o.id
+                                  WHERE $1::timestamptz < $2::timestamptz`,
+  "daily-revenue": `SELECT (SELECT count(*) + coalesce(sum(o.total), 0) FROM orders o
+                              JOIN brand_client_accounts a ON a.id = o.account_id
+                             WHERE o.placed_at >= $1::timestamptz AND o.placed_at < $2::timestamptz),
+                           (SELECT count(*) + coalesce(sum(r.amount), 0) FROM refunds r
+                             WHERE r.refunded_at >= $1::timestamptz AND r.refunded_at < $2::timestamptz)`,
+  "ltv-by-acquisition-month": `SELECT count(*), sum(a.invoiced - a.credited) FROM brand_client_accounts a
+                                 WHERE a.first_order_at < $2::timestamptz AND $1::timestamptz IS NOT NULL`,
+  "retention-cleanup": `SELECT (SELECT count(*) FROM capture_http_logs WHERE created_at < $1::timestamptz),
+                               (SELECT count(*) FROM relay_attempts WHERE attempted_at < $2::timestamptz)`,
+};
+
+async function timedFloor(url: string, text: string, start: string, end: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text, [start, end]); // warm the cache as the job's first chunk does
+    const t0 = performance.now();
+    await client.query(text, [start, end]);
+    return performance.now() - t0;
+  } finally {
+    await client.end();
+  }
+}
+
+const batchesBench: Bench = {
+  name: "nightly jobs: each job for one date beside a scan of its input",
+  async run({ databaseUrl, quick }): Promise<BenchResult> {
+    const customers = Number(process.env.BENCH_BATCH_CUSTOMERS ?? (quick ? 20_000 : 1_000_000));
+    const reuse = process.env.BENCH_BATCH_DATABASE_URL;
+    const scratch = reuse
+      ? null
+      : await createScratchDatabase(databaseUrl, `leadrail_bench_batches_${process.pid}_${Date.now()}`);
+    const url = reuse ?? scratch?.url ?? databaseUrl;
+    try {
+      const today = new Date();
+      today.setUTCHours(0, 0, 0, 0);
+      let seedSeconds: number | null = null;
+      if (scratch) {
+        await applyMigrations(url);
+        await seedDemo(url, "lr_bench_batches_admin_key_000000");
+        const from = new Date(today);
+        from.setUTCFullYear(from.getUTCFullYear() - 2);
+        const summary = await seedHistory(url, {
+          customers,
+          seed: 1,
+          brands: null,
+          markets: null,
+          from,
+          to: today,
+          chunkSize: 10_000,
+          append: false,
+          fkChecks: false,
+        });
+        seedSeconds = summary.seconds;
+      }
+      // The busiest recent day of the history: the date every job runs for.
+      const probe = new pg.Client({ connectionString: url });
+      await probe.connect();
+      const busiest = await probe
+        .query<{ day: string }>(
+          `SELECT to_char(date_trunc('day', placed_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day
+             FROM orders WHERE placed_at >= now() - interval '60 days'
+            GROUP BY 1 ORDER BY count(*) DESC, 1 DESC LIMIT 1`,
+        )
+        .finally(() => probe.end());
+      const date = parseBatchDate(busiest.rows[0]?.day ?? today.toISOString().slice(0, 10));
+      if (!date) throw new Error("no date to run the jobs for");
+      const start = `${date}T00:00:00Z`;
+      const end = new Date(Date.parse(start) + 86_400_000).toISOString();
+
+      const { handle, close } = await openBatchDatabase(url, process.env.DB_WS_PROXY);
+      const metrics: Record<string, number | string> = { customers, date };
+      if (seedSeconds !== null) metrics.seed_s = round(seedSeconds);
+      const targets: BenchResult["targets"] = [];
+      try {
+        for (const job of nightlyJobs.jobs) {
+          const floorText = floors[job.name];
+          if (!floorText) throw new Error(`no floor for job ${job.name}`);
+          const t0 = performance.now();
+          const [result] = await runBatchRange(
+            handle.db,
+            { job, dates: [date], chunkSize: undefined },
+            { retentionDaysHttpLogs: 30, retentionDaysRelayBodies: 30 },
+          );
+          const jobMs = performance.now() - t0;
+          if (result?.outcome !== "succeeded")
+            throw new Error(`${job.name}: ${result?.outcome} ${result?.error}`);
+          const floorMs = await timedFloor(url, floorText, start, end);
+          const ratio = jobMs / Math.max(floorMs, 1);
+          metrics[`${job.name}_ms`] = round(jobMs);
+          metrics[`${job.name}_rows`] = result.rows;
+          metrics[`${job.name}_floor_ms`] = round(floorMs);
+          targets.push({
+            name: `${job.name} within ${maxRatio}× its floor`,
+            met: ratio <= maxRatio,
+            detail: `${round(jobMs)} ms for ${result.rows.toLocaleString("en-US")} rows in ${result.chunks} chunks; floor ${round(floorMs)} ms; ${round(ratio, 2)}×`,
+          });
+        }
+      } finally {
+        await close();
+      }
+      return { name: this.name, metrics, targets };
+    } finally {
+      await scratch?.drop().catch(() => {});
+    }
+  },
+};
+
+export default batchesBench;
