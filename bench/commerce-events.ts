@@ -21,6 +21,7 @@ import { applyMigrations, createScratchDatabase, describeUrl } from "../scripts/
 import {
   bundleWorker,
   type CountingBridge,
+  deliverQueueBatch,
   deployedWorker,
   percentile,
   startCountingBridge,
@@ -206,19 +207,8 @@ function eventFactory(storeId: number) {
 }
 
 type Worker = Awaited<ReturnType<Miniflare["getWorker"]>>;
-let messageSequence = 0;
-
 async function deliver(worker: Worker, bodies: CommerceEventMessage[]): Promise<number> {
-  const messages = bodies.map((body) => {
-    messageSequence += 1;
-    return { id: `bench-${messageSequence}`, timestamp: new Date(), attempts: 1, body };
-  });
-  const result = await worker.queue(eventsQueue, messages);
-  const acked = new Set(result.explicitAcks);
-  if (result.retryMessages.length > 0 || messages.some((message) => !acked.has(message.id)))
-    throw new Error(
-      `batch not fully acked: ${acked.size}/${messages.length}, ${result.retryMessages.length} retried`,
-    );
+  await deliverQueueBatch(worker, eventsQueue, bodies);
   return bodies.length;
 }
 

@@ -313,3 +313,29 @@ export function stdioLines(onLine: (line: string) => void) {
     }
   };
 }
+
+type QueueWorker = {
+  queue(
+    queue: string,
+    messages: { id: string; timestamp: Date; attempts: number; body: unknown }[],
+  ): Promise<{ retryMessages: unknown[]; explicitAcks: string[] }>;
+};
+let queueMessageSequence = 0;
+
+/** Delivers `bodies` to the Worker's `queue` consumer as one batch; throws unless every message was acked. */
+export async function deliverQueueBatch(
+  worker: QueueWorker,
+  queue: string,
+  bodies: readonly unknown[],
+): Promise<void> {
+  const messages = bodies.map((body) => {
+    queueMessageSequence += 1;
+    return { id: `bench-${queueMessageSequence}`, timestamp: new Date(), attempts: 1, body };
+  });
+  const result = await worker.queue(queue, messages);
+  const acked = new Set(result.explicitAcks);
+  if (result.retryMessages.length > 0 || messages.some((message) => !acked.has(message.id)))
+    throw new Error(
+      `batch not fully acked: ${acked.size}/${messages.length}, ${result.retryMessages.length} retried`,
+    );
+}

@@ -21,6 +21,7 @@ import {
   benchAlphabet,
   bundleWorker,
   type CountingBridge,
+  deliverQueueBatch,
   deployedWorker,
   percentile,
   startCountingBridge,
@@ -172,19 +173,8 @@ function stdio(log: BatchLog) {
 
 type Worker = Awaited<ReturnType<Miniflare["getWorker"]>>;
 
-let messageSequence = 0;
-
 async function deliver(worker: Worker, bodies: EmailEventsMessage[]): Promise<number> {
-  const messages = bodies.map((body) => {
-    messageSequence += 1;
-    return { id: `bench-${messageSequence}`, timestamp: new Date(), attempts: 1, body };
-  });
-  const result = await worker.queue(eventsQueue, messages);
-  const acked = new Set(result.explicitAcks);
-  if (result.retryMessages.length > 0 || messages.some((message) => !acked.has(message.id)))
-    throw new Error(
-      `batch not fully acked: ${acked.size}/${messages.length}, ${result.retryMessages.length} retried`,
-    );
+  await deliverQueueBatch(worker, eventsQueue, bodies);
   return bodies.reduce((sum, body) => sum + body.events.length, 0);
 }
 
