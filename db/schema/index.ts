@@ -11,5 +11,6 @@ export * from "./identity.ts";
 export * from "./members.ts";
 export * from "./ops.ts";
 export * from "./relay.ts";
+export * from "./rfm.ts";
 export * from "./sales.ts";
 export * from "./subscriptions.ts";
