@@ -6,7 +6,8 @@
  * PostgreSQL). Target: each job within 3× its floor.
  *
  * BENCH_BATCH_DATABASE_URL names an already seeded database to reuse (nothing is dropped); else a scratch
- * database on the bench server is migrated, seeded and dropped.
+ * database on the bench server is migrated, seeded and dropped. BENCH_BATCH_JOBS (comma-separated names)
+ * runs only those jobs.
  */
 import pg from "pg";
 import { parseBatchDate } from "../domain/batches/dates.ts";
@@ -104,7 +105,8 @@ const batchesBench: Bench = {
       if (seedSeconds !== null) metrics.seed_s = round(seedSeconds);
       const targets: BenchResult["targets"] = [];
       try {
-        for (const job of nightlyJobs.jobs) {
+        const only = process.env.BENCH_BATCH_JOBS?.split(",").filter(Boolean);
+        for (const job of nightlyJobs.jobs.filter((each) => !only || only.includes(each.name))) {
           const floorText = floors[job.name];
           if (!floorText) throw new Error(`no floor for job ${job.name}`);
           const t0 = performance.now();

@@ -22,9 +22,9 @@ import { classifierRule, toRuleRow } from "./rules.ts";
  * change with a history row. Idempotent: a second run over unchanged data changes nothing. The nightly
  * job runs it for every account, chunk after chunk, following `nextAfterId`; the API runs one chunk.
  *
- * Five round trips per chunk whatever its size: BEGIN, the lock, one statement that loads every input
- * (accounts with their first touch, coupons and current classification, their brands' rules and
- * influencers), one that writes the changes and their history, COMMIT. The classification itself is the
+ * Six round trips per chunk whatever its size: BEGIN, the lock, one statement that loads the accounts
+ * with their first touch, coupons and current classification, one that loads their brands' rules and
+ * influencers, one that writes the changes and their history, COMMIT. The classification itself is the
  * pure `classify` of classify.ts, so the SQL path and the function give the same answers by construction.
  */
 
@@ -86,11 +86,25 @@ function evidenceOf(value: unknown): Evidence {
   return result;
 }
 
+/** One row of the chunk statement: an account with its first touch, coupons and current classification. */
+interface AccountRow extends Record<string, unknown> {
+  id: number | string;
+  brand_id: number | string;
+  first_order: number | string | null;
+  marketing: unknown;
+  coupon_codes: string[] | null;
+  coupon_orders: (number | string)[] | null;
+  source: string | null;
+  influencer_id: number | string | null;
+  rule_id: number | string | null;
+  evidence: unknown;
+}
+
 /**
- * Loads a chunk's inputs in one statement: up to `limit + 1` accounts after the cursor (the extra one only
- * says there is more), each with its earliest order's acquisition parameters (placed time, then id),
- * every coupon its orders used (oldest order first, then code), its current classification, and the
- * rules (not deleted) and influencers (with their codes) of the chunk's brands.
+ * Loads a chunk's inputs in two statements: up to `limit + 1` accounts after the cursor (the extra one only
+ * says there is more), each with its earliest order's acquisition parameters (placed time, then id), every
+ * coupon its orders used (oldest order first, then code) and its current classification, as plain rows;
+ * then the rules (not deleted) and influencers (with their codes) of the chunk's brands.
  */
 export async function loadChunk(
   db: Pick<Executor, "execute">,
@@ -107,42 +121,101 @@ export async function loadChunk(
   if (filter.brandIds !== null) where.push(sql`a.brand_id = ANY(${pgArray([...filter.brandIds])}::bigint[])`);
   if (filter.accountIds !== undefined)
     where.push(sql`a.id = ANY(${pgArray([...filter.accountIds])}::bigint[])`);
-  const row = await jsonRow(
-    db,
-    sql`WITH acc AS (
+  // An explicit account list may be sparse: its accounts are looked up one by one rather than ranged over.
+  const inChunk = (name: "o.account_id" | "x.account_id") => {
+    const column = sql.raw(name);
+    return filter.accountIds === undefined
+      ? sql`${column} >= (SELECT lo FROM bounds) AND ${column} <= (SELECT hi FROM bounds)`
+      : sql`${column} IN (SELECT id FROM acc)`;
+  };
+  // Every per-account input is read by one range scan of its table's account index over the chunk's id
+  // range (`lo`..`hi`), then joined to the chunk, rather than one lookup per account: the plan stays a
+  // handful of index range scans whatever the tables' statistics say (right after a bulk load, or while
+  // this very run fills account_acquisition, they say the tables are empty). Plain rows, not one JSON
+  // document: building and parsing JSON per account cost three times the query itself.
+  const result = await db.execute<AccountRow>(
+    sql`WITH acc AS MATERIALIZED (
           SELECT a.id, a.brand_id FROM brand_client_accounts a
            WHERE ${sql.join(where, sql` AND `)}
            ORDER BY a.id LIMIT ${limit + 1}),
-        brand AS (SELECT DISTINCT brand_id FROM acc)
-        SELECT jsonb_build_object(
-          'accounts', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-              'id', acc.id, 'brand_id', acc.brand_id,
-              'first', (SELECT jsonb_build_object('order', o.id, 'marketing', o.marketing) FROM orders o
-                         WHERE o.account_id = acc.id ORDER BY o.placed_at, o.id LIMIT 1),
-              'coupons', (SELECT coalesce(jsonb_agg(jsonb_build_object('code', c.code, 'order', o.id)
-                                                    ORDER BY o.placed_at, o.id, c.code), '[]'::jsonb)
-                            FROM orders o JOIN order_coupons oc ON oc.order_id = o.id
-                            JOIN coupons c ON c.id = oc.coupon_id
-                           WHERE o.account_id = acc.id),
-              'current', (SELECT to_jsonb(x) FROM account_acquisition x WHERE x.account_id = acc.id)
-            ) ORDER BY acc.id), '[]'::jsonb) FROM acc),
+        bounds AS MATERIALIZED (SELECT min(id) AS lo, max(id) AS hi FROM acc),
+        first_touch AS (
+          SELECT DISTINCT ON (o.account_id) o.account_id, o.id, o.marketing
+            FROM orders o
+           WHERE ${inChunk("o.account_id")}
+           ORDER BY o.account_id, o.placed_at, o.id),
+        used AS (
+          SELECT o.account_id, array_agg(c.code ORDER BY o.placed_at, o.id, c.code) AS codes,
+                 array_agg(o.id ORDER BY o.placed_at, o.id, c.code) AS orders
+            FROM orders o JOIN order_coupons oc ON oc.order_id = o.id
+            JOIN coupons c ON c.id = oc.coupon_id
+           WHERE ${inChunk("o.account_id")}
+           GROUP BY o.account_id),
+        cur AS (SELECT x.* FROM account_acquisition x WHERE ${inChunk("x.account_id")})
+        SELECT acc.id, acc.brand_id, ft.id AS first_order, ft.marketing,
+               used.codes AS coupon_codes, used.orders AS coupon_orders,
+               cur.source, cur.influencer_id, cur.rule_id, cur.evidence
+          FROM acc LEFT JOIN first_touch ft ON ft.account_id = acc.id
+          LEFT JOIN used ON used.account_id = acc.id
+          LEFT JOIN cur ON cur.account_id = acc.id
+         ORDER BY acc.id`,
+  );
+  const all = result.rows.map(
+    (item): AccountInputs => ({
+      accountId: Number(item.id),
+      brandId: Number(item.brand_id),
+      firstTouch:
+        item.first_order === null
+          ? null
+          : { orderId: Number(item.first_order), marketing: stringRecord(item.marketing) },
+      coupons: (item.coupon_codes ?? []).map((code, index) => ({
+        code: String(code),
+        orderId: Number(item.coupon_orders?.[index]),
+      })),
+      current:
+        item.source === null
+          ? null
+          : {
+              source: item.source as AcquisitionSource,
+              influencerId: idOrNull(item.influencer_id),
+              ruleId: idOrNull(item.rule_id),
+              evidence: evidenceOf(item.evidence),
+            },
+    }),
+  );
+  const accounts = all.slice(0, limit);
+  const brands = [...new Set(accounts.map((account) => account.brandId))];
+  const { rules, influencers } = await loadBrandRules(db, brands);
+  return { inputs: { accounts, rules, influencers }, more: all.length > limit };
+}
+
+/** The classification rules (not deleted) and the influencers with their codes of some brands. */
+async function loadBrandRules(
+  db: Pick<Executor, "execute">,
+  brandIds: readonly number[],
+): Promise<Pick<ChunkInputs, "rules" | "influencers">> {
+  const rules = new Map<number, AcquisitionRule[]>();
+  const influencers = new Map<number, InfluencerCodes[]>();
+  if (brandIds.length === 0) return { rules, influencers };
+  const brands = sql`${pgArray([...brandIds])}::bigint[]`;
+  const row = await jsonRow(
+    db,
+    sql`SELECT jsonb_build_object(
           'rules', (SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY r.id), '[]'::jsonb) FROM acquisition_rules r
-                     WHERE r.brand_id IN (SELECT brand_id FROM brand) AND r.deleted_at IS NULL),
+                     WHERE r.brand_id = ANY(${brands}) AND r.deleted_at IS NULL),
           'influencers', (SELECT coalesce(jsonb_agg(jsonb_build_object(
               'id', i.id, 'brand_id', i.brand_id, 'active', i.active,
               'coupon', (SELECT coalesce(jsonb_agg(k.code ORDER BY k.id), '[]'::jsonb) FROM influencer_codes k
                           WHERE k.influencer_id = i.id AND k.kind = 'coupon'),
               'referral', (SELECT coalesce(jsonb_agg(k.code ORDER BY k.id), '[]'::jsonb) FROM influencer_codes k
                             WHERE k.influencer_id = i.id AND k.kind = 'referral')) ORDER BY i.id), '[]'::jsonb)
-              FROM influencers i WHERE i.brand_id IN (SELECT brand_id FROM brand)))`,
+              FROM influencers i WHERE i.brand_id = ANY(${brands})))`,
   );
-  const rules = new Map<number, AcquisitionRule[]>();
   for (const item of list(row?.rules)) {
     const stored = toRuleRow(item);
     const rule = classifierRule(stored);
     if (rule) rules.set(stored.brandId, [...(rules.get(stored.brandId) ?? []), rule]);
   }
-  const influencers = new Map<number, InfluencerCodes[]>();
   for (const item of list(row?.influencers)) {
     const brandId = Number(item.brand_id);
     const codes = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
@@ -156,25 +229,7 @@ export async function loadChunk(
       },
     ]);
   }
-  const all = list(row?.accounts).map((item): AccountInputs => {
-    const first = item.first as Json | null;
-    const current = item.current as Json | null;
-    return {
-      accountId: Number(item.id),
-      brandId: Number(item.brand_id),
-      firstTouch: first ? { orderId: Number(first.order), marketing: stringRecord(first.marketing) } : null,
-      coupons: list(item.coupons).map((c) => ({ code: String(c.code), orderId: Number(c.order) })),
-      current: current
-        ? {
-            source: current.source as AcquisitionSource,
-            influencerId: idOrNull(current.influencer_id),
-            ruleId: idOrNull(current.rule_id),
-            evidence: evidenceOf(current.evidence),
-          }
-        : null,
-    };
-  });
-  return { inputs: { accounts: all.slice(0, limit), rules, influencers }, more: all.length > limit };
+  return { rules, influencers };
 }
 
 /** Evidence as stored: keys in order, so equal evidence is equal text too. */

@@ -14,7 +14,7 @@ export function acquisitionClassification(brandIds: readonly number[] | null): B
     summary:
       "Reclassifies every account's acquisition source (organic or influencer) from the current rules.",
     cron: "0 2 * * *",
-    chunkSize: 1000,
+    chunkSize: 5000,
     async chunk({ tx, limit, after }) {
       const result = await classifyAccountsChunk(tx, brandIds, { limit, afterId: after });
       return { rows: result.changed, done: result.nextAfterId === null, next: result.nextAfterId };
