@@ -163,19 +163,21 @@ export type Definition<Id = number> = Group<Id>;
 
 export const isGroup = <Id>(rule: Rule<Id>): rule is Group<Id> => "rules" in rule;
 
-const groupSchema: z.ZodType<Group<string>> = z.strictObject({
-  op: z.enum(["and", "or"]),
-  get rules(): z.ZodArray<z.ZodType<Rule<string>>> {
-    return z.array(ruleSchema).min(1).max(definitionLimits.maxRulesPerGroup);
-  },
-});
+const groupSchema: z.ZodType<Group<string>> = z
+  .strictObject({
+    op: z.enum(["and", "or"]),
+    get rules(): z.ZodArray<z.ZodType<Rule<string>>> {
+      return z.array(ruleSchema).min(1).max(definitionLimits.maxRulesPerGroup);
+    },
+  })
+  .meta({ id: "CohortGroup" });
 const ruleSchema: z.ZodType<Rule<string>> = z.union([groupSchema, conditionSchema]);
 
 /**
  * Walks the raw input without recursion before zod sees it: nesting deeper than allowed, or more
  * conditions than allowed, is refused by path before a recursive parse could exhaust the stack.
  */
-function checkSize(input: unknown, ctx: z.RefinementCtx): void {
+function checkSize(input: unknown, ctx: z.core.$RefinementCtx): void {
   let conditions = 0;
   const stack: { value: unknown; path: (string | number)[]; depth: number }[] = [
     { value: input, path: [], depth: 1 },
@@ -212,7 +214,10 @@ function checkSize(input: unknown, ctx: z.RefinementCtx): void {
 }
 
 /** A cohort definition in the API's form (public ids): its size checked first, then its tree. */
-export const definitionSchema = z.unknown().superRefine(checkSize).pipe(groupSchema);
+export const definitionSchema = z.preprocess((input, ctx) => {
+  checkSize(input, ctx);
+  return input;
+}, groupSchema);
 
 /** A definition's path as the language writes it: `rules[1].rules[0].value`. */
 export function definitionPath(path: readonly PropertyKey[]): string {
