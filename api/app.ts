@@ -25,6 +25,7 @@ import { registerCreateBrand } from "./routes/brands.create.ts";
 import { registerGetBrand } from "./routes/brands.get.ts";
 import { registerListBrands } from "./routes/brands.list.ts";
 import { registerGetCapture } from "./routes/captures.get.ts";
+import { registerPreviewCohort } from "./routes/cohorts.preview.ts";
 import { registerLookupContact } from "./routes/contacts.lookup.ts";
 import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
 import { registerListConversions } from "./routes/conversions.list.ts";
@@ -183,6 +184,7 @@ const routes: ((app: ApiApp) => void)[] = [
   registerDeleteAcquisitionRule,
   registerClassifyAccounts,
   registerListBatchRuns,
+  registerPreviewCohort,
 ];
 
 const maxBodyBytes = 1024 * 1024;

@@ -55,14 +55,20 @@ function categoryOf(issue: z.core.$ZodIssue, input: unknown): FieldErrorCategory
  * Zod issues as field errors: one per bad field (one per unknown key), with the category a
  * client can act on. `input` is the raw value, to tell a missing field from a malformed one.
  */
-export function fieldErrorsFromZod(error: z.ZodError, input: unknown, target: string): FieldError[] {
+export function fieldErrorsFromZod(
+  error: Pick<z.ZodError, "issues">,
+  input: unknown,
+  target: string,
+  /** How a field's path is written; dotted (`postback_events.1`) unless told. */
+  name: (path: readonly PropertyKey[], root: string) => string = fieldName,
+): FieldError[] {
   const root = rootNames[target] ?? target;
   const errors: FieldError[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys)
         errors.push({
-          field: fieldName([...issue.path, key], root),
+          field: name([...issue.path, key], root),
           category: "not_allowed",
           message: "Unknown field.",
         });
@@ -70,7 +76,7 @@ export function fieldErrorsFromZod(error: z.ZodError, input: unknown, target: st
     }
     const category = categoryOf(issue, input);
     errors.push({
-      field: fieldName(issue.path, root),
+      field: name(issue.path, root),
       category,
       message: category === "missing" ? "Required." : issue.message,
     });

@@ -183,6 +183,9 @@ export const brandClientAccounts = pgTable(
   (t) => [
     uniqueIndex("brand_client_accounts_brand_market_email_key").on(t.brandId, t.marketId, t.emailId),
     index("brand_client_accounts_contact_idx").on(t.contactId),
+    // Cohort conditions on order dates ("last ordered within 30 days") read a brand's accounts by them.
+    index("brand_client_accounts_brand_first_order_idx").on(t.brandId, t.firstOrderAt),
+    index("brand_client_accounts_brand_last_order_idx").on(t.brandId, t.lastOrderAt),
     check(
       "brand_client_accounts_non_negative",
       sql`${t.invoiced} >= 0 AND ${t.credited} >= 0 AND ${t.paid} >= 0 AND ${t.refunded} >= 0`,

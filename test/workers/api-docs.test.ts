@@ -76,6 +76,7 @@ const paths: Record<string, string[]> = {
   "/api/v1/acquisition-rules": ["get", "post"],
   "/api/v1/acquisition-rules/{id}": ["delete", "get", "patch"],
   "/api/v1/acquisition/classify": ["post"],
+  "/api/v1/cohorts/preview": ["post"],
   "/webhooks/email/sendgrid": ["post"],
   "/webhooks/email": ["post"],
   "/webhooks/commerce": ["post"],

@@ -1,0 +1,2 @@
+CREATE INDEX "brand_client_accounts_brand_first_order_idx" ON "brand_client_accounts" USING btree ("brand_id","first_order_at");--> statement-breakpoint
+CREATE INDEX "brand_client_accounts_brand_last_order_idx" ON "brand_client_accounts" USING btree ("brand_id","last_order_at");
