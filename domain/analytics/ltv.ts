@@ -6,7 +6,7 @@ import {
   checkWindow,
   countedOrders,
   inRange,
-  monthIndexSql,
+  type Row,
   rowsOf,
   text,
 } from "./window.ts";
@@ -34,7 +34,7 @@ export interface LtvCohort {
  * Lifetime value by acquisition month (README: LTV): per currency and acquisition month, the cumulative
  * net revenue of the cohort's counted orders by months since acquisition, divided by the cohort's
  * customers. The range bounds the acquisition (first order) instant. One statement: the brand's orders
- * once, grouped by cohort and month, each cohort spread over every month up to `asOf`.
+ * once, grouped by cohort and month; each cohort is then spread over every month up to `asOf`.
  */
 export async function ltvByAcquisitionMonth({
   ctx,
@@ -44,45 +44,50 @@ export async function ltvByAcquisitionMonth({
   input: AnalyticsWindow;
 }): Promise<LtvCohort[]> {
   checkWindow(ctx, input);
+  // Only the months with orders come back; the empty ones and the running sums are filled in here, per
+  // cohort (a series join in SQL made the planner expect millions of rows and compile the statement).
   const rows = await rowsOf(
     ctx,
     sql`
-    WITH o AS (${countedOrders(input)}),
+    WITH o AS (${countedOrders(input, { months: true })}),
     c AS (
-      SELECT currency, net, seq, ${monthIndexSql("first_at")} AS cohort,
-             ${monthIndexSql("placed_at")} - ${monthIndexSql("first_at")} AS k
+      SELECT currency, net, seq, first_month AS cohort, month - first_month AS k
         FROM o
        WHERE ${inRange("first_at", input)}
-    ),
-    cells AS (
-      SELECT currency, cohort, k, sum(net) AS net, count(*) FILTER (WHERE seq = 1) AS customers
-        FROM c GROUP BY currency, cohort, k
-    ),
-    sizes AS (
-      SELECT currency, cohort, sum(customers) AS customers FROM cells GROUP BY currency, cohort
     )
-    SELECT s.currency, s.cohort, g.k, s.customers, coalesce(cells.net, 0) AS net,
-           sum(coalesce(cells.net, 0)) OVER (PARTITION BY s.currency, s.cohort ORDER BY g.k) AS cumulative
-      FROM sizes s
-     CROSS JOIN LATERAL generate_series(0, ${lastMonthIndex(input.asOf)} - s.cohort) AS g(k)
-      LEFT JOIN cells ON cells.currency = s.currency AND cells.cohort = s.cohort AND cells.k = g.k
-     ORDER BY s.currency, s.cohort, g.k`,
+    SELECT currency, cohort, k, sum(net) AS net, count(*) FILTER (WHERE seq = 1) AS customers
+      FROM c
+     GROUP BY currency, cohort, k
+     ORDER BY currency, cohort, k`,
   );
+  const last = lastMonthIndex(input.asOf);
   const cohorts: LtvCohort[] = [];
-  let current: LtvCohort | undefined;
-  for (const row of rows) {
-    const currency = text(row.currency);
-    const acquisitionMonth = monthOfIndex(integer(row.cohort));
-    if (!current || current.currency !== currency || current.acquisitionMonth !== acquisitionMonth) {
-      current = { currency, acquisitionMonth, customers: integer(row.customers), months: [] };
-      cohorts.push(current);
+  let i = 0;
+  while (i < rows.length) {
+    const head = rows[i] as Row;
+    const currency = text(head.currency);
+    const cohort = integer(head.cohort);
+    // Every customer's first order is in month 0 of its cohort, so that row counts them all.
+    const customers = integer(head.customers);
+    const byMonth = new Map<number, bigint>();
+    for (; i < rows.length; i += 1) {
+      const row = rows[i] as Row;
+      if (text(row.currency) !== currency || integer(row.cohort) !== cohort) break;
+      byMonth.set(integer(row.k), BigInt(integer(row.net)));
     }
-    current.months.push({
-      monthsSince: integer(row.k),
-      netRevenue: integer(row.net),
-      cumulativeNetRevenue: integer(row.cumulative),
-      ltv: average(row.cumulative, row.customers) ?? 0,
-    });
+    const months: LtvMonth[] = [];
+    let cumulative = 0n;
+    for (let k = 0; k <= last - cohort; k += 1) {
+      const net = byMonth.get(k) ?? 0n;
+      cumulative += net;
+      months.push({
+        monthsSince: k,
+        netRevenue: Number(net),
+        cumulativeNetRevenue: Number(cumulative),
+        ltv: average(cumulative, customers) ?? 0,
+      });
+    }
+    cohorts.push({ currency, acquisitionMonth: monthOfIndex(cohort), customers, months });
   }
   return cohorts;
 }

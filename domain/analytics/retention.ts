@@ -7,10 +7,9 @@ import {
   checkWindow,
   countedOrders,
   inRange,
-  monthIndexSql,
+  type Row,
   rowsOf,
   text,
-  textOrNull,
 } from "./window.ts";
 
 /** What a retention cohort is split by besides its first-order month. */
@@ -67,53 +66,53 @@ export async function retention({
   checkWindow(ctx, input);
   const label =
     input.by === "product"
-      ? sql`p.sku, p.name FROM sizes s LEFT JOIN products p ON p.id = s.key::bigint`
-      : sql`NULL AS sku, NULL AS name FROM sizes s`;
+      ? sql`SELECT x.*, p.sku, p.name FROM x LEFT JOIN products p ON p.id = x.key::bigint`
+      : sql`SELECT x.*, NULL AS sku, NULL AS name FROM x`;
+  // Only the months with activity come back; the empty ones are filled in here, per cohort (a series
+  // join in SQL made the planner expect millions of rows and compile the statement).
   const rows = await rowsOf(
     ctx,
     sql`
-    WITH o AS (${countedOrders(input)}),
+    WITH o AS (${countedOrders(input, { months: true })}),
     c AS (
-      SELECT id, account_id, seq, ${monthIndexSql("first_at")} AS cohort,
-             ${monthIndexSql("placed_at")} - ${monthIndexSql("first_at")} AS k
+      SELECT id, account_id, seq, first_month AS cohort, month - first_month AS k
         FROM o
        WHERE ${inRange("first_at", input)}
     ),
     f AS (SELECT id, account_id, cohort FROM c WHERE seq = 1),
     keys AS (${keysOf[input.by]}),
     activity AS (SELECT DISTINCT account_id, k FROM c),
-    sizes AS (SELECT cohort, key, count(*) AS customers FROM keys GROUP BY cohort, key),
-    active AS (
+    x AS (
       SELECT keys.cohort, keys.key, a.k, count(*) AS active
         FROM keys JOIN activity a ON a.account_id = keys.account_id
        GROUP BY keys.cohort, keys.key, a.k
-    ),
-    labelled AS (SELECT s.cohort, s.key, s.customers, ${label})
-    SELECT s.cohort, s.key, s.sku, s.name, s.customers, g.k, coalesce(active.active, 0) AS active
-      FROM labelled s
-     CROSS JOIN LATERAL generate_series(0, ${lastMonthIndex(input.asOf)} - s.cohort) AS g(k)
-      LEFT JOIN active ON active.cohort = s.cohort AND active.key = s.key AND active.k = g.k
-     ORDER BY s.cohort, s.key, g.k`,
+    )
+    SELECT l.* FROM (${label}) l ORDER BY l.cohort, l.key, l.k`,
   );
+  const last = lastMonthIndex(input.asOf);
   const cohorts: RetentionCohort[] = [];
-  let current: RetentionCohort | undefined;
-  let currentKey: string | null = null;
-  for (const row of rows) {
-    const firstOrderMonth = monthOfIndex(integer(row.cohort));
-    const key = textOrNull(row.key);
-    if (!current || current.firstOrderMonth !== firstOrderMonth || currentKey !== key) {
-      current = { firstOrderMonth, customers: integer(row.customers), months: [] };
-      if (input.by === "product")
-        current.product = { id: Number(key), sku: text(row.sku), name: text(row.name) };
-      if (input.by === "segment") current.segment = key === "" || key === null ? null : (key as RfmSegment);
-      currentKey = key;
-      cohorts.push(current);
+  let i = 0;
+  while (i < rows.length) {
+    const head = rows[i] as Row;
+    const cohort = integer(head.cohort);
+    const key = text(head.key);
+    // Every customer placed its first order in month 0, so that row counts the whole cohort.
+    const customers = integer(head.active);
+    const active = new Map<number, number>();
+    for (; i < rows.length; i += 1) {
+      const row = rows[i] as Row;
+      if (integer(row.cohort) !== cohort || text(row.key) !== key) break;
+      active.set(integer(row.k), integer(row.active));
     }
-    current.months.push({
-      monthsSince: integer(row.k),
-      active: integer(row.active),
-      rate: ratio(row.active, row.customers) ?? 0,
-    });
+    const entry: RetentionCohort = { firstOrderMonth: monthOfIndex(cohort), customers, months: [] };
+    if (input.by === "product")
+      entry.product = { id: Number(key), sku: text(head.sku), name: text(head.name) };
+    if (input.by === "segment") entry.segment = key === "" ? null : (key as RfmSegment);
+    for (let k = 0; k <= last - cohort; k += 1) {
+      const count = active.get(k) ?? 0;
+      entry.months.push({ monthsSince: k, active: count, rate: ratio(count, customers) ?? 0 });
+    }
+    cohorts.push(entry);
   }
   return cohorts;
 }

@@ -50,21 +50,27 @@ export const monthIndexSql = (expr: string): SQL =>
  * - `net`: total − credited_total, what it was invoiced net of its credit notes (refunds are counted on
  *   the order they credited, whenever they were made);
  * - `first_at`: the placed time of the account's first counted order (its acquisition);
- * - `seq`: the order's place among the account's counted orders (placed time, then id), 1 for the first.
+ * - `seq`: the order's place among the account's counted orders (placed time, then id), 1 for the first;
+ * - with `months`, `month` (the UTC month index of its placed time, {@link monthIndexSql}) and
+ *   `first_month` (that of the account's first order), computed once per order.
  * One index range scan of `orders_brand_placed_idx` and one sort by account; the range (`from`, `to`)
  * is applied by the caller, after the window, since an account's first order may lie before it.
  */
-export function countedOrders(window: AnalyticsWindow): SQL {
+export function countedOrders(window: AnalyticsWindow, options: { months?: boolean } = {}): SQL {
+  const months = options.months === true;
   return sql`
-    SELECT o.id, o.account_id, o.currency, o.placed_at, o.total, o.credited_total, o.discount_total,
-           o.campaign_id, o.total - o.credited_total AS net,
-           first_value(o.placed_at) OVER w AS first_at,
-           row_number() OVER w AS seq
-      FROM orders o
-     WHERE o.brand_id = ${window.brandId}
-       AND o.placed_at < ${iso(window.asOf)}::timestamptz
-       AND o.cancelled_at IS NULL
-    WINDOW w AS (PARTITION BY o.account_id ORDER BY o.placed_at, o.id)`;
+    SELECT x.*, first_value(x.placed_at) OVER w AS first_at, row_number() OVER w AS seq
+           ${months ? sql`, first_value(x.month) OVER w AS first_month` : sql``}
+      FROM (
+        SELECT o.id, o.account_id, o.currency, o.placed_at, o.total, o.credited_total, o.discount_total,
+               o.campaign_id, o.total - o.credited_total AS net
+               ${months ? sql`, ${monthIndexSql("o.placed_at")} AS month` : sql``}
+          FROM orders o
+         WHERE o.brand_id = ${window.brandId}
+           AND o.placed_at < ${iso(window.asOf)}::timestamptz
+           AND o.cancelled_at IS NULL
+      ) x
+    WINDOW w AS (PARTITION BY x.account_id ORDER BY x.placed_at, x.id)`;
 }
 
 /** A result row as the driver returns it. */
