@@ -17,6 +17,12 @@ import { registerGetAcquisitionRule } from "./routes/acquisition-rules.get.ts";
 import { registerListAcquisitionRules } from "./routes/acquisition-rules.list.ts";
 import { registerUpdateAcquisitionRule } from "./routes/acquisition-rules.update.ts";
 import { registerPublish } from "./routes/admin.publish.ts";
+import { registerAcquisitionComparison } from "./routes/analytics.acquisition.ts";
+import { registerCampaignRoi } from "./routes/analytics.campaign-roi.ts";
+import { registerCouponRoi } from "./routes/analytics.coupon-roi.ts";
+import { registerLtvByAcquisitionMonth } from "./routes/analytics.ltv.ts";
+import { registerRetention } from "./routes/analytics.retention.ts";
+import { registerCustomerScatter } from "./routes/analytics.scatter.ts";
 import { registerCreateApiKey } from "./routes/api-keys.create.ts";
 import { registerListApiKeys } from "./routes/api-keys.list.ts";
 import { registerRevokeApiKey } from "./routes/api-keys.revoke.ts";
@@ -185,6 +191,12 @@ const routes: ((app: ApiApp) => void)[] = [
   registerClassifyAccounts,
   registerListBatchRuns,
   registerPreviewCohort,
+  registerLtvByAcquisitionMonth,
+  registerCouponRoi,
+  registerCampaignRoi,
+  registerRetention,
+  registerAcquisitionComparison,
+  registerCustomerScatter,
 ];
 
 const maxBodyBytes = 1024 * 1024;
