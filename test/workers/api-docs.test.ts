@@ -44,6 +44,8 @@ const paths: Record<string, string[]> = {
   "/api/v1/failed-events": ["get"],
   "/api/v1/failed-events/replay": ["post"],
   "/api/v1/batch-runs": ["get"],
+  "/api/v1/rfm/recompute": ["post"],
+  "/api/v1/rfm/heatmap": ["get"],
   "/api/v1/markets": ["get", "post"],
   "/api/v1/markets/{id}": ["delete", "get", "patch"],
   "/api/v1/stores": ["get", "post"],
