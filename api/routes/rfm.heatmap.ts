@@ -39,7 +39,9 @@ const heatmapSchema = z
   .object({
     brand: z.string(),
     currency: z.string().nullable().openapi({ description: "Null when the brand has no scored account." }),
-    as_of: batchDate.nullable().openapi({ description: "The run date of the scores; null before the first." }),
+    as_of: batchDate
+      .nullable()
+      .openapi({ description: "The run date of the scores; null before the first." }),
     computed_at: timestamp.nullable().openapi({ description: "When the newest cell was written." }),
     accounts: z.number().int().openapi({ description: "Scored accounts of the brand in `currency`." }),
     cells: z.array(cellSchema).openapi({ description: "All 25 cells, by `r` then `f`, 1 to 5." }),

@@ -14,7 +14,8 @@ import type { BatchJob } from "./job.ts";
  */
 export const rfmScoresJob: BatchJob = {
   name: "rfm-scores",
-  summary: "Scores every account's recency, frequency and monetary value (quintiles per brand) as of the date.",
+  summary:
+    "Scores every account's recency, frequency and monetary value (quintiles per brand) as of the date.",
   cron: "0 3 * * *",
   chunkSize: 5_000_000,
   async chunk({ tx, date, after }) {

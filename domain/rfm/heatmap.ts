@@ -85,7 +85,10 @@ export async function rfmHeatmap({
   return {
     brandId: input.brandId,
     currency: input.currency ?? currencies[0] ?? null,
-    asOf: rows.reduce<string | null>((latest, row) => (latest === null || row.as_of > latest ? row.as_of : latest), null),
+    asOf: rows.reduce<string | null>(
+      (latest, row) => (latest === null || row.as_of > latest ? row.as_of : latest),
+      null,
+    ),
     computedAt: newest,
     accounts,
     cells: rfmCells.map(({ r, f, segment }) => {
