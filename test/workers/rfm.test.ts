@@ -1,6 +1,8 @@
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { batchRuns } from "../../db/schema/batches.ts";
 import { accountRfm } from "../../db/schema/rfm.ts";
 import { rfmCells } from "../../db/schema/rfm-cells.ts";
 import { brandClientAccounts, orders } from "../../db/schema/sales.ts";
@@ -10,6 +12,7 @@ import { rfmScoresJob } from "../../domain/batches/job-rfm-scores.ts";
 import { runBatchJob } from "../../domain/batches/runner.ts";
 import { dbConfig } from "../../domain/platform/env.ts";
 import { rfmCells as gridCells, rfmScores } from "../../domain/rfm/scores.ts";
+import worker from "../../workers/index.ts";
 import { call, expectProblem, ids, withDb } from "../support/api.ts";
 import { type LedgerLine, placeOrder, postRefund, productOf } from "../support/ledger.ts";
 import { seededRandom } from "../support/random.ts";
@@ -334,7 +337,22 @@ describe("rfm-scores", () => {
     const expectedLater = await reference(big.brand.internal, later);
     expect(await stored(big.brand.internal)).toEqual(expectedLater);
     expect(expectedLater).not.toEqual(expectedBig);
-    expect(await runJob(asOf)).toMatchObject({ outcome: "succeeded", error: null });
+    // The 03:00 Cron Trigger of 1 July scores 30 June: one chunk per brand (at least this file's two).
+    await worker.scheduled(
+      createScheduledController({ cron: "0 3 * * *", scheduledTime: new Date("2018-07-01T03:00:00Z") }),
+      env,
+    );
+    const runs = await withDb((db) =>
+      db
+        .select()
+        .from(batchRuns)
+        .where(
+          and(eq(batchRuns.job, "rfm-scores"), eq(batchRuns.runDate, asOf), eq(batchRuns.trigger, "cron")),
+        ),
+    );
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ outcome: "succeeded", error: null });
+    expect(runs[0]?.chunks).toBeGreaterThanOrEqual(2);
     expect(await stored(big.brand.internal)).toEqual(expectedBig);
   });
 
