@@ -48,6 +48,7 @@ type CellRow = {
   avg_monetary: number | string;
   computed_at: string | Date;
 };
+type NullableCells = { [K in keyof CellRow]: CellRow[K] | null };
 
 /**
  * The R×F heatmap of a brand (SPEC §11) from the stored aggregate `rfm_cells` (at most 25 rows read, whatever
@@ -63,7 +64,8 @@ export async function rfmHeatmap({
   input: { brandId: number; currency?: string | undefined };
 }): Promise<Heatmap | CurrencyRequired> {
   assertBrand(ctx.principal, input.brandId);
-  const result = await ctx.db.execute<CellRow & { brand: number | null }>(sql`
+  // One row per stored cell, or one row of nulls (but the brand) when none; no row's brand: no such brand.
+  const result = await ctx.db.execute<NullableCells & { brand: number | null }>(sql`
     SELECT b.id AS brand, c.currency, c.r, c.f, c.as_of::text AS as_of, c.accounts, c.monetary,
            -- numeric round(): half away from zero, in minor units.
            round(c.monetary::numeric / c.accounts) AS avg_monetary, c.computed_at
@@ -73,7 +75,7 @@ export async function rfmHeatmap({
              AND (${input.currency ?? null}::char(3) IS NULL OR c.currency = ${input.currency ?? null}::char(3))`);
   if (result.rows[0]?.brand === null || result.rows[0]?.brand === undefined)
     throw new ValidationFailed([{ field: "brand", category: "not_found", message: "No such brand." }]);
-  const rows = result.rows.filter((row) => row.currency !== null);
+  const rows = result.rows.filter((row): row is CellRow & { brand: number } => row.currency !== null);
   const currencies = [...new Set(rows.map((row) => row.currency))].sort();
   if (input.currency === undefined && currencies.length > 1) return { currencyRequired: currencies };
   const accounts = rows.reduce((sum, row) => sum + Number(row.accounts), 0);
