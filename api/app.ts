@@ -77,6 +77,8 @@ import { registerUpdateRelayTarget } from "./routes/relay-targets.update.ts";
 import { registerGetRelayJob } from "./routes/relays.get.ts";
 import { registerListRelayJobs } from "./routes/relays.list.ts";
 import { registerResendRelayJobs } from "./routes/relays.resend.ts";
+import { registerRfmHeatmap } from "./routes/rfm.heatmap.ts";
+import { registerRecomputeRfm } from "./routes/rfm.recompute.ts";
 import { registerCreateRule } from "./routes/rules.create.ts";
 import { registerDeleteRule } from "./routes/rules.delete.ts";
 import { registerGetRule } from "./routes/rules.get.ts";
@@ -197,6 +199,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerRetention,
   registerAcquisitionComparison,
   registerCustomerScatter,
+  registerRecomputeRfm,
+  registerRfmHeatmap,
 ];
 
 const maxBodyBytes = 1024 * 1024;

@@ -37,6 +37,8 @@ const floors: Record<string, string> = {
                              WHERE r.refunded_at >= $1::timestamptz AND r.refunded_at < $2::timestamptz)`,
   "ltv-by-acquisition-month": `SELECT count(*), sum(a.invoiced - a.credited) FROM brand_client_accounts a
                                  WHERE a.first_order_at < $2::timestamptz AND $1::timestamptz IS NOT NULL`,
+  "rfm-scores": `SELECT count(*), count(DISTINCT o.account_id), sum(o.total - o.credited_total) FROM orders o
+                   WHERE o.placed_at < $2::timestamptz AND o.cancelled_at IS NULL AND $1::timestamptz IS NOT NULL`,
   "retention-cleanup": `SELECT (SELECT count(*) FROM capture_http_logs WHERE created_at < $1::timestamptz),
                                (SELECT count(*) FROM relay_attempts WHERE attempted_at < $2::timestamptz)`,
 };

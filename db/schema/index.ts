@@ -12,5 +12,6 @@ export * from "./members.ts";
 export * from "./ops.ts";
 export * from "./relay.ts";
 export * from "./rfm.ts";
+export * from "./rfm-cells.ts";
 export * from "./sales.ts";
 export * from "./subscriptions.ts";

@@ -50,7 +50,7 @@ export const accountRfm = pgTable(
     currency: currency(),
     /** The run date the scores are as of. */
     asOf: date("as_of", { mode: "string" }).notNull(),
-    /** Whole days from the last order to the end of `as_of` (UTC). */
+    /** Days from the UTC date of the last counted order to `as_of` (0: ordered on `as_of`). */
     recencyDays: integer("recency_days").notNull(),
     /** Orders counted (not cancelled). */
     frequency: integer("frequency").notNull(),

@@ -3,6 +3,7 @@ import { acquisitionClassificationJob } from "./job-acquisition-classification.t
 import { dailyRevenueJob } from "./job-daily-revenue.ts";
 import { ltvByAcquisitionMonthJob } from "./job-ltv-by-acquisition-month.ts";
 import { retentionCleanupJob } from "./job-retention-cleanup.ts";
+import { rfmScoresJob } from "./job-rfm-scores.ts";
 import { subscriptionExpiryJob } from "./job-subscription-expiry.ts";
 
 /** A set of jobs by name. The Worker and `npm run batch` use {@link nightlyJobs}; tests build their own. */
@@ -34,6 +35,7 @@ export const nightlyJobs = batchRegistry([
   dailyRevenueJob,
   ltvByAcquisitionMonthJob,
   retentionCleanupJob,
+  rfmScoresJob,
 ]);
 
 export const findJob = (registry: BatchRegistry, name: string): BatchJob | undefined =>

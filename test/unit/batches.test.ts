@@ -91,6 +91,7 @@ describe("the registry", () => {
       "10 0 * * *": ["subscription-expiry"],
       "0 2 * * *": ["acquisition-classification"],
       "30 2 * * *": ["daily-revenue", "ltv-by-acquisition-month"],
+      "0 3 * * *": ["rfm-scores"],
       "30 3 * * *": ["retention-cleanup"],
     });
     expect(jobsForCron(nightlyJobs, "10 0 * * *").map((found) => found.name)).toEqual([
@@ -99,6 +100,7 @@ describe("the registry", () => {
     expect(jobsForCron(nightlyJobs, "* * * * *")).toEqual([]);
     expect(findJob(nightlyJobs, "retention-cleanup")?.chunkSize).toBe(5000);
     expect(findJob(nightlyJobs, "rfm")).toBeUndefined();
+    expect(findJob(nightlyJobs, "rfm-scores")?.chunkSize).toBe(5_000_000);
     const shared = batchRegistry([job("a", "0 1 * * *"), job("b", "0 2 * * *"), job("c", "0 1 * * *")]);
     expect(cronTable(shared)).toEqual({ "0 1 * * *": ["a", "c"], "0 2 * * *": ["b"] });
   });

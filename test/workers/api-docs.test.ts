@@ -50,6 +50,8 @@ const paths: Record<string, string[]> = {
   "/api/v1/analytics/retention": ["get"],
   "/api/v1/analytics/acquisition": ["get"],
   "/api/v1/analytics/scatter": ["get"],
+  "/api/v1/rfm/recompute": ["post"],
+  "/api/v1/rfm/heatmap": ["get"],
   "/api/v1/markets": ["get", "post"],
   "/api/v1/markets/{id}": ["delete", "get", "patch"],
   "/api/v1/stores": ["get", "post"],
