@@ -22,6 +22,7 @@ const modules = [
   "email-events.ts",
   "commerce-events.ts",
   "batches.ts",
+  "analytics.ts",
 ];
 
 interface Outcome {

@@ -69,6 +69,9 @@ export const cafe24WebhookPayload = z.looseObject({
     product_no: number.nullish(),
     product_code: text,
     product_name: text,
+    name: text,
+    cellphone: text,
+    phone: text,
     price: number.nullish(),
     mileage_money: number.nullish(),
     avail_mileage: number.nullish(),
@@ -232,11 +235,19 @@ export function cafe24ToCommerceEvents(
     case "member.joined": {
       if (!needs(memberId, "member_id")) break;
       const occurred = at(r.created_date, "created_date");
+      const name = present(r.name);
+      const phone = present(r.cellphone) ?? present(r.phone);
       mapped.events.push({
         id: `${id}:member`,
         type,
         occurred_at: occurred,
-        data: { member_id: memberId, ...(email ? { email } : {}) },
+        data: {
+          member_id: memberId,
+          ...(email ? { email } : {}),
+          // A Korean name is one string, family name first: kept whole, as the order adapter keeps it.
+          ...(name ? { first_name: name.slice(0, 100) } : {}),
+          ...(phone ? { phone: phone.slice(0, 32) } : {}),
+        },
       });
       // Cafe24 asks for SMS and email marketing consent at sign-up: `sms` and `news_mail` are T or F.
       const consents = [

@@ -219,7 +219,12 @@ describe("Cafe24 webhooks → normalised events", () => {
         id: `${id}:member`,
         type: "member.joined",
         occurred_at: "2026-12-04T00:58:21.000Z",
-        data: { member_id: "minji88", email: "Minji.Kim@Example.com" },
+        data: {
+          member_id: "minji88",
+          email: "Minji.Kim@Example.com",
+          first_name: "김민지",
+          phone: "010-1234-5678",
+        },
       },
       {
         id: `${id}:consent`,
