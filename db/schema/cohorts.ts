@@ -47,9 +47,7 @@ export const cohorts = pgTable(
   },
   (t) => [
     index("cohorts_brand_idx").on(t.brandId, t.id),
-    index("cohorts_daily_idx")
-      .on(t.id)
-      .where(sql`${t.refresh} = 'daily' AND ${t.deletedAt} IS NULL`),
+    index("cohorts_daily_idx").on(t.id).where(sql`${t.refresh} = 'daily' AND ${t.deletedAt} IS NULL`),
   ],
 );
 
