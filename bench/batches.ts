@@ -37,6 +37,9 @@ const floors: Record<string, string> = {
                              WHERE r.refunded_at >= $1::timestamptz AND r.refunded_at < $2::timestamptz)`,
   "ltv-by-acquisition-month": `SELECT count(*), sum(a.invoiced - a.credited) FROM brand_client_accounts a
                                  WHERE a.first_order_at < $2::timestamptz AND $1::timestamptz IS NOT NULL`,
+  // The seed saves no cohorts: only the scan for daily ones.
+  "cohort-snapshots": `SELECT count(*) FROM cohorts WHERE refresh = 'daily' AND deleted_at IS NULL
+                         AND $1::timestamptz < $2::timestamptz`,
   "retention-cleanup": `SELECT (SELECT count(*) FROM capture_http_logs WHERE created_at < $1::timestamptz),
                                (SELECT count(*) FROM relay_attempts WHERE attempted_at < $2::timestamptz)`,
 };
