@@ -31,7 +31,17 @@ import { registerCreateBrand } from "./routes/brands.create.ts";
 import { registerGetBrand } from "./routes/brands.get.ts";
 import { registerListBrands } from "./routes/brands.list.ts";
 import { registerGetCapture } from "./routes/captures.get.ts";
+import { registerCreateCohort } from "./routes/cohorts.create.ts";
+import { registerDeleteCohort } from "./routes/cohorts.delete.ts";
+import { registerGetCohort } from "./routes/cohorts.get.ts";
+import { registerListCohorts } from "./routes/cohorts.list.ts";
+import { registerCohortMembers } from "./routes/cohorts.members.ts";
 import { registerPreviewCohort } from "./routes/cohorts.preview.ts";
+import { registerSnapshotMembers } from "./routes/cohorts.snapshot-members.ts";
+import { registerCreateSnapshot } from "./routes/cohorts.snapshots-create.ts";
+import { registerSnapshotDiff } from "./routes/cohorts.snapshots-diff.ts";
+import { registerListSnapshots } from "./routes/cohorts.snapshots-list.ts";
+import { registerUpdateCohort } from "./routes/cohorts.update.ts";
 import { registerLookupContact } from "./routes/contacts.lookup.ts";
 import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
 import { registerListConversions } from "./routes/conversions.list.ts";
@@ -77,6 +87,7 @@ import { registerUpdateRelayTarget } from "./routes/relay-targets.update.ts";
 import { registerGetRelayJob } from "./routes/relays.get.ts";
 import { registerListRelayJobs } from "./routes/relays.list.ts";
 import { registerResendRelayJobs } from "./routes/relays.resend.ts";
+import { registerCellCohort } from "./routes/rfm.cells-cohort.ts";
 import { registerRfmHeatmap } from "./routes/rfm.heatmap.ts";
 import { registerRecomputeRfm } from "./routes/rfm.recompute.ts";
 import { registerCreateRule } from "./routes/rules.create.ts";
@@ -201,6 +212,17 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCustomerScatter,
   registerRecomputeRfm,
   registerRfmHeatmap,
+  registerCreateCohort,
+  registerListCohorts,
+  registerGetCohort,
+  registerUpdateCohort,
+  registerDeleteCohort,
+  registerCohortMembers,
+  registerCreateSnapshot,
+  registerListSnapshots,
+  registerSnapshotDiff,
+  registerSnapshotMembers,
+  registerCellCohort,
 ];
 
 const maxBodyBytes = 1024 * 1024;

@@ -45,6 +45,9 @@ const floors: Record<string, string> = {
                                  WHERE a.first_order_at < $2::timestamptz AND $1::timestamptz IS NOT NULL`,
   "rfm-scores": `SELECT count(*), count(DISTINCT o.account_id), sum(o.total - o.credited_total) FROM orders o
                    WHERE o.placed_at < $2::timestamptz AND o.cancelled_at IS NULL AND $1::timestamptz IS NOT NULL`,
+  // The seed saves no cohorts: only the scan for daily ones.
+  "cohort-snapshots": `SELECT count(*) FROM cohorts WHERE refresh = 'daily' AND deleted_at IS NULL
+                         AND $1::timestamptz < $2::timestamptz`,
   "retention-cleanup": `SELECT (SELECT count(*) FROM capture_http_logs WHERE created_at < $1::timestamptz),
                                (SELECT count(*) FROM relay_attempts WHERE attempted_at < $2::timestamptz)`,
 };

@@ -1,11 +1,14 @@
 import { type Hook, z } from "@hono/zod-openapi";
+import { type Cohort, type CohortWithCount, cohortRefreshes } from "../../domain/cohorts/cohorts.ts";
 import { definitionIssues, definitionPath, definitionSchema } from "../../domain/cohorts/definition.ts";
-import type { CohortMember, CohortPreview } from "../../domain/cohorts/preview.ts";
+import type { CohortMember } from "../../domain/cohorts/members.ts";
+import type { CohortPreview } from "../../domain/cohorts/preview.ts";
+import type { CohortSnapshot, SnapshotDiff } from "../../domain/cohorts/snapshots.ts";
 import { ValidationFailed } from "../../domain/core/errors.ts";
 import type { HashIds } from "../../domain/core/hash-ids.ts";
 import type { HonoEnv } from "../hono-env.ts";
 import { fieldErrorsFromZod, nulFieldErrors, withNulErrors } from "../validation.ts";
-import { isoOrNull, timestamp } from "./common.ts";
+import { hashId, iso, isoOrNull, name, pageOf, pageQuery, timestamp } from "./common.ts";
 
 export const cohortDefinition = definitionSchema.meta({
   id: "CohortDefinition",
@@ -108,3 +111,199 @@ export const definitionBodyHook: Hook<unknown, HonoEnv, string, undefined> = (re
     withNulErrors(fieldErrorsFromZod({ issues }, input, result.target, bodyPath), input, result.target),
   );
 };
+
+// Saved cohorts
+
+const refresh = z.enum(cohortRefreshes).openapi({
+  description:
+    "`daily`: the nightly `cohort-snapshots` job takes a snapshot every day (its run date's, replaced on a re-run); `none`: only snapshots asked for.",
+});
+
+export const createCohortBody = z
+  .strictObject({
+    brand: hashId("The brand the cohort belongs to: it only ever selects this brand's accounts."),
+    name,
+    definition: cohortDefinition,
+    refresh: refresh.default("none"),
+  })
+  .openapi("CreateCohort");
+
+export const updateCohortBody = z
+  .strictObject({
+    name: name.optional(),
+    definition: cohortDefinition.optional(),
+    refresh: refresh.optional(),
+  })
+  .openapi("UpdateCohort");
+
+export const cohortSchema = z
+  .object({
+    id: hashId("Cohort id."),
+    brand: hashId("Brand id."),
+    name: z.string(),
+    definition: cohortDefinition,
+    refresh,
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .openapi("Cohort");
+
+export const cohortDetailSchema = cohortSchema
+  .extend({
+    member_count: z
+      .number()
+      .int()
+      .openapi({ description: "How many of the brand's accounts the definition selects now." }),
+  })
+  .openapi("CohortWithCount");
+
+export const presentCohort = (ids: HashIds, cohort: Cohort): z.infer<typeof cohortSchema> => ({
+  id: ids.encode("cohort", cohort.id),
+  brand: ids.encode("brand", cohort.brandId),
+  name: cohort.name,
+  definition: cohort.definition,
+  refresh: cohort.refresh,
+  created_at: iso(cohort.createdAt),
+  updated_at: iso(cohort.updatedAt),
+});
+
+export const presentCohortDetail = (
+  ids: HashIds,
+  cohort: CohortWithCount,
+): z.infer<typeof cohortDetailSchema> => ({
+  ...presentCohort(ids, cohort),
+  member_count: cohort.memberCount,
+});
+
+export const cohortPage = pageOf(cohortSchema, "CohortPage");
+export const cohortMemberPage = pageOf(cohortMemberSchema, "CohortMemberPage");
+
+/** The columns of a member list in CSV: the JSON member's, with `market` spelt out. */
+export const memberCsvColumns = [
+  "id",
+  "brand",
+  "market.id",
+  "market.code",
+  "market.country",
+  "email",
+  "currency",
+  "total_spent",
+  "order_count",
+  "first_order_at",
+  "last_order_at",
+] as const;
+
+export function memberCsvRow(ids: HashIds, member: CohortMember): (string | number | null)[] {
+  const json = presentCohortMember(ids, member);
+  return [
+    json.id,
+    json.brand,
+    json.market.id,
+    json.market.code,
+    json.market.country,
+    json.email,
+    json.currency,
+    json.total_spent,
+    json.order_count,
+    json.first_order_at,
+    json.last_order_at,
+  ];
+}
+
+export const memberListQuery = pageQuery.extend({
+  format: z
+    .enum(["json", "csv"])
+    .optional()
+    .openapi({
+      param: { name: "format", in: "query" },
+      description:
+        "`csv`: every member (after `cursor`) as one RFC 4180 CSV document, streamed; the same as `Accept: text/csv`. `limit` then does not apply.",
+    }),
+});
+
+// Snapshots
+
+export const cohortSnapshotSchema = z
+  .object({
+    id: hashId("Snapshot id."),
+    cohort: hashId("Cohort id."),
+    source: z.enum(["manual", "nightly"]),
+    as_of: z
+      .string()
+      .nullable()
+      .openapi({ description: "The run date of a nightly snapshot (`YYYY-MM-DD`); null for a manual one." }),
+    taken_at: timestamp,
+    member_count: z.number().int(),
+  })
+  .openapi("CohortSnapshot");
+
+export const presentSnapshot = (
+  ids: HashIds,
+  snapshot: CohortSnapshot,
+): z.infer<typeof cohortSnapshotSchema> => ({
+  id: ids.encode("cohortSnapshot", snapshot.id),
+  cohort: ids.encode("cohort", snapshot.cohortId),
+  source: snapshot.source,
+  as_of: snapshot.asOf,
+  taken_at: iso(snapshot.takenAt),
+  member_count: snapshot.memberCount,
+});
+
+export const cohortSnapshotPage = pageOf(cohortSnapshotSchema, "CohortSnapshotPage");
+
+export const snapshotDiffQuery = pageQuery.extend({
+  from: hashId("The earlier snapshot (A).").openapi({ param: { name: "from", in: "query" } }),
+  to: hashId("The later snapshot (B).").openapi({ param: { name: "to", in: "query" } }),
+  change: z
+    .enum(["joined", "left"])
+    .default("joined")
+    .openapi({
+      param: { name: "change", in: "query" },
+      description: "Whose members to page: `joined` (in B, not in A) or `left` (in A, not in B).",
+    }),
+});
+
+export const snapshotDiffSchema = z
+  .object({
+    from: cohortSnapshotSchema,
+    to: cohortSnapshotSchema,
+    joined: z.number().int().openapi({ description: "Members of `to` that were not in `from`." }),
+    left: z.number().int().openapi({ description: "Members of `from` that are not in `to`." }),
+    change: z.enum(["joined", "left"]),
+    data: z.array(cohortMemberSchema).openapi({ description: "A page of the `change` side, by account." }),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi("CohortSnapshotDiff");
+
+export const presentSnapshotDiff = (
+  ids: HashIds,
+  diff: SnapshotDiff,
+): z.infer<typeof snapshotDiffSchema> => ({
+  from: presentSnapshot(ids, diff.from),
+  to: presentSnapshot(ids, diff.to),
+  joined: diff.joined,
+  left: diff.left,
+  change: diff.change,
+  data: diff.page.items.map((member) => presentCohortMember(ids, member)),
+  next_cursor: diff.page.nextAfter === null ? null : ids.encode("account", diff.page.nextAfter),
+});
+
+// RFM cells
+
+const score = (axis: string) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .openapi({ description: `The ${axis} score of the cell (1–5; 5 is best).` });
+
+export const cellCohortBody = z
+  .strictObject({
+    brand: hashId("The brand whose heatmap the cell is in."),
+    r: score("recency"),
+    f: score("frequency"),
+    name: name.optional().openapi({ description: "`RFM R<r> F<f>` unless given." }),
+    refresh: refresh.default("none"),
+  })
+  .openapi("RfmCellCohort");

@@ -5,6 +5,7 @@ export * from "./billing.ts";
 export * from "./capture.ts";
 export * from "./catalog.ts";
 export * from "./catalog-events.ts";
+export * from "./cohorts.ts";
 export * from "./commerce.ts";
 export * from "./events.ts";
 export * from "./identity.ts";

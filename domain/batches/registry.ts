@@ -1,5 +1,6 @@
 import type { BatchJob } from "./job.ts";
 import { acquisitionClassificationJob } from "./job-acquisition-classification.ts";
+import { cohortSnapshotsJob } from "./job-cohort-snapshots.ts";
 import { dailyRevenueJob } from "./job-daily-revenue.ts";
 import { ltvByAcquisitionMonthJob } from "./job-ltv-by-acquisition-month.ts";
 import { retentionCleanupJob } from "./job-retention-cleanup.ts";
@@ -34,8 +35,9 @@ export const nightlyJobs = batchRegistry([
   acquisitionClassificationJob,
   dailyRevenueJob,
   ltvByAcquisitionMonthJob,
-  retentionCleanupJob,
   rfmScoresJob,
+  cohortSnapshotsJob,
+  retentionCleanupJob,
 ]);
 
 export const findJob = (registry: BatchRegistry, name: string): BatchJob | undefined =>

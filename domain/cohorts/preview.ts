@@ -3,23 +3,8 @@ import { jsonRow } from "../../db/sql.ts";
 import type { VerbContext } from "../core/verb.ts";
 import { compileCohort } from "./compile.ts";
 import type { Definition } from "./definition.ts";
+import { type CohortMember, memberJsonArray, toMembers } from "./members.ts";
 import { resolveDefinition } from "./resolve.ts";
-
-/** One member as a preview shows it: who, where, and the totals the definition looked at. */
-export interface CohortMember {
-  accountId: number;
-  brandId: number;
-  marketId: number;
-  marketCode: string;
-  country: string;
-  email: string;
-  currency: string;
-  /** invoiced − credited, minor units of `currency`. */
-  totalSpent: number;
-  orderCount: number;
-  firstOrderAt: Date | null;
-  lastOrderAt: Date | null;
-}
 
 export interface CohortPreview {
   count: number;
@@ -36,8 +21,6 @@ export interface PreviewCohortInput {
   /** "Within the last N days" counts back from this; the current time unless told. */
   now?: Date;
 }
-
-const dateOrNull = (value: unknown): Date | null => (typeof value === "string" ? new Date(value) : null);
 
 /**
  * How many accounts an unsaved definition selects within the caller's brands, and a sample of them:
@@ -60,32 +43,7 @@ export async function previewCohort({
     sql`WITH members AS (${members})
         SELECT jsonb_build_object(
           'count', (SELECT count(*) FROM members),
-          'sample', COALESCE((
-            SELECT jsonb_agg(jsonb_build_object(
-                     'id', a.id, 'brand_id', a.brand_id, 'market_id', a.market_id, 'market_code', m.code,
-                     'country', m.country, 'email', e.address, 'currency', a.currency,
-                     'total_spent', a.invoiced - a.credited, 'order_count', a.order_count,
-                     'first_order_at', a.first_order_at, 'last_order_at', a.last_order_at) ORDER BY a.id)
-              FROM (SELECT id FROM members ORDER BY id LIMIT ${input.sampleSize}) page
-              JOIN brand_client_accounts a ON a.id = page.id
-              JOIN markets m ON m.id = a.market_id
-              JOIN emails e ON e.id = a.email_id), '[]'::jsonb))`,
+          'sample', ${memberJsonArray(sql`SELECT id FROM members ORDER BY id LIMIT ${input.sampleSize}`)})`,
   );
-  const sample = (row?.sample ?? []) as Record<string, unknown>[];
-  return {
-    count: Number(row?.count ?? 0),
-    sample: sample.map((member) => ({
-      accountId: Number(member.id),
-      brandId: Number(member.brand_id),
-      marketId: Number(member.market_id),
-      marketCode: String(member.market_code),
-      country: String(member.country),
-      email: String(member.email),
-      currency: String(member.currency),
-      totalSpent: Number(member.total_spent),
-      orderCount: Number(member.order_count),
-      firstOrderAt: dateOrNull(member.first_order_at),
-      lastOrderAt: dateOrNull(member.last_order_at),
-    })),
-  };
+  return { count: Number(row?.count ?? 0), sample: toMembers(row?.sample) };
 }

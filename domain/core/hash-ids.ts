@@ -35,6 +35,8 @@ export const entityKinds = {
   influencer: 27,
   acquisitionRule: 28,
   batchRun: 29,
+  cohort: 30,
+  cohortSnapshot: 31,
 } as const;
 export type EntityKind = keyof typeof entityKinds;
 

@@ -52,7 +52,7 @@ describe("npm run batch flags", () => {
     [["--from", "2026-11-01"], "name the job: npm run batch -- <job> --from YYYY-MM-DD --to YYYY-MM-DD"],
     [
       ["rfm"],
-      'unknown job "rfm"; jobs: subscription-expiry, acquisition-classification, daily-revenue, ltv-by-acquisition-month, retention-cleanup, rfm-scores',
+      'unknown job "rfm"; jobs: subscription-expiry, acquisition-classification, daily-revenue, ltv-by-acquisition-month, rfm-scores, cohort-snapshots, retention-cleanup',
     ],
     [["subscription-expiry", "--from", "2026-02-30"], '--from: expected a date YYYY-MM-DD, got "2026-02-30"'],
     [

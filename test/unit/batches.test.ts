@@ -92,7 +92,7 @@ describe("the registry", () => {
       "0 2 * * *": ["acquisition-classification"],
       "30 2 * * *": ["daily-revenue", "ltv-by-acquisition-month"],
       "0 3 * * *": ["rfm-scores"],
-      "30 3 * * *": ["retention-cleanup"],
+      "30 3 * * *": ["cohort-snapshots", "retention-cleanup"],
     });
     expect(jobsForCron(nightlyJobs, "10 0 * * *").map((found) => found.name)).toEqual([
       "subscription-expiry",
