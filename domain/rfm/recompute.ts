@@ -95,9 +95,17 @@ export async function recomputeRfm(
     ), written AS (
       INSERT INTO account_rfm AS x (account_id, brand_id, currency, as_of, recency_days, frequency, monetary,
                                     r, f, m, segment, computed_at)
-      SELECT account_id, brand_id, currency, ${asOf}::date, recency_days, frequency, monetary, r, f, m,
-             segment, now()
-        FROM segmented
+      SELECT s.account_id, s.brand_id, s.currency, ${asOf}::date, s.recency_days, s.frequency, s.monetary,
+             s.r, s.f, s.m, s.segment, now()
+        FROM segmented s
+        -- Unchanged rows are left out here, by one join, rather than only by the conflict clause: a
+        -- conflicting row is locked (its tuple written) even when its update is skipped.
+        LEFT JOIN account_rfm y ON y.account_id = s.account_id
+       WHERE y.account_id IS NULL
+          OR (y.brand_id, y.currency, y.as_of, y.recency_days, y.frequency, y.monetary, y.r, y.f, y.m, y.segment)
+             IS DISTINCT FROM
+             (s.brand_id, s.currency, ${asOf}::date, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m,
+              s.segment)
       ON CONFLICT (account_id) DO UPDATE
          SET brand_id = excluded.brand_id, currency = excluded.currency, as_of = excluded.as_of,
              recency_days = excluded.recency_days, frequency = excluded.frequency,
