@@ -25,7 +25,7 @@ import { ltvByAcquisitionMonth } from "../domain/analytics/ltv.ts";
 import { retention } from "../domain/analytics/retention.ts";
 import { customerScatter } from "../domain/analytics/scatter.ts";
 import { dailyRevenueJob } from "../domain/batches/job-daily-revenue.ts";
-import type { Definition } from "../domain/cohorts/definition.ts";
+import { type Definition, definitionSchema } from "../domain/cohorts/definition.ts";
 import { previewCohort } from "../domain/cohorts/preview.ts";
 import { hashIds } from "../domain/core/hash-ids.ts";
 import { withTransaction } from "../domain/core/transaction.ts";
@@ -124,7 +124,7 @@ function definitions(s: Sample): { simple: Definition<string>; nested: Definitio
             rules: [
               { field: "r_score", op: "gte", value: 3 },
               { field: "f_score", op: "gte", value: 2 },
-              { field: "m_score", op: "between", value: [2, 5] },
+              { field: "m_score", op: "between", value: { min: 2, max: 5 } },
             ],
           },
         ],
@@ -134,7 +134,7 @@ function definitions(s: Sample): { simple: Definition<string>; nested: Definitio
         rules: [
           { field: "product", op: "has", value: products },
           { field: "coupon", op: "has", value: s.couponCodes },
-          { field: "subscription_state", op: "has", value: ["active", "paused"] },
+          { field: "subscription_state", op: "has", value: ["active", "suspended"] },
         ],
       },
       {
@@ -152,7 +152,8 @@ function definitions(s: Sample): { simple: Definition<string>; nested: Definitio
       { field: "country", op: "in", value: ["KR", "US", "JP", "TW", "SG"] },
     ],
   };
-  return { simple: simple as Definition<string>, nested: nested as Definition<string> };
+  // Through the API's own validation, as a request would be.
+  return { simple: definitionSchema.parse(simple), nested: definitionSchema.parse(nested) };
 }
 
 /** The floors: what each read scans, once, straight to PostgreSQL. `$1` brand, `$2` as of. */
@@ -238,11 +239,11 @@ async function prepareAggregates(db: Executor, client: pg.Client, s: Sample): Pr
 
 /** The two reads that must not grow with the customer base: the heatmap and a 90-day overview. */
 async function aggregateReads(ctx: VerbContext, s: Sample) {
-  const heatmap = await fastest(5, () =>
+  const heatmap = await fastest(30, () =>
     rfmHeatmap({ ctx, input: { brandId: s.brandId, currency: s.currency } }),
   );
   // What the dashboard's overview tab reads: per day, the brand's orders, revenue, refunds, new customers.
-  const overview = await fastest(5, () =>
+  const overview = await fastest(30, () =>
     ctx.db.execute(sql`
       SELECT day, currency, sum(orders) AS orders, sum(revenue) AS revenue, sum(refunded) AS refunded,
              sum(new_customers) AS new_customers

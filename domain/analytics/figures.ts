@@ -86,3 +86,24 @@ export const lastMonthIndex = (asOf: Date): number => utcMonthIndex(new Date(asO
 export function sampleKey(accountId: number): bigint {
   return ((BigInt(accountId) % 2_147_483_648n) * 2_654_435_761n) % 4_294_967_296n;
 }
+
+/**
+ * Rows already ordered by a cohort key, cut into runs of equal keys (`keyOf` as text): one run per cohort,
+ * its first row first.
+ */
+export function runsOf<T>(rows: readonly T[], keyOf: (row: T) => string): T[][] {
+  const runs: T[][] = [];
+  let current: T[] = [];
+  let currentKey: string | null = null;
+  for (const row of rows) {
+    const key = keyOf(row);
+    if (key !== currentKey && current.length > 0) {
+      runs.push(current);
+      current = [];
+    }
+    currentKey = key;
+    current.push(row);
+  }
+  if (current.length > 0) runs.push(current);
+  return runs;
+}

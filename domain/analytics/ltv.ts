@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { VerbContext } from "../core/verb.ts";
-import { average, integer, lastMonthIndex, monthOfIndex } from "./figures.ts";
+import { average, integer, lastMonthIndex, monthOfIndex, runsOf } from "./figures.ts";
 import {
   type AnalyticsWindow,
   checkWindow,
@@ -62,19 +62,13 @@ export async function ltvByAcquisitionMonth({
   );
   const last = lastMonthIndex(input.asOf);
   const cohorts: LtvCohort[] = [];
-  let i = 0;
-  while (i < rows.length) {
-    const head = rows[i] as Row;
+  for (const run of runsOf(rows, (row) => `${text(row.currency)} ${integer(row.cohort)}`)) {
+    const head = run[0] as Row;
     const currency = text(head.currency);
     const cohort = integer(head.cohort);
     // Every customer's first order is in month 0 of its cohort, so that row counts them all.
     const customers = integer(head.customers);
-    const byMonth = new Map<number, bigint>();
-    for (; i < rows.length; i += 1) {
-      const row = rows[i] as Row;
-      if (text(row.currency) !== currency || integer(row.cohort) !== cohort) break;
-      byMonth.set(integer(row.k), BigInt(integer(row.net)));
-    }
+    const byMonth = new Map(run.map((row) => [integer(row.k), BigInt(integer(row.net))]));
     const months: LtvMonth[] = [];
     let cumulative = 0n;
     for (let k = 0; k <= last - cohort; k += 1) {

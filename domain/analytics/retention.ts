@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { RfmSegment } from "../../db/schema/rfm.ts";
 import type { VerbContext } from "../core/verb.ts";
-import { integer, lastMonthIndex, monthOfIndex, ratio } from "./figures.ts";
+import { integer, lastMonthIndex, monthOfIndex, ratio, runsOf } from "./figures.ts";
 import {
   type AnalyticsWindow,
   checkWindow,
@@ -91,19 +91,13 @@ export async function retention({
   );
   const last = lastMonthIndex(input.asOf);
   const cohorts: RetentionCohort[] = [];
-  let i = 0;
-  while (i < rows.length) {
-    const head = rows[i] as Row;
+  for (const run of runsOf(rows, (row) => `${integer(row.cohort)} ${text(row.key)}`)) {
+    const head = run[0] as Row;
     const cohort = integer(head.cohort);
     const key = text(head.key);
     // Every customer placed its first order in month 0, so that row counts the whole cohort.
     const customers = integer(head.active);
-    const active = new Map<number, number>();
-    for (; i < rows.length; i += 1) {
-      const row = rows[i] as Row;
-      if (integer(row.cohort) !== cohort || text(row.key) !== key) break;
-      active.set(integer(row.k), integer(row.active));
-    }
+    const active = new Map(run.map((row) => [integer(row.k), integer(row.active)]));
     const entry: RetentionCohort = { firstOrderMonth: monthOfIndex(cohort), customers, months: [] };
     if (input.by === "product")
       entry.product = { id: Number(key), sku: text(head.sku), name: text(head.name) };
