@@ -170,14 +170,14 @@ const encodingAndLength: Check = (message) => {
       const named = unencodable.map((c) => `"${c.character}" (${c.codePoint}) at ${c.index}`).join(", ");
       return refuse(
         "encoding.euc_kr",
-        `Not encodable in EUC-KR, ${message.channel.toUpperCase()} would show ?: ${named}`,
+        `Not encodable in EUC-KR, ${channelNames[message.channel]} would show ?: ${named}`,
       );
     }
     if (bytes > limit.max) {
       const hint = message.channel === "sms" ? "; send it as LMS" : "";
       return refuse(
         rule,
-        `${bytes} bytes in EUC-KR, over the ${limit.max} of ${message.channel.toUpperCase()}${hint}`,
+        `${bytes} bytes in EUC-KR, over the ${limit.max} of ${channelNames[message.channel]}${hint}`,
       );
     }
     return null;
