@@ -392,6 +392,7 @@ export const minimumEventsPerArm = 5;
 
 const formatP = (p: number): string => (p < 0.0001 ? "< 0.0001" : `= ${p.toPrecision(2)}`);
 const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
+const points = (value: number): string => `${(value * 100).toFixed(2)} percentage points`;
 
 /**
  * Per-arm results and the verdict of an experiment. The rules, in order (README "Verdict"): SRM detected →
@@ -435,9 +436,8 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
         control: countsOf(look, control.name, `look ${index}`),
         variant: countsOf(look, variant.name, `look ${index}`),
       }));
-      sequentialResult =
-        sequential(looks, { alpha: perComparisonAlpha, mixingVariance }).at(-1) ?? null;
-      // The p-value does not depend on α; the interval is at α / variants.
+      // The always-valid p does not depend on α; the confidence sequence is at α / variants.
+      sequentialResult = sequential(looks, { alpha: perComparisonAlpha, mixingVariance }).at(-1) ?? null;
     }
     return {
       variant,
@@ -489,15 +489,12 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
     };
   });
 
-  const verdict = decide();
-  return { arms, minimumSampleSize: minimum, srm, verdict };
-
-  function decide(): Verdict {
+  const decide = (): Verdict => {
     const notYet = (code: VerdictCode, reason: string): Verdict => ({ kind: "not_yet", winner: null, code, reason });
     if (srm.mismatch)
       return notYet(
         "srm",
-        `not yet: SRM detected — the customers per arm depart from the designed weights (χ² = ${srm.statistic.toFixed(2)}, df = ${srm.degreesOfFreedom}, p ${formatP(srm.p)} < ${srmThreshold}); find the assignment or logging fault before reading any result`,
+        `not yet: SRM detected — the customers per arm depart from the designed weights (χ² = ${srm.statistic.toFixed(2)}, df = ${srm.degreesOfFreedom}, p ${formatP(srm.p)}, flagged below ${srmThreshold}); find the assignment or logging fault before reading any result`,
       );
     const compared = [control, ...variants];
     if (!sequentialAnalysis) {
@@ -529,7 +526,7 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
         kind: "winner",
         winner: best.variant.name,
         code: "winner",
-        reason: `${best.variant.name} converts better than ${control.name} (${percent(rate(best.counts) ?? 0)} vs ${percent(rate(controlCounts) ?? 0)}, adjusted p ${formatP(corrected.adjusted[comparisons.indexOf(best)] ?? 1)} ≤ α = ${design.alpha}, ${method})${others.length > 0 ? `; ${others.join(", ")} also beat ${control.name} with lower rates (not tested against ${best.variant.name})` : ""}`,
+        reason: `${best.variant.name} converts better than ${control.name} (${percent(rate(best.counts) ?? 0)} vs ${percent(rate(controlCounts) ?? 0)}, adjusted p ${formatP(corrected.adjusted[comparisons.indexOf(best)] ?? 1)} ≤ α = ${design.alpha}, ${method})${others.length > 0 ? `; ${others.join(", ")} also ${others.length === 1 ? "beats" : "beat"} ${control.name} at a lower rate (not tested against ${best.variant.name})` : ""}`,
       };
     }
     if (worse.length === comparisons.length)
@@ -539,7 +536,10 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
         code: "control_wins",
         reason: `every variant converts worse than ${control.name} (${method}, α = ${design.alpha})`,
       };
-    const worseNote = worse.length > 0 ? `; ${worse.map((comparison) => comparison.variant.name).join(", ")} converts worse` : "";
+    const worseNote =
+      worse.length > 0
+        ? `; ${worse.map((comparison) => comparison.variant.name).join(", ")} ${worse.length === 1 ? "converts" : "convert"} worse`
+        : "";
     const undecided = comparisons.filter((_, index) => !corrected.rejected[index]);
     if (!sequentialAnalysis)
       return {
@@ -557,12 +557,14 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
         kind: "no_difference",
         winner: null,
         code: "no_difference",
-        reason: `no variant differs from ${control.name} by ${percent(effect)} or more: every confidence sequence lies within ±${percent(effect)}${worseNote}`,
+        reason: `no variant differs from ${control.name} by ${points(effect)} or more: every confidence sequence lies within ±${points(effect)}${worseNote}`,
       };
     const smallest = Math.min(...undecided.map(({ sequentialResult }) => sequentialResult?.p ?? 1));
     return notYet(
       "no_decision_yet",
-      `not yet: no variant differs from ${control.name} yet (smallest always-valid p ${formatP(smallest)}) and a difference of ${percent(effect)} is not ruled out; keep the experiment running`,
+      `not yet: no variant differs from ${control.name} yet (smallest always-valid p ${formatP(smallest)}) and a difference of ${points(effect)} is not ruled out; keep the experiment running`,
     );
-  }
+  };
+
+  return { arms, minimumSampleSize: minimum, srm, verdict: decide() };
 }
