@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import { Conflict } from "../core/errors.ts";
 
 /**
@@ -49,6 +50,21 @@ export function assignmentInput(experimentKey: string, customerId: string | numb
 export async function bucket(experimentKey: string, customerId: string | number | bigint): Promise<number> {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(assignmentInput(experimentKey, customerId)));
   return new DataView(digest).getUint32(0, false) % bucketCount;
+}
+
+/**
+ * The same bucket in Postgres, for set-based assignment: `key` and `customerId` are SQL expressions (a bound
+ * parameter or a column); a non-text id is cast by `||` to its text form (a bigint to its decimal digits, as
+ * `String()` writes it). test/workers/experiment-buckets.test.ts checks it against {@link bucket}.
+ */
+export function bucketSql(key: SQL | string, customerId: SQL): SQL {
+  return sql`(('x' || substr(encode(sha256(convert_to(${key}::text || ':' || ${customerId}::text, 'UTF8')), 'hex'), 1, 8))::bit(32)::bigint % ${sql.raw(String(bucketCount))})::int`;
+}
+
+/** The arm of a bucket in SQL: a `CASE` over the ranges' upper ends, in order (the ranges cover 0–9,999). */
+export function armSql(ranges: readonly ArmRange[], bucketExpression: SQL): SQL {
+  const branches = ranges.map((range) => sql` WHEN ${bucketExpression} < ${sql.raw(String(range.to))} THEN ${range.arm}::text`);
+  return sql`(CASE${sql.join(branches, sql``)} END)`;
 }
 
 /**
