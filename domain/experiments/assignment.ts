@@ -48,7 +48,10 @@ export function assignmentInput(experimentKey: string, customerId: string | numb
  * workerd and Node.
  */
 export async function bucket(experimentKey: string, customerId: string | number | bigint): Promise<number> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(assignmentInput(experimentKey, customerId)));
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    encoder.encode(assignmentInput(experimentKey, customerId)),
+  );
   return new DataView(digest).getUint32(0, false) % bucketCount;
 }
 
@@ -63,7 +66,9 @@ export function bucketSql(key: SQL | string, customerId: SQL): SQL {
 
 /** The arm of a bucket in SQL: a `CASE` over the ranges' upper ends, in order (the ranges cover 0–9,999). */
 export function armSql(ranges: readonly ArmRange[], bucketExpression: SQL): SQL {
-  const branches = ranges.map((range) => sql` WHEN ${bucketExpression} < ${sql.raw(String(range.to))} THEN ${range.arm}::text`);
+  const branches = ranges.map(
+    (range) => sql` WHEN ${bucketExpression} < ${sql.raw(String(range.to))} THEN ${range.arm}::text`,
+  );
   return sql`(CASE${sql.join(branches, sql``)} END)`;
 }
 
@@ -108,11 +113,14 @@ function checkArms(arms: readonly ArmDesign[]): void {
       throw new RangeError(`the weight of "${arm.name}" must be a positive integer, not ${arm.weight}`);
   }
   const total = arms.reduce((sum, arm) => sum + arm.weight, 0);
-  if (total > bucketCount) throw new RangeError(`the weights must sum to at most ${bucketCount}, not ${total}`);
+  if (total > bucketCount)
+    throw new RangeError(`the weights must sum to at most ${bucketCount}, not ${total}`);
   const count = (role: ArmRole) => arms.filter((arm) => arm.role === role).length;
-  if (count("control") !== 1) throw new RangeError(`an experiment has exactly one control, not ${count("control")}`);
+  if (count("control") !== 1)
+    throw new RangeError(`an experiment has exactly one control, not ${count("control")}`);
   if (count("variant") < 1) throw new RangeError("an experiment needs at least one variant");
-  if (count("holdout") > 1) throw new RangeError(`an experiment has at most one holdout, not ${count("holdout")}`);
+  if (count("holdout") > 1)
+    throw new RangeError(`an experiment has at most one holdout, not ${count("holdout")}`);
 }
 
 /** The arm whose range holds `value` (an integer bucket 0 … 9,999). */
@@ -120,7 +128,8 @@ export function armOf(value: number, ranges: readonly ArmRange[]): ArmRange {
   if (!Number.isInteger(value) || value < 0 || value >= bucketCount)
     throw new RangeError(`a bucket is an integer from 0 to ${bucketCount - 1}, not ${value}`);
   const range = ranges.find((candidate) => value >= candidate.from && value < candidate.to);
-  if (!range) throw new RangeError(`no arm holds bucket ${value}: the ranges do not cover 0–${bucketCount - 1}`);
+  if (!range)
+    throw new RangeError(`no arm holds bucket ${value}: the ranges do not cover 0–${bucketCount - 1}`);
   return range;
 }
 
@@ -146,7 +155,10 @@ export function assignmentChanges(
   const why = `cannot change once the experiment is ${status}: customers already hold their arms`;
   if (current.key !== next.key) changes.push({ field: "key", message: `the experiment key ${why}` });
   if (current.arms.length !== next.arms.length) {
-    changes.push({ field: "arms", message: `the arms ${why} (${current.arms.length} → ${next.arms.length})` });
+    changes.push({
+      field: "arms",
+      message: `the arms ${why} (${current.arms.length} → ${next.arms.length})`,
+    });
     return changes;
   }
   current.arms.forEach((arm, index) => {

@@ -31,17 +31,22 @@ function checkCounts(counts: Counts, what: string): void {
   if (!Number.isSafeInteger(counts.n) || counts.n < 0)
     throw new RangeError(`${what}: n must be a non-negative integer, not ${counts.n}`);
   if (!Number.isSafeInteger(counts.conversions) || counts.conversions < 0 || counts.conversions > counts.n)
-    throw new RangeError(`${what}: conversions must be an integer from 0 to n (${counts.n}), not ${counts.conversions}`);
+    throw new RangeError(
+      `${what}: conversions must be an integer from 0 to n (${counts.n}), not ${counts.conversions}`,
+    );
 }
 
 function checkProbability(value: number, what: string, open: boolean): void {
   const inside = open ? value > 0 && value < 1 : value >= 0 && value <= 1;
   if (!Number.isFinite(value) || !inside)
-    throw new RangeError(`${what} must be ${open ? "strictly between 0 and 1" : "from 0 to 1"}, not ${value}`);
+    throw new RangeError(
+      `${what} must be ${open ? "strictly between 0 and 1" : "from 0 to 1"}, not ${value}`,
+    );
 }
 
 /** The conversion rate x / n, or null without customers. */
-export const rate = (counts: Counts): number | null => (counts.n === 0 ? null : counts.conversions / counts.n);
+export const rate = (counts: Counts): number | null =>
+  counts.n === 0 ? null : counts.conversions / counts.n;
 
 export interface ZTest {
   /** (p̂_B − p̂_A) / SE₀: positive when the variant converts better. */
@@ -125,7 +130,12 @@ function checkRates(baselineRate: number, targetRate: number): void {
  * (Fleiss, Levin and Paik, Statistical Methods for Rates and Proportions, 3rd ed., eq. 4.14, without the
  * continuity correction).
  */
-export function minimumSampleSize(baselineRate: number, targetRate: number, alpha: number, power: number): number {
+export function minimumSampleSize(
+  baselineRate: number,
+  targetRate: number,
+  alpha: number,
+  power: number,
+): number {
   checkRates(baselineRate, targetRate);
   checkProbability(alpha, "alpha", true);
   checkProbability(power, "power", true);
@@ -163,7 +173,9 @@ export function achievedPower(
   const alternativeError = Math.sqrt(
     (baselineRate * (1 - baselineRate)) / nControl + (targetRate * (1 - targetRate)) / nVariant,
   );
-  return phi((Math.abs(targetRate - baselineRate) - phiInverse(1 - alpha / 2) * nullError) / alternativeError);
+  return phi(
+    (Math.abs(targetRate - baselineRate) - phiInverse(1 - alpha / 2) * nullError) / alternativeError,
+  );
 }
 
 export interface SrmTest {
@@ -189,7 +201,8 @@ export function srmTest(observed: readonly number[], shares: readonly number[]):
   if (observed.length < 2 || observed.length !== shares.length)
     throw new RangeError("the SRM test needs at least two arms and one share per arm");
   for (const count of observed)
-    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`arm counts must be non-negative integers, not ${count}`);
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new RangeError(`arm counts must be non-negative integers, not ${count}`);
   for (const share of shares)
     if (!Number.isFinite(share) || share <= 0) throw new RangeError(`shares must be positive, not ${share}`);
   const total = observed.reduce((sum, count) => sum + count, 0);
@@ -267,7 +280,8 @@ export function sequential(
 ): SequentialResult[] {
   checkProbability(options.alpha, "alpha", true);
   const tau2 = options.mixingVariance;
-  if (!Number.isFinite(tau2) || tau2 <= 0) throw new RangeError(`mixingVariance must be positive, not ${tau2}`);
+  if (!Number.isFinite(tau2) || tau2 <= 0)
+    throw new RangeError(`mixingVariance must be positive, not ${tau2}`);
   let p = 1;
   let interval: Interval = { lower: -1, upper: 1 };
   return looks.map((look, index) => {
@@ -413,7 +427,9 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
     checkCounts(counts, `${what} arm "${arm}"`);
     return counts;
   };
-  const current = new Map(design.arms.map((arm) => [arm.name, countsOf(observed.arms, arm.name, "observed")]));
+  const current = new Map(
+    design.arms.map((arm) => [arm.name, countsOf(observed.arms, arm.name, "observed")]),
+  );
   const counts = (arm: string): Counts => current.get(arm) ?? { n: 0, conversions: 0 };
   const control = design.arms.find((arm) => arm.role === "control");
   if (!control) throw new RangeError("an experiment has exactly one control");
@@ -429,7 +445,9 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
     const variantCounts = counts(variant.name);
     const test = zTest(controlCounts, variantCounts);
     const lift =
-      controlCounts.n > 0 && variantCounts.n > 0 ? liftInterval(controlCounts, variantCounts, design.alpha) : null;
+      controlCounts.n > 0 && variantCounts.n > 0
+        ? liftInterval(controlCounts, variantCounts, design.alpha)
+        : null;
     let sequentialResult: SequentialResult | null = null;
     if (sequentialAnalysis) {
       const looks = [...(observed.history ?? []), observed.arms].map((look, index) => ({
@@ -490,7 +508,12 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
   });
 
   const decide = (): Verdict => {
-    const notYet = (code: VerdictCode, reason: string): Verdict => ({ kind: "not_yet", winner: null, code, reason });
+    const notYet = (code: VerdictCode, reason: string): Verdict => ({
+      kind: "not_yet",
+      winner: null,
+      code,
+      reason,
+    });
     if (srm.mismatch)
       return notYet(
         "srm",
@@ -514,14 +537,20 @@ export function evaluate(design: ExperimentDesign, observed: Observed): Evaluati
         "too_few_events",
         `not yet: fewer than ${minimumEventsPerArm} conversions or non-conversions in ${sparse.map((arm) => arm.name).join(", ")}, too few for the normal approximation`,
       );
-    const better = comparisons.filter((comparison, index) => corrected.rejected[index] && comparison.test.z > 0);
-    const worse = comparisons.filter((comparison, index) => corrected.rejected[index] && comparison.test.z < 0);
+    const better = comparisons.filter(
+      (comparison, index) => corrected.rejected[index] && comparison.test.z > 0,
+    );
+    const worse = comparisons.filter(
+      (comparison, index) => corrected.rejected[index] && comparison.test.z < 0,
+    );
     const method = sequentialAnalysis ? "always-valid p, Holm" : "Holm";
     if (better.length > 0) {
       const best = better.reduce((top, comparison) =>
         (rate(comparison.counts) ?? 0) > (rate(top.counts) ?? 0) ? comparison : top,
       );
-      const others = better.filter((comparison) => comparison !== best).map((comparison) => comparison.variant.name);
+      const others = better
+        .filter((comparison) => comparison !== best)
+        .map((comparison) => comparison.variant.name);
       return {
         kind: "winner",
         winner: best.variant.name,

@@ -53,7 +53,9 @@ describe("bucket", () => {
   });
 
   it("refuses a number id that is not a safe integer (its text would not be the database's)", async () => {
-    await expect(bucket("exp-1", 1.5)).rejects.toThrow("customerId must be a safe integer or a string, not 1.5");
+    await expect(bucket("exp-1", 1.5)).rejects.toThrow(
+      "customerId must be a safe integer or a string, not 1.5",
+    );
     await expect(bucket("exp-1", 2 ** 60)).rejects.toThrow(RangeError);
   });
 
@@ -89,7 +91,9 @@ describe("armRanges", () => {
     // 10000·w / 7 for 1, 2, 4: 1428.57, 2857.14, 5714.29 → floors 1428, 2857, 5714 (9999); remainders 4, 1, 2.
     expect(armRanges(arms(1, 2, 4)).map((range) => range.to - range.from)).toEqual([1429, 2857, 5714]);
     // 10000·w / 6 for 1, 1, 1, 3: 1666.67 ×3 and 5000 → floors 1666 ×3 + 5000 = 9998; remainders 4, 4, 4, 0.
-    expect(armRanges(arms(1, 1, 1, 3)).map((range) => range.to - range.from)).toEqual([1667, 1667, 1666, 5000]);
+    expect(armRanges(arms(1, 1, 1, 3)).map((range) => range.to - range.from)).toEqual([
+      1667, 1667, 1666, 5000,
+    ]);
   });
 
   it("always covers 0–9999 exactly, each arm within one bucket of its share", () => {
@@ -109,7 +113,9 @@ describe("armRanges", () => {
 
   it("refuses bad weights and arm sets", () => {
     expect(() => armRanges(arms(50, 0))).toThrow('the weight of "v1" must be a positive integer, not 0');
-    expect(() => armRanges(arms(50, 49.5))).toThrow('the weight of "v1" must be a positive integer, not 49.5');
+    expect(() => armRanges(arms(50, 49.5))).toThrow(
+      'the weight of "v1" must be a positive integer, not 49.5',
+    );
     expect(() => armRanges(arms(5000, 5001))).toThrow("the weights must sum to at most 10000, not 10001");
     expect(() => armRanges(arms(100))).toThrow("an experiment needs a control and at least one variant");
     expect(() =>
@@ -190,31 +196,35 @@ describe("assignment changes", () => {
   });
 
   it("refuses a new key, an added arm and a reordering of a running experiment", () => {
-    expect(assignmentChanges(design, { key: "exp-9", arms: arms(50, 50) }, "running").map((c) => c.field)).toEqual([
-      "key",
-    ]);
+    expect(
+      assignmentChanges(design, { key: "exp-9", arms: arms(50, 50) }, "running").map((c) => c.field),
+    ).toEqual(["key"]);
     expect(assignmentChanges(design, { key: "exp-1", arms: arms(50, 50, 10) }, "running")).toEqual([
       {
         field: "arms",
-        message: "the arms cannot change once the experiment is running: customers already hold their arms (2 → 3)",
+        message:
+          "the arms cannot change once the experiment is running: customers already hold their arms (2 → 3)",
       },
     ]);
     const swapped = [design.arms[1], design.arms[0]].filter((arm) => arm !== undefined);
-    expect(assignmentChanges(design, { key: "exp-1", arms: swapped }, "running").map((c) => c.field)).toEqual([
-      "arms.0",
-      "arms.1",
-    ]);
+    expect(assignmentChanges(design, { key: "exp-1", arms: swapped }, "running").map((c) => c.field)).toEqual(
+      ["arms.0", "arms.1"],
+    );
   });
 
   it("accepts the same design unchanged, and the guard throws a Conflict with field errors otherwise", () => {
-    expect(() => assertAssignmentUnchanged(design, { key: "exp-1", arms: arms(50, 50) }, "running")).not.toThrow();
+    expect(() =>
+      assertAssignmentUnchanged(design, { key: "exp-1", arms: arms(50, 50) }, "running"),
+    ).not.toThrow();
     try {
       assertAssignmentUnchanged(design, { key: "exp-1", arms: arms(50, 40) }, "running");
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(Conflict);
       expect((error as Conflict).message).toBe("The assignment of a running experiment cannot change.");
-      expect((error as Conflict).errors.map((e) => [e.field, e.category])).toEqual([["arms.1.weight", "conflict"]]);
+      expect((error as Conflict).errors.map((e) => [e.field, e.category])).toEqual([
+        ["arms.1.weight", "conflict"],
+      ]);
     }
   });
 });

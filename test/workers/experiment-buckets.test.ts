@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { pgArray } from "../../db/sql.ts";
 import { armOf, armRanges, armSql, bucket, bucketSql } from "../../domain/experiments/assignment.ts";
 import { evaluate } from "../../domain/experiments/statistics.ts";
-import { pgArray } from "../../db/sql.ts";
 import { withDb } from "../support/api.ts";
 import { seededRandom } from "../support/random.ts";
 
@@ -80,7 +80,9 @@ describe("experiment buckets: Postgres and Web Crypto agree", () => {
           FROM generate_series(0, 9999) AS b(bucket) ORDER BY b.bucket`),
     );
     expect(rows.rows).toHaveLength(10_000);
-    expect(rows.rows.map((row) => row.arm)).toEqual(rows.rows.map((row) => armOf(Number(row.bucket), ranges).arm));
+    expect(rows.rows.map((row) => row.arm)).toEqual(
+      rows.rows.map((row) => armOf(Number(row.bucket), ranges).arm),
+    );
     expect(ranges.map((range) => [range.arm, range.from, range.to])).toEqual([
       ["control", 0, 1000],
       ["B", 1000, 3000],
