@@ -136,14 +136,14 @@ export class ProviderError extends Error {
   }
 }
 
-/** Korean mobile prefixes (010, and the old 011, 016–019 still in service). */
-const koreanMobile = /^01[016789]\d{7,8}$/;
+/** Korean mobile numbers: 010 and 8 digits; the old 011 and 016–019 with 7 or 8 digits. */
+const koreanMobile = /^(010\d{8}|01[16789]\d{7,8})$/;
 const separators = /[\s\-.()]/g;
 
 /**
  * A recipient in the national form Korean providers take (`01012345678`): separators (space, `-`, `.`,
  * parentheses) removed, `+82` / `0082` / `82` followed by the number without its leading 0 turned into
- * `0…`. Only Korean mobile numbers (010, 011, 016–019, 10 or 11 digits) are recipients: SMS, LMS and
+ * `0…`. Only Korean mobile numbers (010 with 11 digits; the old 011, 016–019 with 10 or 11) are recipients: SMS, LMS and
  * both Kakao channels here reach Korean phones. Null for anything else (another country, a landline, a
  * malformed number).
  */
