@@ -95,7 +95,10 @@ describe("the message simulator through the real Solapi adapter", () => {
     expect(callback.received).toEqual([]);
 
     await simulator.settled();
-    const [message] = (await (await fetch(`${simulator.url}/__sent`)).json()).messages as SimulatedMessage[];
+    const listed = (await (await fetch(`${simulator.url}/__sent`)).json()) as {
+      messages: SimulatedMessage[];
+    };
+    const [message] = listed.messages;
     expect(message).toMatchObject({
       messageId: id,
       to: "01012345678",
