@@ -361,7 +361,8 @@ export class SolapiProvider implements MessageProvider {
       });
       text = await response.text();
     } catch (error) {
-      const name = error instanceof Error ? error.name : "";
+      // A DOMException (the abort's reason) is not an Error in every runtime: read its name either way.
+      const name = typeof error === "object" && error !== null && "name" in error ? String(error.name) : "";
       if (name === "TimeoutError" || name === "AbortError") {
         throw new ProviderError(
           "timeout",

@@ -135,6 +135,11 @@ export async function startMessageSimulator(options: MessageSimulatorOptions): P
     if (signatures.has(signature))
       return { code: "DuplicatedSignature", message: "15분 안에 동일한 signature 값" };
     signatures.set(signature, nowMs);
+    // Bounded like the rest: past 10 × maxKept, the oldest signatures are forgotten early.
+    for (const seen of signatures.keys()) {
+      if (signatures.size <= maxKept * 10) break;
+      signatures.delete(seen);
+    }
     return null;
   };
 
