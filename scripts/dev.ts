@@ -3,7 +3,8 @@
  * .data/pglite) unless DATABASE_URL is set, the WebSocket bridge, migrations, the demo seed,
  * `wrangler dev` (edge, API and every consumer) on http://127.0.0.1:8787, then the edge
  * configuration is published to KV. The webhooks get development secrets (generated once under
- * .data/, .dev.vars wins) and the banner prints a signed example per webhook. Ctrl-C, in any phase,
+ * .data/, .dev.vars wins) and the banner prints a signed example per webhook. The messaging provider's
+ * local simulator (scripts/lib/message-simulator.ts) runs beside it and is the Worker's provider URL. Ctrl-C, in any phase,
  * stops all of it. LEADRAIL_DATA_DIR moves .data/ (tests run beside a real `npm start`).
  */
 import path from "node:path";
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
   const adminKey = adminKeyFromEnv();
   const port = portFromEnv("LEADRAIL_PORT", 8787);
   const bridgePort = portFromEnv("LEADRAIL_BRIDGE_PORT", 8790);
+  const simulatorPort = portFromEnv("LEADRAIL_MESSAGE_SIMULATOR_PORT", 0);
+  const receiptUrl = process.env.LEADRAIL_MESSAGE_RECEIPT_URL || undefined;
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const sqidsAlphabet = process.env.SQIDS_ALPHABET || undefined;
   const dataDir = process.env.LEADRAIL_DATA_DIR || path.join(repoRoot, ".data");
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
     port,
     persistTo: path.join(dataDir, "wrangler"),
     envFiles: secrets.envFiles,
+    messageSimulator: { port: simulatorPort, callbackUrl: receiptUrl },
     adminKey,
     ...(sqidsAlphabet ? { vars: { SQIDS_ALPHABET: sqidsAlphabet } } : {}),
     log: (message) => console.log(`[leadrail] ${message}`),
@@ -129,6 +133,14 @@ function printBanner(stack: Stack, secrets: DevSecrets, dataDir: string): void {
   lines.push(`  API reference                  ${base}/docs   (OpenAPI: ${base}/openapi.json)`);
   lines.push(`  Postgres                       ${redact(stack.database.url)} (${stack.database.kind})`);
   lines.push(`  WebSocket bridge               ${stack.bridge.address}`);
+  if (stack.messageSimulator) {
+    const sim = stack.messageSimulator.url;
+    lines.push(`  Message simulator (Solapi API) ${sim}   (the Worker's MESSAGING_PROVIDER_BASE_URL)`);
+    lines.push(
+      `    received messages: ${sim}/__sent   delivery reports: ${sim}/__receipts   posted to: ${process.env.LEADRAIL_MESSAGE_RECEIPT_URL || "(nowhere: set LEADRAIL_MESSAGE_RECEIPT_URL)"}`,
+    );
+    lines.push("    a recipient ending in 0000 is refused at send, one ending in 9999 fails after sending");
+  }
   lines.push(`  Admin API key                  ${stack.adminKey}`);
   lines.push(
     `  Webhook secrets (development only, kept in ${secrets.file}; .dev.vars wins for any it sets):`,

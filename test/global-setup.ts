@@ -8,6 +8,11 @@ import {
   type RunningDatabase,
   startEmbeddedPostgres,
 } from "../scripts/lib/database.ts";
+import {
+  simulatorApiKey,
+  simulatorApiSecret,
+  startMessageSimulator,
+} from "../scripts/lib/message-simulator.ts";
 import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
 import { startRelaySink } from "./relay-sink.ts";
 
@@ -18,6 +23,11 @@ declare module "vitest" {
     databaseKind: string;
     /** A loopback HTTP server standing in for partners and lead buyers (test/relay-sink.ts). */
     relaySinkUrl: string;
+    /**
+     * The messaging provider's simulator (scripts/lib/message-simulator.ts, with its development credentials),
+     * posting its delivery reports to the relay sink under the key `message-receipts` after 50 ms.
+     */
+    messageSimulatorUrl: string;
     /** The installed API reference bundle the Worker serves as a static asset: its size and SHA-256 (hex). */
     apiReferenceBundle: { bytes: number; sha256: string };
   }
@@ -49,8 +59,16 @@ export default async function setup(project: TestProject) {
   project.provide("databaseKind", database.kind);
   const sink = await startRelaySink();
   project.provide("relaySinkUrl", sink.url);
+  const simulator = await startMessageSimulator({
+    apiKey: simulatorApiKey,
+    apiSecret: simulatorApiSecret,
+    callbackUrl: `${sink.url}/sink/message-receipts/ok`,
+    receiptDelayMs: 50,
+  });
+  project.provide("messageSimulatorUrl", simulator.url);
   process.env.LEADRAIL_TEST_DATABASE_URL = database.url;
   return async () => {
+    await simulator.close();
     await sink.close();
     await bridge.close();
     await database.stop();

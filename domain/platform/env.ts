@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { messagingConfigSchema } from "./messaging-config.ts";
 import { retentionConfigSchema } from "./retention-config.ts";
 
 /** Bindings the Worker receives, as `npm run cf-typegen` generates them from wrangler.toml. */
@@ -22,6 +23,7 @@ export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
 /** Settings of everything that talks to Postgres. */
 export const dbConfigSchema = edgeConfigSchema.extend({
   ...retentionConfigSchema.shape,
+  ...messagingConfigSchema.shape,
   DATABASE_URL: z.string().min(1, "DATABASE_URL is not set"),
   DB_WS_PROXY: z
     .string()

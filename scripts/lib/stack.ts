@@ -9,6 +9,12 @@ import {
   type RunningDatabase,
   startEmbeddedPostgres,
 } from "./database.ts";
+import {
+  type MessageSimulator,
+  simulatorApiKey,
+  simulatorApiSecret,
+  startMessageSimulator,
+} from "./message-simulator.ts";
 import { type DemoSeed, seedDemo } from "./seed.ts";
 import { startWranglerDev, type WranglerDev, waitForHttp, wranglerTomlVars } from "./wrangler.ts";
 import { type BridgeHandle, startWsBridge } from "./ws-bridge.ts";
@@ -46,6 +52,20 @@ export interface StackOptions {
   signal?: AbortSignal;
   /** Told as each phase of the start begins (see `stackPhases`). */
   onPhase?: (phase: StackPhase) => void;
+  /**
+   * The messaging provider's local simulator (scripts/lib/message-simulator.ts), started before the Worker,
+   * which gets its URL as MESSAGING_PROVIDER_BASE_URL and its credentials. `false`: not started, and the
+   * Worker keeps wrangler.toml's provider URL and whatever credentials its env files hold.
+   */
+  messageSimulator?:
+    | false
+    | {
+        /** 0 or unset picks a free port. */
+        port?: number;
+        /** Where it posts delivery reports; unset, it only keeps them. */
+        callbackUrl?: string | undefined;
+        receiptDelayMs?: number;
+      };
   /** Env files `wrangler dev` reads its secrets from (`--env-file`, later files win); unset: its defaults. */
   envFiles?: string[];
 }
@@ -66,6 +86,8 @@ export interface Stack {
   database: RunningDatabase;
   bridge: RestartableBridge;
   wrangler: WranglerDev;
+  /** The messaging provider's simulator, unless `messageSimulator: false`. */
+  messageSimulator: MessageSimulator | null;
   alphabet: string;
   /** The Worker's vars as `wrangler dev` got them (wrangler.toml [vars] and overrides; no secrets). */
   vars: Record<string, string>;
@@ -126,6 +148,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     log(`WebSocket bridge on ${bridge.address} → ${database.host}:${database.port}`);
 
+    let messageSimulator: MessageSimulator | null = null;
+    const messagingVars: Record<string, string> = {};
+    if (options.messageSimulator !== false) {
+      phase("simulator");
+      const settings = options.messageSimulator ?? {};
+      if (settings.port) await step(ensurePortFree(settings.port, "the message simulator"));
+      const simulator = await step(
+        startMessageSimulator({
+          port: settings.port ?? 0,
+          apiKey: simulatorApiKey,
+          apiSecret: simulatorApiSecret,
+          callbackUrl: settings.callbackUrl,
+          ...(settings.receiptDelayMs !== undefined ? { receiptDelayMs: settings.receiptDelayMs } : {}),
+        }).then((started) => {
+          cleanups.add(() => started.close());
+          return started;
+        }),
+      );
+      messageSimulator = simulator;
+      log(`message simulator (Solapi's API) on ${simulator.url}`);
+      messagingVars.MESSAGING_PROVIDER_BASE_URL = simulator.url;
+      messagingVars.MESSAGING_PROVIDER_API_KEY = simulatorApiKey;
+      messagingVars.MESSAGING_PROVIDER_API_SECRET = simulatorApiSecret;
+    }
+
     const port = options.port || (await step(freePort()));
     await step(ensurePortFree(port, "wrangler dev"));
     const inspectorPort = await step(freePort());
@@ -136,6 +183,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       inspectorPort,
       persistTo: options.persistTo,
       vars: {
+        ...messagingVars,
         ...(options.vars ?? {}),
         DATABASE_URL: database.url,
         DB_WS_PROXY: bridge.address,
@@ -175,8 +223,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       database,
       bridge,
       wrangler,
+      messageSimulator,
       alphabet,
-      vars: { ...vars, ...(options.vars ?? {}) },
+      vars: { ...vars, ...messagingVars, ...(options.vars ?? {}) },
       adminKey: options.adminKey,
       seed,
       publish,
@@ -190,7 +239,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 }
 
 /** The phases of a start, in order, as `onPhase` reports them (each as it begins). */
-export const stackPhases = ["database", "migrations", "seed", "bridge", "wrangler", "publish"] as const;
+export const stackPhases = [
+  "database",
+  "migrations",
+  "seed",
+  "bridge",
+  "simulator",
+  "wrangler",
+  "publish",
+] as const;
 export type StackPhase = (typeof stackPhases)[number];
 
 /**

@@ -111,7 +111,16 @@ const phases = [...stackPhases, "running"];
 
 describe("npm start stopped by a signal", () => {
   it("lists every phase of a start", () => {
-    expect(phases).toEqual(["database", "migrations", "seed", "bridge", "wrangler", "publish", "running"]);
+    expect(phases).toEqual([
+      "database",
+      "migrations",
+      "seed",
+      "bridge",
+      "simulator",
+      "wrangler",
+      "publish",
+      "running",
+    ]);
   });
 
   it.each(phases.map((phase, index) => [phase, index % 2 === 0 ? "SIGINT" : "SIGTERM"] as const))(
