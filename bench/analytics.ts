@@ -33,10 +33,7 @@ import type { VerbContext } from "../domain/core/verb.ts";
 import { rfmHeatmap } from "../domain/rfm/heatmap.ts";
 import { recomputeRfm } from "../domain/rfm/recompute.ts";
 import { openBatchDatabase, runBatchRange } from "../scripts/lib/batch.ts";
-import { applyMigrations, createScratchDatabase } from "../scripts/lib/database.ts";
-import { seedHistory } from "../scripts/lib/history-seed.ts";
-import { seedDemo } from "../scripts/lib/seed.ts";
-import { benchAlphabet } from "./common.ts";
+import { benchAlphabet, historyDatabase } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
 const maxRatio = 1.5;
@@ -254,44 +251,21 @@ async function aggregateReads(ctx: VerbContext, s: Sample) {
   return { heatmap, overview };
 }
 
-interface Opened {
-  url: string;
-  drop(): Promise<void>;
-}
-
-async function openDatabase(reuse: string | undefined, serverUrl: string, customers: number, tag: string) {
-  if (reuse) return { url: reuse, drop: async () => {} } satisfies Opened;
-  const scratch = await createScratchDatabase(serverUrl, `leadrail_bench_analytics_${tag}_${process.pid}`);
-  await applyMigrations(scratch.url);
-  await seedDemo(scratch.url, `lr_bench_analytics_${tag}_admin_key_0000`);
-  const to = new Date();
-  to.setUTCHours(0, 0, 0, 0);
-  const from = new Date(to);
-  from.setUTCFullYear(from.getUTCFullYear() - 2);
-  await seedHistory(scratch.url, {
-    customers,
-    seed: 1,
-    brands: null,
-    markets: null,
-    from,
-    to,
-    chunkSize: 10_000,
-    append: false,
-    fkChecks: false,
-  });
-  return { url: scratch.url, drop: () => scratch.drop() } satisfies Opened;
-}
-
 const analyticsBench: Bench = {
   name: "analytics: cohort counts, analytics endpoints and RFM beside scans of their input",
   async run({ databaseUrl, quick }): Promise<BenchResult> {
     const customers = quick ? 20_000 : 1_000_000;
-    const big = await openDatabase(process.env.BENCH_ANALYTICS_DATABASE_URL, databaseUrl, customers, "big");
-    const small = await openDatabase(
-      process.env.BENCH_ANALYTICS_SMALL_URL,
+    const big = await historyDatabase(
       databaseUrl,
+      process.env.BENCH_ANALYTICS_DATABASE_URL,
+      "analytics_big",
+      customers,
+    );
+    const small = await historyDatabase(
+      databaseUrl,
+      process.env.BENCH_ANALYTICS_SMALL_URL,
+      "analytics_small",
       Math.round(customers / 10),
-      "small",
     );
     const metrics: Record<string, number | string> = {};
     const targets: BenchResult["targets"] = [];

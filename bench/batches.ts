@@ -13,9 +13,7 @@ import pg from "pg";
 import { parseBatchDate } from "../domain/batches/dates.ts";
 import { nightlyJobs } from "../domain/batches/registry.ts";
 import { openBatchDatabase, runBatchRange } from "../scripts/lib/batch.ts";
-import { applyMigrations, createScratchDatabase } from "../scripts/lib/database.ts";
-import { seedHistory } from "../scripts/lib/history-seed.ts";
-import { seedDemo } from "../scripts/lib/seed.ts";
+import { historyDatabase } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
 const maxRatio = 3;
@@ -69,33 +67,16 @@ const batchesBench: Bench = {
   name: "nightly jobs: each job for one date beside a scan of its input",
   async run({ databaseUrl, quick }): Promise<BenchResult> {
     const customers = Number(process.env.BENCH_BATCH_CUSTOMERS ?? (quick ? 20_000 : 1_000_000));
-    const reuse = process.env.BENCH_BATCH_DATABASE_URL;
-    const scratch = reuse
-      ? null
-      : await createScratchDatabase(databaseUrl, `leadrail_bench_batches_${process.pid}_${Date.now()}`);
-    const url = reuse ?? scratch?.url ?? databaseUrl;
+    const history = await historyDatabase(
+      databaseUrl,
+      process.env.BENCH_BATCH_DATABASE_URL,
+      "batches",
+      customers,
+    );
+    const url = history.url;
     try {
       const today = new Date();
       today.setUTCHours(0, 0, 0, 0);
-      let seedSeconds: number | null = null;
-      if (scratch) {
-        await applyMigrations(url);
-        await seedDemo(url, "lr_bench_batches_admin_key_000000");
-        const from = new Date(today);
-        from.setUTCFullYear(from.getUTCFullYear() - 2);
-        const summary = await seedHistory(url, {
-          customers,
-          seed: 1,
-          brands: null,
-          markets: null,
-          from,
-          to: today,
-          chunkSize: 10_000,
-          append: false,
-          fkChecks: false,
-        });
-        seedSeconds = summary.seconds;
-      }
       // The busiest recent day of the history: the date every job runs for.
       const probe = new pg.Client({ connectionString: url });
       await probe.connect();
@@ -113,7 +94,7 @@ const batchesBench: Bench = {
 
       const { handle, close } = await openBatchDatabase(url, process.env.DB_WS_PROXY);
       const metrics: Record<string, number | string> = { customers, date };
-      if (seedSeconds !== null) metrics.seed_s = round(seedSeconds);
+      if (history.seedSeconds !== null) metrics.seed_s = round(history.seedSeconds);
       const targets: BenchResult["targets"] = [];
       try {
         const only = process.env.BENCH_BATCH_JOBS?.split(",").filter(Boolean);
@@ -154,7 +135,7 @@ const batchesBench: Bench = {
       }
       return { name: this.name, metrics, targets };
     } finally {
-      await scratch?.drop().catch(() => {});
+      await history.drop().catch(() => {});
     }
   },
 };

@@ -12,7 +12,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { supportedCompatibilityDate } from "miniflare";
 import { WebSocket } from "ws";
+import { applyMigrations, createScratchDatabase } from "../scripts/lib/database.ts";
+import { seedHistory } from "../scripts/lib/history-seed.ts";
 import { MessageFramer, startupKind } from "../scripts/lib/pg-wire.ts";
+import { seedDemo } from "../scripts/lib/seed.ts";
 import { wranglerCompatibilityDate } from "../scripts/lib/wrangler.ts";
 import { startWsBridge } from "../scripts/lib/ws-bridge.ts";
 
@@ -338,4 +341,54 @@ export async function deliverQueueBatch(
     throw new Error(
       `batch not fully acked: ${acked.size}/${messages.length}, ${result.retryMessages.length} retried`,
     );
+}
+
+/** A database holding a generated sales history, and how to let go of it. */
+export interface HistoryDatabase {
+  url: string;
+  /** How long the seed took; `null` for a database reused as it was. */
+  seedSeconds: number | null;
+  /** Drops a scratch database; leaves a reused one alone. */
+  drop(): Promise<void>;
+}
+
+/**
+ * `reuse` (an already seeded database: nothing is written to it here, nothing dropped), or a scratch
+ * database on the bench server named after `name`, migrated and seeded with the demo catalog and a
+ * two-year history of `customers` customers ending today.
+ */
+export async function historyDatabase(
+  serverUrl: string,
+  reuse: string | undefined,
+  name: string,
+  customers: number,
+): Promise<HistoryDatabase> {
+  if (reuse) return { url: reuse, seedSeconds: null, drop: async () => {} };
+  const scratch = await createScratchDatabase(
+    serverUrl,
+    `leadrail_bench_${name}_${process.pid}_${Date.now()}`,
+  );
+  try {
+    await applyMigrations(scratch.url);
+    await seedDemo(scratch.url, `lr_bench_${name}_admin_key_000000`);
+    const to = new Date();
+    to.setUTCHours(0, 0, 0, 0);
+    const from = new Date(to);
+    from.setUTCFullYear(from.getUTCFullYear() - 2);
+    const summary = await seedHistory(scratch.url, {
+      customers,
+      seed: 1,
+      brands: null,
+      markets: null,
+      from,
+      to,
+      chunkSize: 10_000,
+      append: false,
+      fkChecks: false,
+    });
+    return { url: scratch.url, seedSeconds: summary.seconds, drop: () => scratch.drop() };
+  } catch (error) {
+    await scratch.drop().catch(() => {});
+    throw error;
+  }
 }
