@@ -101,6 +101,11 @@ export const consents = pgTable(
     at: timestamp("at", { withTimezone: true }).notNull(),
     source: text("source").notNull(),
     eventId: ref("event_id").references(() => commerceEvents.id),
+    /**
+     * When the contact last re-confirmed this consent in answer to the two-yearly notice (Article 50(8)); the
+     * gate counts the two years from the later of this and `at`.
+     */
+    reconfirmedAt: timestamp("reconfirmed_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

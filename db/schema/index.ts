@@ -10,6 +10,7 @@ export * from "./commerce.ts";
 export * from "./events.ts";
 export * from "./identity.ts";
 export * from "./members.ts";
+export * from "./messaging.ts";
 export * from "./ops.ts";
 export * from "./relay.ts";
 export * from "./rfm.ts";

@@ -37,6 +37,11 @@ export const entityKinds = {
   batchRun: 29,
   cohort: 30,
   cohortSnapshot: 31,
+  messageCampaign: 32,
+  experiment: 33,
+  messageTemplate: 34,
+  messageSend: 35,
+  optOut: 36,
 } as const;
 export type EntityKind = keyof typeof entityKinds;
 

@@ -6,4 +6,6 @@ export const queueNames = {
   relaysDeadLetter: "leadrail-relays-dlq",
   events: "leadrail-events",
   eventsDeadLetter: "leadrail-events-dlq",
+  sends: "leadrail-sends",
+  sendsDeadLetter: "leadrail-sends-dlq",
 } as const;
