@@ -235,6 +235,7 @@ export function deployedWorker(
       CAPTURES_QUEUE: "leadrail-captures",
       RELAYS_QUEUE: "leadrail-relays",
       EVENTS_QUEUE: "leadrail-events",
+      SENDS_QUEUE: "leadrail-sends",
     },
     bindings: {
       SQIDS_ALPHABET: benchAlphabet,

@@ -21,6 +21,7 @@ const modules = [
   "relays.ts",
   "email-events.ts",
   "commerce-events.ts",
+  "sends.ts",
   "batches.ts",
   "analytics.ts",
 ];
