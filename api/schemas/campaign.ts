@@ -38,11 +38,9 @@ export const campaignBodyHook: Hook<unknown, HonoEnv, string, undefined> = (resu
 };
 
 const channel = z.enum(messageChannels).openapi({ description: "sms, lms, alimtalk or brand_message." });
-const messageClass = z
-  .enum(messageClasses)
-  .openapi({
-    description: "`advertising` needs consent and the Article 50 marks; `informational` does not.",
-  });
+const messageClass = z.enum(messageClasses).openapi({
+  description: "`advertising` needs consent and the Article 50 marks; `informational` does not.",
+});
 
 const messageBody = z
   .strictObject({

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { expect } from "vitest";
 import { ids, ok, rand, withDb } from "./api.ts";
 import type { SalesTenant } from "./sales.ts";
@@ -11,7 +11,10 @@ export const sender = { name: "봄샵", contact: "02-930-2266", optOutNumber: "0
 export const adText = "(광고) 봄샵 봄 세일 {link}\n문의 02-930-2266\n무료수신거부 080-123-4567";
 
 /** `n` accounts of the tenant's brand and market, each with its email and contact, in one statement; their ids ascending. */
-export async function seedAccounts(tenant: SalesTenant, n: number): Promise<{ id: number; contactId: number }[]> {
+export async function seedAccounts(
+  tenant: SalesTenant,
+  n: number,
+): Promise<{ id: number; contactId: number }[]> {
   const tag = rand();
   return withDb(async (db) => {
     const result = await db.execute<{ id: string | number; contact_id: string | number }>(sql`
@@ -43,7 +46,13 @@ export async function insertMessagingSettings(brandId: number): Promise<void> {
 
 export async function insertTemplate(
   brandId: number,
-  template: { channel: "alimtalk" | "brand_message"; status: string; class: string; text: string; variables: string[] },
+  template: {
+    channel: "alimtalk" | "brand_message";
+    status: string;
+    class: string;
+    text: string;
+    variables: string[];
+  },
 ): Promise<string> {
   const result = await withDb((db) =>
     db.execute<{ id: string | number }>(sql`
@@ -70,6 +79,9 @@ export async function everyoneCohort(tenant: SalesTenant): Promise<string> {
 }
 
 /** Rows of a statement, for checking what a launch wrote. */
-export async function rows<T extends Record<string, unknown>>(statement: ReturnType<typeof sql>): Promise<T[]> {
-  return withDb(async (db) => (await db.execute<T>(statement)).rows);
+export async function rows<T extends Record<string, unknown>>(statement: SQL): Promise<T[]> {
+  return withDb(async (db) => {
+    const result = await db.execute<T>(statement);
+    return result.rows as T[];
+  });
 }
