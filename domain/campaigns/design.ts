@@ -147,9 +147,7 @@ function messageErrors(message: ArmMessageInput, at: string, context: DesignCont
       channel: message.channel,
       class: message.class,
       text: renderedForCheck(text, context.linkBaseUrl),
-      template: template
-        ? { id: String(template.internalId), status: template.status, class: template.class }
-        : null,
+      template: template ? { id: template.id, status: template.status, class: template.class } : null,
     },
     context.sender ?? { name: "", contact: "", optOutNumber: "" },
   );
