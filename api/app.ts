@@ -30,6 +30,15 @@ import { registerListBatchRuns } from "./routes/batch-runs.list.ts";
 import { registerCreateBrand } from "./routes/brands.create.ts";
 import { registerGetBrand } from "./routes/brands.get.ts";
 import { registerListBrands } from "./routes/brands.list.ts";
+import { registerCancelCampaign } from "./routes/campaigns.cancel.ts";
+import { registerCompleteCampaign } from "./routes/campaigns.complete.ts";
+import { registerCreateCampaign } from "./routes/campaigns.create.ts";
+import { registerGetCampaign } from "./routes/campaigns.get.ts";
+import { registerLaunchCampaign } from "./routes/campaigns.launch.ts";
+import { registerListCampaigns } from "./routes/campaigns.list.ts";
+import { registerPauseCampaign } from "./routes/campaigns.pause.ts";
+import { registerResumeCampaign } from "./routes/campaigns.resume.ts";
+import { registerUpdateCampaign } from "./routes/campaigns.update.ts";
 import { registerGetCapture } from "./routes/captures.get.ts";
 import { registerCreateCohort } from "./routes/cohorts.create.ts";
 import { registerDeleteCohort } from "./routes/cohorts.delete.ts";
@@ -223,6 +232,15 @@ const routes: ((app: ApiApp) => void)[] = [
   registerSnapshotDiff,
   registerSnapshotMembers,
   registerCellCohort,
+  registerCreateCampaign,
+  registerListCampaigns,
+  registerGetCampaign,
+  registerUpdateCampaign,
+  registerLaunchCampaign,
+  registerPauseCampaign,
+  registerResumeCampaign,
+  registerCompleteCampaign,
+  registerCancelCampaign,
 ];
 
 const maxBodyBytes = 1024 * 1024;

@@ -314,8 +314,8 @@ const frequency: Check = (message, recipient, { now, frequencyCaps }) => {
     : null;
 };
 
-/** The checks in `complianceRules` order (the four length rules are one check, by channel). */
-const checks: readonly Check[] = [
+/** The checks of the message alone (rules `text.empty` … `ad.optout`): no recipient, no clock. */
+const messageChecks: readonly Check[] = [
   textEmpty,
   alimtalkAdvertising,
   alimtalkTemplate,
@@ -323,6 +323,34 @@ const checks: readonly Check[] = [
   prefix,
   sender,
   optOutLine,
+];
+
+/** The rules {@link checkMessage} applies: the first eleven of `complianceRules`. */
+export const messageRules = complianceRules.slice(0, complianceRules.indexOf("ad.optout") + 1);
+
+/** Nobody in particular: the message checks never read the recipient. */
+const noRecipient: Recipient = { timeZone: "UTC", consents: [], optOuts: [], sends: [] };
+
+/**
+ * The gate's rules that judge the message alone (text, AlimTalk template, encoding and length, the
+ * advertising marks), as {@link checkSend} applies them first: what a campaign can check when it is
+ * written, before it has any recipient. Null when the message passes them.
+ */
+export function checkMessage(
+  message: OutgoingMessage,
+  sender: SendContext["sender"],
+): Extract<GateDecision, { decision: "refuse" }> | null {
+  const context: SendContext = { now: new Date(0), brandId: 0, sender, frequencyCaps: {} };
+  for (const check of messageChecks) {
+    const decision = check(message, noRecipient, context);
+    if (decision?.decision === "refuse") return decision;
+  }
+  return null;
+}
+
+/** The checks in `complianceRules` order (the four length rules are one check, by channel). */
+const checks: readonly Check[] = [
+  ...messageChecks,
   optedOut,
   consentMissing,
   consentReconfirm,

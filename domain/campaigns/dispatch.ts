@@ -1,0 +1,159 @@
+import { sql } from "drizzle-orm";
+import { type Database, openDb } from "../../db/client.ts";
+import { jsonRow, pgArray } from "../../db/sql.ts";
+import { dbConfig, type Env } from "../platform/env.ts";
+import { readCampaign } from "./campaigns.ts";
+import { type LaunchServices, launchLocked, publishLaunch, sendIdsPerMessage } from "./launch.ts";
+
+/**
+ * The campaign dispatcher, every minute (Cron Trigger `* * * * *`): it launches the scheduled campaigns that
+ * are due, completes the running (or paused) ones whose goal window has closed, and hands the sends queue
+ * again every send of a running campaign still `queued` ten minutes after it was queued (the enqueue after a
+ * launch failed, or its message was lost). It is not a nightly job: it has no run date and keeps no run
+ * record; each step is bounded and safe to run twice at once (SKIP LOCKED).
+ */
+
+export const campaignDispatchCron = "* * * * *";
+
+export interface DispatchLimits {
+  /** Scheduled campaigns launched per run (each in its own transaction). */
+  launches: number;
+  /** Stale sends re-enqueued per run. */
+  resends: number;
+  /** How long a send may stay queued before it is enqueued again. */
+  staleMs: number;
+}
+
+export const defaultDispatchLimits: DispatchLimits = { launches: 20, resends: 50_000, staleMs: 10 * 60_000 };
+
+export interface DispatchResult {
+  launched: number[];
+  /** Due campaigns whose launch failed (e.g. their cohort was deleted); tried again next minute. */
+  failed: { id: number; error: string }[];
+  completed: number[];
+  /** Sends enqueued again, and the campaigns they belong to. */
+  resent: number;
+  resentCampaigns: number[];
+}
+
+/** Launches one due scheduled campaign not locked by another launcher, or returns null when none is left. */
+async function launchNextDue(
+  db: Database,
+  now: Date,
+  skip: readonly number[],
+): Promise<{ id: number; chunks: number[][] } | null> {
+  return db.transaction(async (tx) => {
+    const due = await tx.execute<{ id: string | number }>(sql`
+      SELECT id FROM message_campaigns
+       WHERE status = 'scheduled' AND scheduled_at <= ${now.toISOString()}::timestamptz
+         AND id <> ALL(${pgArray([...skip])}::bigint[])
+       ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`);
+    const first = due.rows[0];
+    if (!first) return null;
+    const campaign = await readCampaign(tx, Number(first.id));
+    if (!campaign) return null;
+    return { id: campaign.id, chunks: await launchLocked(tx, campaign, now) };
+  });
+}
+
+/** One run of the dispatcher at `now`. */
+export async function dispatchCampaigns(
+  db: Database,
+  services: LaunchServices,
+  now: Date,
+  limits: DispatchLimits = defaultDispatchLimits,
+): Promise<DispatchResult> {
+  const result: DispatchResult = { launched: [], failed: [], completed: [], resent: 0, resentCampaigns: [] };
+  const tried: number[] = [];
+  while (result.launched.length + result.failed.length < limits.launches) {
+    let launch: { id: number; chunks: number[][] } | null;
+    try {
+      launch = await launchNextDue(db, now, tried);
+    } catch (error) {
+      // The failing campaign is unknown here (its transaction rolled back): find it to skip it this run.
+      const stuck = await db.execute<{ id: string | number }>(sql`
+        SELECT id FROM message_campaigns
+         WHERE status = 'scheduled' AND scheduled_at <= ${now.toISOString()}::timestamptz
+           AND id <> ALL(${pgArray([...tried])}::bigint[])
+         ORDER BY scheduled_at, id LIMIT 1`);
+      const id = Number(stuck.rows[0]?.id ?? 0);
+      if (id === 0) break;
+      tried.push(id);
+      result.failed.push({ id, error: error instanceof Error ? error.message : String(error) });
+      continue;
+    }
+    if (launch === null) break;
+    tried.push(launch.id);
+    result.launched.push(launch.id);
+    try {
+      await publishLaunch(db, services, [launch.id], launch.chunks);
+    } catch (error) {
+      // Launched and committed; its sends stay queued and a later run enqueues them again.
+      console.error(
+        JSON.stringify({ event: "campaign.publish_failed", campaign: launch.id, error: String(error) }),
+      );
+    }
+  }
+
+  const completed = await db.execute<{ id: string | number }>(sql`
+    UPDATE message_campaigns SET status = 'completed', completed_at = ${now.toISOString()}::timestamptz, updated_at = now()
+     WHERE status IN ('running', 'paused')
+       AND launched_at + goal_window_days * interval '1 day' <= ${now.toISOString()}::timestamptz
+    RETURNING id`);
+  result.completed = completed.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+
+  // The sends are re-stamped as queued now, so the next runs do not enqueue them again while they wait.
+  const stale = await jsonRow(
+    db,
+    sql`WITH stale AS (
+          SELECT s.id FROM message_sends s
+            JOIN message_campaigns mc ON mc.id = s.message_campaign_id
+           WHERE mc.status = 'running' AND s.status = 'queued'
+             AND s.queued_at < ${new Date(now.getTime() - limits.staleMs).toISOString()}::timestamptz
+           ORDER BY s.id LIMIT ${limits.resends}
+           FOR UPDATE OF s SKIP LOCKED
+        ), requeued AS (
+          UPDATE message_sends s SET queued_at = ${now.toISOString()}::timestamptz, updated_at = now()
+            FROM stale WHERE s.id = stale.id
+          RETURNING s.id, s.message_campaign_id
+        )
+        SELECT jsonb_build_object(
+          'campaigns', COALESCE((SELECT jsonb_agg(DISTINCT message_campaign_id) FROM requeued), '[]'::jsonb),
+          'count', (SELECT count(*) FROM requeued),
+          'chunks', COALESCE((SELECT jsonb_agg(c.ids ORDER BY c.chunk) FROM (
+              SELECT chunk, jsonb_agg(id ORDER BY id) AS ids
+                FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${sql.raw(String(sendIdsPerMessage))} AS chunk
+                        FROM requeued) numbered
+               GROUP BY chunk) c), '[]'::jsonb))`,
+  );
+  const campaigns = ((stale?.campaigns ?? []) as (string | number)[]).map(Number).sort((a, b) => a - b);
+  const chunks = ((stale?.chunks ?? []) as (string | number)[][]).map((ids) => ids.map(Number));
+  result.resent = Number(stale?.count ?? 0);
+  result.resentCampaigns = campaigns;
+  if (chunks.length > 0) await publishLaunch(db, services, campaigns, chunks);
+  return result;
+}
+
+/** The Worker's handler of the dispatcher's cron: one run at the trigger's minute, logged. */
+export async function handleCampaignDispatch(
+  controller: { scheduledTime: number },
+  env: Env,
+): Promise<DispatchResult> {
+  const config = dbConfig(env);
+  const handle = openDb(config, 2);
+  try {
+    const result = await dispatchCampaigns(
+      handle.db,
+      { kv: env.EDGE_CONFIG, queue: env.SENDS_QUEUE, fallbackUrl: config.GLOBAL_FALLBACK_URL },
+      new Date(controller.scheduledTime),
+    );
+    console.log(JSON.stringify({ event: "campaigns.dispatch", ...result }));
+    if (result.failed.length > 0)
+      throw new Error(
+        `campaign launches failed: ${result.failed.map((f) => `${f.id} ${f.error}`).join("; ")}`,
+      );
+    return result;
+  } finally {
+    await handle.close();
+  }
+}
