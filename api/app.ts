@@ -27,6 +27,7 @@ import { registerCreateApiKey } from "./routes/api-keys.create.ts";
 import { registerListApiKeys } from "./routes/api-keys.list.ts";
 import { registerRevokeApiKey } from "./routes/api-keys.revoke.ts";
 import { registerListBatchRuns } from "./routes/batch-runs.list.ts";
+import { registerCampaignFunnel } from "./routes/campaigns.funnel.ts";
 import { registerCreateBrand } from "./routes/brands.create.ts";
 import { registerGetBrand } from "./routes/brands.get.ts";
 import { registerListBrands } from "./routes/brands.list.ts";
@@ -46,6 +47,7 @@ import { registerLookupContact } from "./routes/contacts.lookup.ts";
 import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
 import { registerListConversions } from "./routes/conversions.list.ts";
 import { registerGetCreditNote } from "./routes/credit-notes.get.ts";
+import { registerExperimentResults } from "./routes/experiments.results.ts";
 import { registerListFailedEvents } from "./routes/failed-events.list.ts";
 import { registerReplayFailedEvents } from "./routes/failed-events.replay.ts";
 import { registerHealth } from "./routes/health.get.ts";
@@ -223,6 +225,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerSnapshotDiff,
   registerSnapshotMembers,
   registerCellCohort,
+  registerCampaignFunnel,
+  registerExperimentResults,
 ];
 
 const maxBodyBytes = 1024 * 1024;
