@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import type { HashIds } from "../../domain/core/hash-ids.ts";
 import type { CampaignFunnel } from "../../domain/funnel/campaign-funnel.ts";
 import type { ExperimentResults } from "../../domain/funnel/experiment-results.ts";
 import { funnelStages, type StageCounts, stageRates } from "../../domain/funnel/funnel.ts";
-import type { HashIds } from "../../domain/core/hash-ids.ts";
 import { batchDate } from "./batch-run.ts";
 import { timestamp } from "./common.ts";
 
@@ -61,7 +61,8 @@ export const campaignFunnelSchema = z
     arms: z.array(funnelArmSchema),
     totals: z.object({ ...stageFields, rates: rateSchema }).openapi("FunnelTotals"),
     series: z.array(funnelDaySchema).openapi({
-      description: "The nightly `message-funnel` counts per run date (as of the end of the date), oldest first.",
+      description:
+        "The nightly `message-funnel` counts per run date (as of the end of the date), oldest first.",
     }),
   })
   .openapi("CampaignFunnel");
@@ -69,7 +70,10 @@ export const campaignFunnelSchema = z
 const pick = (counts: StageCounts): StageCounts =>
   Object.fromEntries(funnelStages.map((stage) => [stage, counts[stage]])) as StageCounts;
 
-export function presentCampaignFunnel(ids: HashIds, funnel: CampaignFunnel): z.infer<typeof campaignFunnelSchema> {
+export function presentCampaignFunnel(
+  ids: HashIds,
+  funnel: CampaignFunnel,
+): z.infer<typeof campaignFunnelSchema> {
   return {
     campaign: ids.encode("messageCampaign", funnel.campaign.id),
     name: funnel.campaign.name,

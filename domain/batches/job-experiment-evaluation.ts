@@ -13,7 +13,8 @@ import type { BatchJob } from "./job.ts";
  */
 export const experimentEvaluationJob: BatchJob = {
   name: "experiment-evaluation",
-  summary: "Counts each experiment's arms as of the end of the date and evaluates them with the earlier looks.",
+  summary:
+    "Counts each experiment's arms as of the end of the date and evaluates them with the earlier looks.",
   cron: "0 4 * * *",
   chunkSize: 100,
   async chunk({ tx, date, limit, after }) {

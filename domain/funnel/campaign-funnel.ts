@@ -103,7 +103,9 @@ export async function getCampaignFunnel({
     }
     const computedAt = new Date(row.computed_at);
     if (computedAt > day.computedAt) day.computedAt = computedAt;
-    const counts = Object.fromEntries(funnelStages.map((stage) => [stage, Number(row[stage])])) as StageCounts;
+    const counts = Object.fromEntries(
+      funnelStages.map((stage) => [stage, Number(row[stage])]),
+    ) as StageCounts;
     day.arms.push({ arm: Number(row.arm), name: row.name ?? String(row.arm), ...counts });
   }
   return { campaign, asOf, arms, totals: funnelTotals(arms), series };

@@ -114,7 +114,9 @@ export function evaluateCounts(
   arms: readonly ArmCounts[],
   looks: readonly Look[],
 ): Evaluation {
-  const current = Object.fromEntries(arms.map((arm) => [arm.name, { n: arm.n, conversions: arm.conversions }]));
+  const current = Object.fromEntries(
+    arms.map((arm) => [arm.name, { n: arm.n, conversions: arm.conversions }]),
+  );
   return evaluate(designOf(experiment, arms), { arms: current, history: looks.map((look) => look.arms) });
 }
 

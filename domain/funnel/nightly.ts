@@ -2,7 +2,13 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { jsonParam } from "../../db/sql.ts";
 import { recoverAbandonedCarts } from "../commerce/carts.ts";
-import { evaluateCounts, experimentColumns, jsonSafe, storedLooks, toExperimentFacts } from "./experiment-results.ts";
+import {
+  evaluateCounts,
+  experimentColumns,
+  jsonSafe,
+  storedLooks,
+  toExperimentFacts,
+} from "./experiment-results.ts";
 import { campaignVisits, experimentCounts, type FunnelCampaign, funnelSelect } from "./funnel.ts";
 
 type Db = Pick<Executor, "execute">;
@@ -43,7 +49,11 @@ export async function liveCampaigns(
   after: number | null,
   limit: number,
 ): Promise<FunnelCampaign[]> {
-  const result = await db.execute<{ id: number | string; brand_id: number | string; launched_at: string | Date }>(sql`
+  const result = await db.execute<{
+    id: number | string;
+    brand_id: number | string;
+    launched_at: string | Date;
+  }>(sql`
     SELECT mc.id, mc.brand_id, mc.launched_at FROM message_campaigns mc
      WHERE mc.id > ${after ?? 0} AND ${liveOn(window.start.toISOString(), window.end.toISOString())}
      ORDER BY mc.id LIMIT ${limit}`);
@@ -127,7 +137,11 @@ export async function writeExperimentDay(
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     console.error(
-      JSON.stringify({ event: "batch.experiment_not_evaluated", experimentId: experiment.id, error: error.message }),
+      JSON.stringify({
+        event: "batch.experiment_not_evaluated",
+        experimentId: experiment.id,
+        error: error.message,
+      }),
     );
     return written.rows.length;
   }

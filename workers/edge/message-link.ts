@@ -73,7 +73,8 @@ async function decide(
   }
   if (targets === null) return { location: globalFallback, reason: "missing_targets" };
   const target = targets.arms[String(token.arm)];
-  if (target === undefined) return { location: withToken(targets.fallback, tokenRef), reason: "no_arm_target" };
+  if (target === undefined)
+    return { location: withToken(targets.fallback, tokenRef), reason: "no_arm_target" };
   return { location: withToken(target, tokenRef), reason: null };
 }
 
