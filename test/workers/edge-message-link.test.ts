@@ -38,7 +38,7 @@ async function follow(
       headers,
       cf: init.cf ?? seoulCf,
     } as RequestInit,
-  );
+  ) as unknown as Request<unknown, IncomingRequestCfProperties>;
   const ctx = createExecutionContext();
   const response = await worker.fetch(request, { ...env, ...init.env, EVENTS_QUEUE: queue }, ctx);
   await waitOnExecutionContext(ctx);
@@ -135,11 +135,10 @@ describe("GET /m/:token", () => {
       send: () => Promise.reject(new Error("queue unavailable")),
     } as unknown as Queue;
     const ctx = createExecutionContext();
-    const response = await worker.fetch(
-      new Request(`https://edge.leadrail.test/m/${token}`),
-      { ...env, EVENTS_QUEUE: failing },
-      ctx,
+    const request: Request<unknown, IncomingRequestCfProperties> = new Request(
+      `https://edge.leadrail.test/m/${token}`,
     );
+    const response = await worker.fetch(request, { ...env, EVENTS_QUEUE: failing }, ctx);
     await waitOnExecutionContext(ctx);
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe(`${targets.arms["0"]}&lr_m=${token}`);
