@@ -92,6 +92,8 @@ const paths: Record<string, string[]> = {
   "/api/v1/cohorts/{id}/snapshots/diff": ["get"],
   "/api/v1/cohorts/{id}/snapshots/{snapshot}/members": ["get"],
   "/api/v1/rfm/cells/cohort": ["post"],
+  "/api/v1/campaigns/{id}/funnel": ["get"],
+  "/api/v1/experiments/{id}/results": ["get"],
   "/webhooks/email/sendgrid": ["post"],
   "/webhooks/email": ["post"],
   "/webhooks/commerce": ["post"],
