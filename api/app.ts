@@ -33,6 +33,7 @@ import { registerListBrands } from "./routes/brands.list.ts";
 import { registerCancelCampaign } from "./routes/campaigns.cancel.ts";
 import { registerCompleteCampaign } from "./routes/campaigns.complete.ts";
 import { registerCreateCampaign } from "./routes/campaigns.create.ts";
+import { registerCampaignFunnel } from "./routes/campaigns.funnel.ts";
 import { registerGetCampaign } from "./routes/campaigns.get.ts";
 import { registerLaunchCampaign } from "./routes/campaigns.launch.ts";
 import { registerListCampaigns } from "./routes/campaigns.list.ts";
@@ -55,6 +56,7 @@ import { registerLookupContact } from "./routes/contacts.lookup.ts";
 import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
 import { registerListConversions } from "./routes/conversions.list.ts";
 import { registerGetCreditNote } from "./routes/credit-notes.get.ts";
+import { registerExperimentResults } from "./routes/experiments.results.ts";
 import { registerListFailedEvents } from "./routes/failed-events.list.ts";
 import { registerReplayFailedEvents } from "./routes/failed-events.replay.ts";
 import { registerHealth } from "./routes/health.get.ts";
@@ -241,6 +243,8 @@ const routes: ((app: ApiApp) => void)[] = [
   registerResumeCampaign,
   registerCompleteCampaign,
   registerCancelCampaign,
+  registerCampaignFunnel,
+  registerExperimentResults,
 ];
 
 const maxBodyBytes = 1024 * 1024;

@@ -8,12 +8,18 @@ export interface BatchSettings {
   retentionDaysHttpLogs: number;
   /** Relay attempts older than this many days lose their request and response bodies. */
   retentionDaysRelayBodies: number;
+  /**
+   * The deployment's hash-id alphabet (`SQIDS_ALPHABET`): the funnel job decodes the tracked-link tokens
+   * landing captures carry (`lr_m`) with it. Without it `message-funnel` fails rather than count no visits.
+   */
+  sqidsAlphabet?: string;
 }
 
 /** The jobs' settings from the parsed configuration (the Worker's, or the command's environment). */
-export const batchSettings = (config: RetentionConfig): BatchSettings => ({
+export const batchSettings = (config: RetentionConfig & { SQIDS_ALPHABET?: string }): BatchSettings => ({
   retentionDaysHttpLogs: config.RETENTION_DAYS_HTTP_LOGS,
   retentionDaysRelayBodies: config.RETENTION_DAYS_RELAY_BODIES,
+  ...(config.SQIDS_ALPHABET === undefined ? {} : { sqidsAlphabet: config.SQIDS_ALPHABET }),
 });
 
 export interface ChunkInput {

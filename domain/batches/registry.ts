@@ -2,7 +2,9 @@ import type { BatchJob } from "./job.ts";
 import { acquisitionClassificationJob } from "./job-acquisition-classification.ts";
 import { cohortSnapshotsJob } from "./job-cohort-snapshots.ts";
 import { dailyRevenueJob } from "./job-daily-revenue.ts";
+import { experimentEvaluationJob } from "./job-experiment-evaluation.ts";
 import { ltvByAcquisitionMonthJob } from "./job-ltv-by-acquisition-month.ts";
+import { messageFunnelJob } from "./job-message-funnel.ts";
 import { retentionCleanupJob } from "./job-retention-cleanup.ts";
 import { rfmScoresJob } from "./job-rfm-scores.ts";
 import { subscriptionExpiryJob } from "./job-subscription-expiry.ts";
@@ -38,6 +40,9 @@ export const nightlyJobs = batchRegistry([
   rfmScoresJob,
   cohortSnapshotsJob,
   retentionCleanupJob,
+  // The experiment counts read the night's orders; the funnel first, so both see the same night.
+  messageFunnelJob,
+  experimentEvaluationJob,
 ]);
 
 export const findJob = (registry: BatchRegistry, name: string): BatchJob | undefined =>

@@ -65,6 +65,8 @@ export const extraTrackingParams = [
   "n_keyword",
   "n_campaign_type",
   "NaPm",
+  // The send of a tracked message link (`/m/:token` adds it): the funnel's `visited` stage reads it.
+  "lr_m",
 ] as const;
 
 export const maxParamLength = 512;

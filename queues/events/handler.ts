@@ -12,6 +12,7 @@ import { queueNames } from "../../domain/platform/queue-names.ts";
 import { enqueueLedgerRelays } from "../../domain/relay/ledger-relays.ts";
 import { commitWithFallback, consumerConfig, describeError, retryDelaySeconds } from "../capture/failure.ts";
 import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
+import { clickPart } from "./click.ts";
 import { commerceEventMessage, storeCommerceEvents } from "./commerce.ts";
 import { conversionPart } from "./conversion.ts";
 import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } from "./email.ts";
@@ -64,6 +65,7 @@ const parts: Record<string, EventsPart> = {
     };
   }),
   conversion: eventsPart(conversionPart.schema, conversionPart.store),
+  "message.click": eventsPart(clickPart.schema, clickPart.store),
   email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
     const result = await storeEmailEvents(tx, messages);
     const { refreshEmailIds, ...counts } = result;

@@ -96,7 +96,8 @@ export function batchSettingsFrom(
     throw new UsageError(
       result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
     );
-  return batchSettings(result.data);
+  const alphabet = pick("SQIDS_ALPHABET");
+  return batchSettings(alphabet ? { ...result.data, SQIDS_ALPHABET: alphabet } : result.data);
 }
 
 /**

@@ -52,7 +52,7 @@ describe("npm run batch flags", () => {
     [["--from", "2026-11-01"], "name the job: npm run batch -- <job> --from YYYY-MM-DD --to YYYY-MM-DD"],
     [
       ["rfm"],
-      'unknown job "rfm"; jobs: subscription-expiry, acquisition-classification, daily-revenue, ltv-by-acquisition-month, rfm-scores, cohort-snapshots, retention-cleanup',
+      'unknown job "rfm"; jobs: subscription-expiry, acquisition-classification, daily-revenue, ltv-by-acquisition-month, rfm-scores, cohort-snapshots, retention-cleanup, message-funnel, experiment-evaluation',
     ],
     [["subscription-expiry", "--from", "2026-02-30"], '--from: expected a date YYYY-MM-DD, got "2026-02-30"'],
     [
@@ -75,6 +75,11 @@ describe("npm run batch flags", () => {
       retentionDaysRelayBodies: 60,
     });
     expect(batchSettingsFrom({}, {})).toEqual({ retentionDaysHttpLogs: 90, retentionDaysRelayBodies: 90 });
+    expect(batchSettingsFrom({}, { SQIDS_ALPHABET: "abcdefghijklmnopq" })).toEqual({
+      retentionDaysHttpLogs: 90,
+      retentionDaysRelayBodies: 90,
+      sqidsAlphabet: "abcdefghijklmnopq",
+    });
     expect(() => batchSettingsFrom({ RETENTION_DAYS_HTTP_LOGS: "0" }, {})).toThrow(UsageError);
   });
 

@@ -94,6 +94,7 @@ describe("the registry", () => {
       "30 2 * * *": ["daily-revenue", "ltv-by-acquisition-month"],
       "0 3 * * *": ["rfm-scores"],
       "30 3 * * *": ["cohort-snapshots", "retention-cleanup"],
+      "0 4 * * *": ["message-funnel", "experiment-evaluation"],
     });
     expect(jobsForCron(nightlyJobs, "10 0 * * *").map((found) => found.name)).toEqual([
       "subscription-expiry",

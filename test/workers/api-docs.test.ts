@@ -99,6 +99,8 @@ const paths: Record<string, string[]> = {
   "/api/v1/campaigns/{id}/complete": ["post"],
   "/api/v1/campaigns/{id}/cancel": ["post"],
   "/api/v1/rfm/cells/cohort": ["post"],
+  "/api/v1/campaigns/{id}/funnel": ["get"],
+  "/api/v1/experiments/{id}/results": ["get"],
   "/webhooks/email/sendgrid": ["post"],
   "/webhooks/email": ["post"],
   "/webhooks/commerce": ["post"],

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type KnowledgeEntry, knowledgeKey, knowledgeLevels } from "../../domain/contacts/knowledge.ts";
+import { type MessageLinkTargets, messageLinkKvKey } from "../../domain/messaging/links.ts";
 import {
   type LandingDoc,
   landingKey,
@@ -58,6 +59,11 @@ const partnerDocSchema = z.object({
 
 const rulesDocSchema = z.object({ v: z.literal(1), publishedAt: z.string(), rules: z.array(ruleDocSchema) });
 
+const messageLinkTargetsSchema = z.object({
+  arms: z.record(z.string().regex(/^\d+$/), httpUrl),
+  fallback: httpUrl,
+}) satisfies z.ZodType<MessageLinkTargets>;
+
 const knowledgeEntrySchema = z.object({
   v: z.literal(1),
   activeBrands: z.array(z.number().int()),
@@ -80,6 +86,7 @@ const landings = new TtlCache<LandingLookup>(2_000);
 const rulesDocs = new TtlCache<RulesLookup>(4);
 const knowledgeEntries = new TtlCache<KnowledgeEntry | null>(20_000);
 const partnerDocs = new TtlCache<PartnerDoc | null>(2_000);
+const messageLinks = new TtlCache<MessageLinkTargets | null>(2_000);
 
 /**
  * How the edge reads one KV document: kept in memory for `ttlMs` from `now`, and waited for at most
@@ -165,12 +172,35 @@ export function readPartner(
   });
 }
 
+/**
+ * A message campaign's link targets (published at launch), once per cache period; `null` when there is no
+ * document or it is unusable (logged). Rejects when KV fails.
+ */
+export function readMessageLinks(
+  kv: KVNamespace,
+  messageCampaignId: number,
+  policy: ReadPolicy,
+): Promise<MessageLinkTargets | null> {
+  const key = messageLinkKvKey(messageCampaignId);
+  return messageLinks.get(key, policy.ttlMs, policy.now, async () => {
+    const raw = await readJson(kv, key, policy);
+    if (raw === null) return null;
+    const parsed = messageLinkTargetsSchema.safeParse(raw);
+    if (!parsed.success) {
+      logInvalid(key);
+      return null;
+    }
+    return parsed.data;
+  });
+}
+
 /** Forgets every cached document (tests and benchmarks that change KV under a running isolate). */
 export function clearEdgeCaches(): void {
   landings.clear();
   rulesDocs.clear();
   knowledgeEntries.clear();
   partnerDocs.clear();
+  messageLinks.clear();
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type IRequest, IttyRouter } from "itty-router";
 import type { Env } from "../../domain/platform/env.ts";
 import { captureLanding } from "./capture.ts";
+import { followMessageLink } from "./message-link.ts";
 import { receiveConversion } from "./pb.ts";
 
 type EdgeArgs = [request: Request, url: URL, env: Env, ctx: ExecutionContext];
@@ -9,6 +10,12 @@ const methodNotAllowed = (): Response =>
   new Response("Method Not Allowed", {
     status: 405,
     headers: { allow: "GET, POST", "cache-control": "no-store", "content-type": "text/plain; charset=utf-8" },
+  });
+
+const getOnly = (): Response =>
+  new Response("Method Not Allowed", {
+    status: 405,
+    headers: { allow: "GET", "cache-control": "no-store", "content-type": "text/plain; charset=utf-8" },
   });
 
 const notFound = (): Response =>
@@ -23,6 +30,9 @@ const landing = (route: IRequest, request: Request, url: URL, env: Env, ctx: Exe
 const conversion = (_route: IRequest, request: Request, url: URL, env: Env) =>
   receiveConversion(request, url, env);
 
+const messageLink = (route: IRequest, request: Request, _url: URL, env: Env, ctx: ExecutionContext) =>
+  followMessageLink(request, env, ctx, route.params.token ?? "");
+
 const router = IttyRouter<IRequest, EdgeArgs>()
   .get("/l/:landing", landing)
   .post("/l/:landing", landing)
@@ -30,15 +40,19 @@ const router = IttyRouter<IRequest, EdgeArgs>()
   .get("/pb", conversion)
   .post("/pb", conversion)
   .all("/pb", methodNotAllowed)
+  .get("/m/:token", messageLink)
+  .all("/m/:token", getOnly)
   .all("*", notFound);
 
 /** Paths the edge answers without building the API app. */
-export const isEdgePath = (pathname: string): boolean => pathname.startsWith("/l/") || pathname === "/pb";
+export const isEdgePath = (pathname: string): boolean =>
+  pathname.startsWith("/l/") || pathname.startsWith("/m/") || pathname === "/pb";
 
 /**
  * The edge's fetch handler: `GET|POST /l/:landing` captures and redirects (see {@link captureLanding}),
- * `GET|POST /pb` takes a partner's signed conversion (see {@link receiveConversion}), any other method
- * there is 405, any other `/l/…` path 404.
+ * `GET|POST /pb` takes a partner's signed conversion (see {@link receiveConversion}), `GET /m/:token`
+ * follows a message's tracked link (see {@link followMessageLink}); any other method there is 405, any
+ * other `/l/…` or `/m/…` path 404.
  */
 export async function handleEdgeRequest(
   request: Request,
