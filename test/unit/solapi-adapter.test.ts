@@ -430,11 +430,15 @@ describe("configuration", () => {
     expect(config).toEqual({
       MESSAGING_PROVIDER_BASE_URL: "https://api.solapi.com",
       MESSAGING_PROVIDER_TIMEOUT_MS: 10_000,
+      MESSAGING_PROVIDER_RATE_PER_SECOND: 2000,
+      MESSAGE_LINK_BASE_URL: "http://127.0.0.1:8787",
       MESSAGING_PROVIDER_API_KEY: undefined,
       MESSAGING_PROVIDER_API_SECRET: undefined,
     });
     expect(() => solapiFromConfig(config)).toThrow("the Solapi API key and secret are not configured");
     expect(messagingConfigSchema.safeParse({ MESSAGING_PROVIDER_BASE_URL: "ftp://x" }).success).toBe(false);
     expect(messagingConfigSchema.safeParse({ MESSAGING_PROVIDER_TIMEOUT_MS: "50" }).success).toBe(false);
+    expect(messagingConfigSchema.safeParse({ MESSAGING_PROVIDER_RATE_PER_SECOND: "0" }).success).toBe(false);
+    expect(messagingConfigSchema.safeParse({ MESSAGE_LINK_BASE_URL: "javascript:alert(1)" }).success).toBe(false);
   });
 });

@@ -536,6 +536,7 @@ describe("the OpenAPI document", () => {
         "/api/v1/campaigns/{id}",
         "/api/v1/campaigns/{id}/cancel",
         "/api/v1/campaigns/{id}/complete",
+        "/api/v1/campaigns/{id}/funnel",
         "/api/v1/campaigns/{id}/launch",
         "/api/v1/campaigns/{id}/pause",
         "/api/v1/campaigns/{id}/resume",
