@@ -15,6 +15,7 @@ import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store
 import { commerceEventMessage, storeCommerceEvents } from "./commerce.ts";
 import { conversionPart } from "./conversion.ts";
 import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } from "./email.ts";
+import { optOutPart, receiptPart } from "./messaging.ts";
 
 /**
  * One kind of message on the events queue, chosen by the body's `type`: how to parse it, how to store a
@@ -64,6 +65,8 @@ const parts: Record<string, EventsPart> = {
     };
   }),
   conversion: eventsPart(conversionPart.schema, conversionPart.store),
+  "message.receipt": eventsPart(receiptPart.schema, receiptPart.store),
+  "message.optout": eventsPart(optOutPart.schema, optOutPart.store),
   email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
     const result = await storeEmailEvents(tx, messages);
     const { refreshEmailIds, ...counts } = result;
