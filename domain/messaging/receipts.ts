@@ -52,7 +52,7 @@ export async function applyReceipts(db: Executor, receipts: readonly ReceiptRow[
   const result = await db.execute<ReceiptsResult>(sql`
     WITH input AS (SELECT * FROM ${recordset(rows, columns)}),
     found AS (
-      SELECT i.ord, s.id AS send_id
+      SELECT i.ord, s.id AS matched_id
         FROM input i JOIN message_sends s ON s.provider = i.provider AND s.provider_message_id = i.provider_message_id
       UNION
       SELECT i.ord, s.id
@@ -60,9 +60,9 @@ export async function applyReceipts(db: Executor, receipts: readonly ReceiptRow[
        WHERE s.provider_message_id IS NULL
     ),
     latest AS (
-      SELECT DISTINCT ON (f.send_id) f.send_id, i.*
+      SELECT DISTINCT ON (f.matched_id) f.matched_id, i.*
         FROM found f JOIN input i ON i.ord = f.ord
-       ORDER BY f.send_id, i.at DESC, i.ord DESC
+       ORDER BY f.matched_id, i.at DESC, i.ord DESC
     ),
     applied AS (
       UPDATE message_sends s SET status = l.status::message_send_status, final_at = l.at,
@@ -70,14 +70,14 @@ export async function applyReceipts(db: Executor, receipts: readonly ReceiptRow[
         rule = CASE WHEN l.status = 'failed' THEN l.provider_code END, detail = l.provider_message,
         sent_at = coalesce(s.sent_at, l.at), updated_at = now()
       FROM latest l
-      WHERE s.id = l.send_id AND (s.status IN ('accepted', 'pending', 'queued', 'held')
+      WHERE s.id = l.matched_id AND (s.status IN ('accepted', 'pending', 'queued', 'held')
         OR (s.status = 'failed' AND s.rule = 'provider.in_doubt' AND s.provider_message_id IS NULL))
       RETURNING s.id, s.status, s.rule, s.provider_code, s.detail, l.at
     ),
     notices AS (
       UPDATE message_sends s SET final_at = l.at, provider_code = l.provider_code, updated_at = now()
       FROM latest l
-      WHERE s.id = l.send_id AND s.status = 'reconfirm' AND s.final_at IS NULL
+      WHERE s.id = l.matched_id AND s.status = 'reconfirm' AND s.final_at IS NULL
       RETURNING s.id, l.status AS outcome, l.provider_code, l.at
     ),
     history AS (

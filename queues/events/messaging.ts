@@ -40,13 +40,9 @@ export const optOutPart: {
     const { rows, unknownBrands } = await storeOptOuts(tx, messages);
     if (unknownBrands > 0)
       console.error(JSON.stringify({ event: "events.optout_unknown_brand", count: unknownBrands }));
+    const stored = rows.filter((row) => row.created).length;
     return {
-      counts: {
-        received: messages.length,
-        stored: rows.filter((row) => row.created).length,
-        duplicates: rows.filter((row) => !row.created).length,
-        unknownBrands,
-      },
+      counts: { received: messages.length, stored, duplicates: messages.length - stored - unknownBrands, unknownBrands },
     };
   },
 };
