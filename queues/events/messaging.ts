@@ -42,7 +42,12 @@ export const optOutPart: {
       console.error(JSON.stringify({ event: "events.optout_unknown_brand", count: unknownBrands }));
     const stored = rows.filter((row) => row.created).length;
     return {
-      counts: { received: messages.length, stored, duplicates: messages.length - stored - unknownBrands, unknownBrands },
+      counts: {
+        received: messages.length,
+        stored,
+        duplicates: messages.length - stored - unknownBrands,
+        unknownBrands,
+      },
     };
   },
 };

@@ -68,7 +68,7 @@ describe("the text of a send", () => {
 
   it("sends a notice as SMS up to 90 EUC-KR bytes, as LMS beyond", () => {
     expect(noticeChannel("가".repeat(45))).toBe("sms");
-    expect(noticeChannel("가".repeat(45) + "a")).toBe("lms");
+    expect(noticeChannel(`${"가".repeat(45)}a`)).toBe("lms");
   });
 });
 

@@ -541,7 +541,9 @@ describe("the sends consumer", () => {
         env: { MESSAGING_OPTOUT_WEBHOOK_SECRET: secret, EVENTS_QUEUE: events.queue } as Partial<Env>,
       });
     expect((await post("sha256=00")).status).toBe(401);
-    const accepted = await post(await leadrailSignature(Uint8Array.from(new TextEncoder().encode(body)), secret));
+    const accepted = await post(
+      await leadrailSignature(Uint8Array.from(new TextEncoder().encode(body)), secret),
+    );
     expect(accepted.status, accepted.text).toBe(202);
     expect(events.bodies).toEqual([
       {
