@@ -52,6 +52,7 @@ import { registerCreateSnapshot } from "./routes/cohorts.snapshots-create.ts";
 import { registerSnapshotDiff } from "./routes/cohorts.snapshots-diff.ts";
 import { registerListSnapshots } from "./routes/cohorts.snapshots-list.ts";
 import { registerUpdateCohort } from "./routes/cohorts.update.ts";
+import { registerReconfirmConsents } from "./routes/consents.reconfirm.ts";
 import { registerLookupContact } from "./routes/contacts.lookup.ts";
 import { registerUnsubscribeContact } from "./routes/contacts.unsubscribe.ts";
 import { registerListConversions } from "./routes/conversions.list.ts";
@@ -74,6 +75,13 @@ import { registerDeleteMarket } from "./routes/markets.delete.ts";
 import { registerGetMarket } from "./routes/markets.get.ts";
 import { registerListMarkets } from "./routes/markets.list.ts";
 import { registerUpdateMarket } from "./routes/markets.update.ts";
+import { registerCreateTemplate } from "./routes/message-templates.create.ts";
+import { registerGetTemplate } from "./routes/message-templates.get.ts";
+import { registerListTemplates } from "./routes/message-templates.list.ts";
+import { registerUpdateTemplate } from "./routes/message-templates.update.ts";
+import { registerGetMessagingSettings } from "./routes/messaging-settings.get.ts";
+import { registerPutMessagingSettings } from "./routes/messaging-settings.put.ts";
+import { registerCreateOptOut } from "./routes/opt-outs.create.ts";
 import { registerCancelOrder } from "./routes/orders.cancel.ts";
 import { registerCreateOrder } from "./routes/orders.create.ts";
 import { registerCreateCafe24Order } from "./routes/orders.create-cafe24.ts";
@@ -121,6 +129,8 @@ import { registerCafe24Webhook } from "./routes/webhooks.cafe24.ts";
 import { registerCommerceEvents } from "./routes/webhooks.commerce.ts";
 import { registerNormalisedEmailEvents } from "./routes/webhooks.email.ts";
 import { registerSendGridEvents } from "./routes/webhooks.email-sendgrid.ts";
+import { registerOptOutWebhook } from "./routes/webhooks.messaging-opt-outs.ts";
+import { registerSolapiReceipts } from "./routes/webhooks.messaging-solapi.ts";
 import { registerShopifyOrdersCreate } from "./routes/webhooks.shopify-orders-create.ts";
 import { registerShopifyRefundsCreate } from "./routes/webhooks.shopify-refunds-create.ts";
 import { registerShopifyTopic } from "./routes/webhooks.shopify-topic.ts";
@@ -245,6 +255,16 @@ const routes: ((app: ApiApp) => void)[] = [
   registerCancelCampaign,
   registerCampaignFunnel,
   registerExperimentResults,
+  registerPutMessagingSettings,
+  registerGetMessagingSettings,
+  registerCreateTemplate,
+  registerListTemplates,
+  registerGetTemplate,
+  registerUpdateTemplate,
+  registerCreateOptOut,
+  registerReconfirmConsents,
+  registerSolapiReceipts,
+  registerOptOutWebhook,
 ];
 
 const maxBodyBytes = 1024 * 1024;

@@ -35,6 +35,13 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+/** The Worker's delivery report webhook, or none when the token is left empty (.dev.vars). */
+function receiptWebhookUrl(port: number, token: string): string | undefined {
+  return token
+    ? `http://127.0.0.1:${port}/webhooks/messaging/solapi?token=${encodeURIComponent(token)}`
+    : undefined;
+}
+
 /** How long stopping may take before the process exits anyway (its exit hook still kills wrangler's group). */
 const stopDeadlineMs = 15_000;
 
@@ -43,7 +50,6 @@ async function main(): Promise<void> {
   const port = portFromEnv("LEADRAIL_PORT", 8787);
   const bridgePort = portFromEnv("LEADRAIL_BRIDGE_PORT", 8790);
   const simulatorPort = portFromEnv("LEADRAIL_MESSAGE_SIMULATOR_PORT", 0);
-  const receiptUrl = process.env.LEADRAIL_MESSAGE_RECEIPT_URL || undefined;
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const sqidsAlphabet = process.env.SQIDS_ALPHABET || undefined;
   const dataDir = process.env.LEADRAIL_DATA_DIR || path.join(repoRoot, ".data");
@@ -85,6 +91,10 @@ async function main(): Promise<void> {
 
   // Generated once under the data directory; .dev.vars wins for any it sets. Given to wrangler in files.
   const secrets = devSecrets(dataDir, path.join(repoRoot, ".dev.vars"));
+  // The simulator reports deliveries to the Worker's own webhook, with the token it checks.
+  const receiptUrl =
+    process.env.LEADRAIL_MESSAGE_RECEIPT_URL ||
+    receiptWebhookUrl(port, secrets.values.MESSAGING_WEBHOOK_TOKEN);
 
   const starts = startStack({
     databaseUrl,
@@ -137,7 +147,7 @@ function printBanner(stack: Stack, secrets: DevSecrets, dataDir: string): void {
     const sim = stack.messageSimulator.url;
     lines.push(`  Message simulator (Solapi API) ${sim}   (the Worker's MESSAGING_PROVIDER_BASE_URL)`);
     lines.push(
-      `    received messages: ${sim}/__sent   delivery reports: ${sim}/__receipts   posted to: ${process.env.LEADRAIL_MESSAGE_RECEIPT_URL || "(nowhere: set LEADRAIL_MESSAGE_RECEIPT_URL)"}`,
+      `    received messages: ${sim}/__sent   delivery reports: ${sim}/__receipts   posted to: ${process.env.LEADRAIL_MESSAGE_RECEIPT_URL || (secrets.values.MESSAGING_WEBHOOK_TOKEN ? `${base}/webhooks/messaging/solapi` : "(nowhere: MESSAGING_WEBHOOK_TOKEN is empty)")}`,
     );
     lines.push("    a recipient ending in 0000 is refused at send, one ending in 9999 fails after sending");
   }

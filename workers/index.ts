@@ -4,6 +4,7 @@ import { handleCaptureBatch } from "../queues/capture/handler.ts";
 import { handleDeadLetterBatch } from "../queues/dead-letter/handler.ts";
 import { handleEventsBatch } from "../queues/events/handler.ts";
 import { handleRelayBatch } from "../queues/relay/handler.ts";
+import { handleSendsBatch } from "../queues/sends/handler.ts";
 import { handleEdgeRequest, isEdgePath } from "./edge/router.ts";
 
 /**
@@ -27,9 +28,12 @@ export default {
         return handleRelayBatch(batch, env, ctx);
       case queueNames.events:
         return handleEventsBatch(batch, env, ctx);
+      case queueNames.sends:
+        return handleSendsBatch(batch, env, ctx);
       case queueNames.capturesDeadLetter:
       case queueNames.relaysDeadLetter:
       case queueNames.eventsDeadLetter:
+      case queueNames.sendsDeadLetter:
         return handleDeadLetterBatch(batch, env, ctx);
       default:
         // A queue this Worker does not consume: leave the messages for their own consumer.

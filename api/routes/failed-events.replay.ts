@@ -64,7 +64,13 @@ export function registerReplayFailedEvents(app: ApiApp): void {
       errors.add("until", "out_of_range", "Must be after since.");
     errors.throwIfAny();
     const result = await replayFailedEvents(
-      { db: c.var.db, queues: { [queueNames.captures]: c.env.CAPTURES_QUEUE } },
+      {
+        db: c.var.db,
+        queues: {
+          [queueNames.captures]: c.env.CAPTURES_QUEUE,
+          [queueNames.sends]: c.env.SENDS_QUEUE,
+        },
+      },
       { ids, queue: input.queue, since: input.since, until: input.until, limit: input.limit },
     );
     return c.json(

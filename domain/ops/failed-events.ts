@@ -6,6 +6,8 @@ import { queueNames } from "../platform/queue-names.ts";
 /** Each dead-letter queue and the queue its messages came from (and go back to on replay). */
 export const deadLetterSources: Readonly<Record<string, string>> = {
   [queueNames.capturesDeadLetter]: queueNames.captures,
+  // Sends are replayable: the consumer skips any send already past `queued`/`held`.
+  [queueNames.sendsDeadLetter]: queueNames.sends,
 };
 
 /** The queue a failed message belongs to: a dead-letter queue stands for its source. */

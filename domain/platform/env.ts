@@ -49,6 +49,16 @@ export const dbConfigSchema = edgeConfigSchema.extend({
     .string()
     .optional()
     .transform((value) => (value ? value : undefined)),
+  /** The secret token Solapi's delivery report callback carries (`?token=`); unset, the webhook answers 503. */
+  MESSAGING_WEBHOOK_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
+  /** Signs the opt-out webhook (`X-Leadrail-Signature`, the 080 / reply service); unset, it answers 503. */
+  MESSAGING_OPTOUT_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
   /** The Cafe24 app's client secret that signs its webhooks (`X-Cafe24-Hmac-SHA256`); unset, it answers 503. */
   CAFE24_WEBHOOK_SECRET: z
     .string()

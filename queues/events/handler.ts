@@ -16,6 +16,7 @@ import { clickPart } from "./click.ts";
 import { commerceEventMessage, storeCommerceEvents } from "./commerce.ts";
 import { conversionPart } from "./conversion.ts";
 import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } from "./email.ts";
+import { optOutPart, receiptPart } from "./messaging.ts";
 
 /**
  * One kind of message on the events queue, chosen by the body's `type`: how to parse it, how to store a
@@ -66,6 +67,8 @@ const parts: Record<string, EventsPart> = {
   }),
   conversion: eventsPart(conversionPart.schema, conversionPart.store),
   "message.click": eventsPart(clickPart.schema, clickPart.store),
+  "message.receipt": eventsPart(receiptPart.schema, receiptPart.store),
+  "message.optout": eventsPart(optOutPart.schema, optOutPart.store),
   email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
     const result = await storeEmailEvents(tx, messages);
     const { refreshEmailIds, ...counts } = result;

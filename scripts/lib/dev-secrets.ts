@@ -15,6 +15,8 @@ export const webhookSecretNames = [
   "EMAIL_WEBHOOK_SECRET",
   "COMMERCE_WEBHOOK_SECRET",
   "SENDGRID_WEBHOOK_PUBLIC_KEY",
+  "MESSAGING_WEBHOOK_TOKEN",
+  "MESSAGING_OPTOUT_WEBHOOK_SECRET",
 ] as const;
 export type WebhookSecretName = (typeof webhookSecretNames)[number];
 
@@ -51,6 +53,8 @@ const generators = {
   SHOPIFY_WEBHOOK_SECRET: () => `shpss_dev_${randomBytes(16).toString("hex")}`,
   EMAIL_WEBHOOK_SECRET: () => `email_dev_${randomBytes(24).toString("hex")}`,
   COMMERCE_WEBHOOK_SECRET: () => `commerce_dev_${randomBytes(24).toString("hex")}`,
+  MESSAGING_WEBHOOK_TOKEN: () => `receipts_dev_${randomBytes(24).toString("hex")}`,
+  MESSAGING_OPTOUT_WEBHOOK_SECRET: () => `optout_dev_${randomBytes(24).toString("hex")}`,
 };
 
 /** A P-256 key pair in the forms SendGrid uses: the public key as base64 SPKI, the private as base64 PKCS#8. */
@@ -102,6 +106,11 @@ export function loadGeneratedSecrets(file: string): { secrets: GeneratedSecrets;
     secrets.SENDGRID_WEBHOOK_PUBLIC_KEY = pair.publicKey;
     secrets.SENDGRID_WEBHOOK_PRIVATE_KEY = pair.privateKey;
     generated = true;
+  }
+  for (const name of ["MESSAGING_WEBHOOK_TOKEN", "MESSAGING_OPTOUT_WEBHOOK_SECRET"] as const) {
+    const value = text(name);
+    secrets[name] = value ?? generators[name]();
+    if (value === undefined) generated = true;
   }
   if (generated) writePrivate(file, `${JSON.stringify(secrets, null, 2)}\n`);
   return { secrets, generated };

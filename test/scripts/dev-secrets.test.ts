@@ -50,11 +50,15 @@ describe("development webhook secrets", () => {
     expect(first.values.SENDGRID_WEBHOOK_PUBLIC_KEY).toMatch(
       /^MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE[A-Za-z0-9+/]+=*$/,
     );
+    expect(first.values.MESSAGING_WEBHOOK_TOKEN).toMatch(/^receipts_dev_[0-9a-f]{48}$/);
+    expect(first.values.MESSAGING_OPTOUT_WEBHOOK_SECRET).toMatch(/^optout_dev_[0-9a-f]{48}$/);
     expect(first.sources).toEqual({
       SHOPIFY_WEBHOOK_SECRET: "generated",
       EMAIL_WEBHOOK_SECRET: "generated",
       COMMERCE_WEBHOOK_SECRET: "generated",
       SENDGRID_WEBHOOK_PUBLIC_KEY: "generated",
+      MESSAGING_WEBHOOK_TOKEN: "generated",
+      MESSAGING_OPTOUT_WEBHOOK_SECRET: "generated",
     });
     expect(statSync(first.file).mode & 0o777).toBe(0o600);
     const stored = JSON.parse(readFileSync(first.file, "utf8")) as Record<string, string>;
@@ -64,6 +68,8 @@ describe("development webhook secrets", () => {
       "COMMERCE_WEBHOOK_SECRET",
       "SENDGRID_WEBHOOK_PUBLIC_KEY",
       "SENDGRID_WEBHOOK_PRIVATE_KEY",
+      "MESSAGING_WEBHOOK_TOKEN",
+      "MESSAGING_OPTOUT_WEBHOOK_SECRET",
     ]);
     expect(first.sendGridPrivateKey).toBe(stored.SENDGRID_WEBHOOK_PRIVATE_KEY);
 
@@ -89,7 +95,9 @@ describe("development webhook secrets", () => {
         `SHOPIFY_WEBHOOK_SECRET="${v.SHOPIFY_WEBHOOK_SECRET}"\n` +
         `EMAIL_WEBHOOK_SECRET="${v.EMAIL_WEBHOOK_SECRET}"\n` +
         `COMMERCE_WEBHOOK_SECRET="${v.COMMERCE_WEBHOOK_SECRET}"\n` +
-        `SENDGRID_WEBHOOK_PUBLIC_KEY="${v.SENDGRID_WEBHOOK_PUBLIC_KEY}"\n`,
+        `SENDGRID_WEBHOOK_PUBLIC_KEY="${v.SENDGRID_WEBHOOK_PUBLIC_KEY}"\n` +
+        `MESSAGING_WEBHOOK_TOKEN="${v.MESSAGING_WEBHOOK_TOKEN}"\n` +
+        `MESSAGING_OPTOUT_WEBHOOK_SECRET="${v.MESSAGING_OPTOUT_WEBHOOK_SECRET}"\n`,
     );
     // The private key never reaches the Worker.
     expect(readFileSync(envFile, "utf8")).not.toContain("PRIVATE");
@@ -122,12 +130,16 @@ describe("development webhook secrets", () => {
       EMAIL_WEBHOOK_SECRET: "",
       COMMERCE_WEBHOOK_SECRET: generated.values.COMMERCE_WEBHOOK_SECRET,
       SENDGRID_WEBHOOK_PUBLIC_KEY: generated.values.SENDGRID_WEBHOOK_PUBLIC_KEY,
+      MESSAGING_WEBHOOK_TOKEN: generated.values.MESSAGING_WEBHOOK_TOKEN,
+      MESSAGING_OPTOUT_WEBHOOK_SECRET: generated.values.MESSAGING_OPTOUT_WEBHOOK_SECRET,
     });
     expect(mixed.sources).toEqual({
       SHOPIFY_WEBHOOK_SECRET: ".dev.vars",
       EMAIL_WEBHOOK_SECRET: ".dev.vars",
       COMMERCE_WEBHOOK_SECRET: "generated",
       SENDGRID_WEBHOOK_PUBLIC_KEY: "generated",
+      MESSAGING_WEBHOOK_TOKEN: "generated",
+      MESSAGING_OPTOUT_WEBHOOK_SECRET: "generated",
     });
     expect(mixed.sendGridPrivateKey).toBe(generated.sendGridPrivateKey);
     // The kept secrets are not touched by .dev.vars.

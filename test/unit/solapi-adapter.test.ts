@@ -439,6 +439,8 @@ describe("configuration", () => {
     expect(messagingConfigSchema.safeParse({ MESSAGING_PROVIDER_BASE_URL: "ftp://x" }).success).toBe(false);
     expect(messagingConfigSchema.safeParse({ MESSAGING_PROVIDER_TIMEOUT_MS: "50" }).success).toBe(false);
     expect(messagingConfigSchema.safeParse({ MESSAGING_PROVIDER_RATE_PER_SECOND: "0" }).success).toBe(false);
-    expect(messagingConfigSchema.safeParse({ MESSAGE_LINK_BASE_URL: "javascript:alert(1)" }).success).toBe(false);
+    expect(messagingConfigSchema.safeParse({ MESSAGE_LINK_BASE_URL: "javascript:alert(1)" }).success).toBe(
+      false,
+    );
   });
 });

@@ -23,6 +23,11 @@ const paths: Record<string, string[]> = {
   "/healthz": ["get"],
   "/api/v1/brands": ["get", "post"],
   "/api/v1/brands/{id}": ["get"],
+  "/api/v1/brands/{brand}/messaging-settings": ["get", "put"],
+  "/api/v1/brands/{brand}/opt-outs": ["post"],
+  "/api/v1/brands/{brand}/consents/reconfirm": ["post"],
+  "/api/v1/message-templates": ["get", "post"],
+  "/api/v1/message-templates/{id}": ["get", "patch"],
   "/api/v1/themes": ["get", "post"],
   "/api/v1/themes/{id}": ["get"],
   "/api/v1/partners": ["get", "post"],
@@ -105,6 +110,8 @@ const paths: Record<string, string[]> = {
   "/webhooks/email": ["post"],
   "/webhooks/commerce": ["post"],
   "/webhooks/cafe24": ["post"],
+  "/webhooks/messaging/solapi": ["post"],
+  "/webhooks/messaging/opt-outs": ["post"],
 };
 
 describe("API description", () => {
