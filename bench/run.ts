@@ -22,6 +22,7 @@ const modules = [
   "email-events.ts",
   "commerce-events.ts",
   "sends.ts",
+  "experiment-results.ts",
   "batches.ts",
   "analytics.ts",
 ];

@@ -11,7 +11,7 @@ import path from "node:path";
 import { hashIds } from "../domain/core/hash-ids.ts";
 import { adminKeyFromEnv } from "./lib/admin-key.ts";
 import { repoRoot } from "./lib/database.ts";
-import { type DevSecrets, devSecrets, webhookSecretNames } from "./lib/dev-secrets.ts";
+import { type DevSecrets, devSecrets, receiptWebhookUrl, webhookSecretNames } from "./lib/dev-secrets.ts";
 import { PortInUseError, redact, type Stack, startStack } from "./lib/stack.ts";
 import { writeWebhookExamples } from "./lib/webhook-examples.ts";
 
@@ -33,13 +33,6 @@ function portFromEnv(name: string, fallback: number): number {
     throw new Error(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`);
   }
   return port;
-}
-
-/** The Worker's delivery report webhook, or none when the token is left empty (.dev.vars). */
-function receiptWebhookUrl(port: number, token: string): string | undefined {
-  return token
-    ? `http://127.0.0.1:${port}/webhooks/messaging/solapi?token=${encodeURIComponent(token)}`
-    : undefined;
 }
 
 /** How long stopping may take before the process exits anyway (its exit hook still kills wrangler's group). */

@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { type Database, openDb } from "../../db/client.ts";
 import { jsonRow, pgArray } from "../../db/sql.ts";
+import type { VerbContext } from "../core/verb.ts";
 import { dbConfig, type Env } from "../platform/env.ts";
-import { readCampaign } from "./campaigns.ts";
+import { type MessageCampaign, readCampaign, transitionCampaign } from "./campaigns.ts";
 import { type LaunchServices, launchLocked, publishLaunch, sendIdsPerMessage } from "./launch.ts";
 
 /**
@@ -102,18 +103,46 @@ export async function dispatchCampaigns(
     RETURNING id`);
   result.completed = completed.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
 
-  // The sends are re-stamped as queued now, so the next runs do not enqueue them again while they wait.
+  const requeued = await requeueSends(db, services, now, {
+    olderThan: new Date(now.getTime() - limits.staleMs),
+    limit: limits.resends,
+  });
+  result.resent = requeued.count;
+  result.resentCampaigns = requeued.campaigns;
+  return result;
+}
+
+/**
+ * Hands the sends queue again the sends of running campaigns that wait for nothing: `queued` ones queued
+ * before `olderThan` (their message was lost, or their campaign was paused when it came), and `held` ones
+ * whose hold ended before it (their delayed message came while the campaign was paused). They are
+ * re-stamped (`queued_at`, and `held_until` to now), so the next runs leave them alone while they wait; the
+ * consumer runs the gate again on each. `campaignId` limits it to one campaign (a resume, with `olderThan`
+ * now). Bounded by `limit`; safe beside another run (SKIP LOCKED).
+ */
+export async function requeueSends(
+  db: Database,
+  services: LaunchServices,
+  now: Date,
+  options: { olderThan: Date; limit: number; campaignId?: number },
+): Promise<{ count: number; campaigns: number[] }> {
+  const cutoff = options.olderThan.toISOString();
   const stale = await jsonRow(
     db,
     sql`WITH stale AS (
           SELECT s.id FROM message_sends s
             JOIN message_campaigns mc ON mc.id = s.message_campaign_id
-           WHERE mc.status = 'running' AND s.status = 'queued'
-             AND s.queued_at < ${new Date(now.getTime() - limits.staleMs).toISOString()}::timestamptz
-           ORDER BY s.id LIMIT ${limits.resends}
+           WHERE mc.status = 'running'
+             AND ${options.campaignId === undefined ? sql`TRUE` : sql`mc.id = ${options.campaignId}`}
+             AND ((s.status = 'queued' AND s.queued_at < ${cutoff}::timestamptz)
+               OR (s.status = 'held' AND s.held_until < ${cutoff}::timestamptz))
+           ORDER BY s.id LIMIT ${options.limit}
            FOR UPDATE OF s SKIP LOCKED
         ), requeued AS (
-          UPDATE message_sends s SET queued_at = ${now.toISOString()}::timestamptz, updated_at = now()
+          UPDATE message_sends s
+             SET queued_at = CASE WHEN s.status = 'queued' THEN ${now.toISOString()}::timestamptz ELSE s.queued_at END,
+                 held_until = CASE WHEN s.status = 'held' THEN ${now.toISOString()}::timestamptz ELSE s.held_until END,
+                 updated_at = now()
             FROM stale WHERE s.id = stale.id
           RETURNING s.id, s.message_campaign_id
         )
@@ -128,10 +157,33 @@ export async function dispatchCampaigns(
   );
   const campaigns = ((stale?.campaigns ?? []) as (string | number)[]).map(Number).sort((a, b) => a - b);
   const chunks = ((stale?.chunks ?? []) as (string | number)[][]).map((ids) => ids.map(Number));
-  result.resent = Number(stale?.count ?? 0);
-  result.resentCampaigns = campaigns;
   if (chunks.length > 0) await publishLaunch(db, services, campaigns, chunks);
-  return result;
+  return { count: Number(stale?.count ?? 0), campaigns };
+}
+
+/**
+ * Resumes a paused campaign (a 409 from any other status) and at once hands the sends queue every send of
+ * it that waits for nothing (queued, or held past its hold): what came off the queue while it was paused was
+ * acknowledged and left. A failure to enqueue after the commit is a 503; the dispatcher catches up within ten
+ * minutes.
+ */
+export async function resumeCampaign({
+  ctx,
+  input,
+  services,
+}: {
+  ctx: VerbContext;
+  input: { id: number; now?: Date };
+  services: LaunchServices;
+}): Promise<MessageCampaign> {
+  const now = input.now ?? new Date();
+  const campaign = await transitionCampaign({ ctx, input: { id: input.id, action: "resume", now } });
+  await requeueSends(ctx.db, services, now, {
+    olderThan: new Date(now.getTime() + 1),
+    limit: Number.MAX_SAFE_INTEGER,
+    campaignId: campaign.id,
+  });
+  return campaign;
 }
 
 /** The Worker's handler of the dispatcher's cron: one run at the trigger's minute, logged. */

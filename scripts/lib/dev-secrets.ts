@@ -159,3 +159,13 @@ function writePrivate(file: string, text: string): void {
   writeFileSync(temporary, text, { mode: 0o600 });
   renameSync(temporary, file);
 }
+
+/**
+ * The Worker's delivery report webhook on a local `wrangler dev` port, with the token it checks, for the
+ * message simulator to post to; none when the token is left empty (.dev.vars).
+ */
+export function receiptWebhookUrl(port: number, token: string): string | undefined {
+  return token
+    ? `http://127.0.0.1:${port}/webhooks/messaging/solapi?token=${encodeURIComponent(token)}`
+    : undefined;
+}

@@ -183,6 +183,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       inspectorPort,
       persistTo: options.persistTo,
       vars: {
+        // Tracked links in messages point at this Worker, whatever port it got.
+        MESSAGE_LINK_BASE_URL: `http://127.0.0.1:${port}`,
         ...messagingVars,
         ...(options.vars ?? {}),
         DATABASE_URL: database.url,

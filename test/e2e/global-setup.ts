@@ -13,8 +13,8 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { hashIds } from "../../domain/core/hash-ids.ts";
-import { repoRoot } from "../../scripts/lib/database.ts";
-import { devSecrets } from "../../scripts/lib/dev-secrets.ts";
+import { freePort, repoRoot } from "../../scripts/lib/database.ts";
+import { devSecrets, receiptWebhookUrl } from "../../scripts/lib/dev-secrets.ts";
 import type { DemoSeed } from "../../scripts/lib/seed.ts";
 import { startStack } from "../../scripts/lib/stack.ts";
 
@@ -44,6 +44,10 @@ export interface E2eContext {
   controlUrl: string;
   /** Where the webhook secrets were generated, as `npm start` generates them under .data/ (no .dev.vars). */
   devSecretsDir: string;
+  /** The message simulator (Solapi's API) the Worker sends to. */
+  messageSimulatorUrl: string;
+  /** The Worker's sqids alphabet (to decode the public ids the API answers). */
+  alphabet: string;
 }
 
 const adminKey = "lr_e2e_admin_4f1c9a7d2b6e8035c1a9";
@@ -72,7 +76,15 @@ export default async function setup(project: TestProject) {
   // The webhook secrets as `npm start` makes them, in this run's own directory (the repo's .dev.vars is not read).
   const devSecretsDir = path.join(workDir, "secrets");
   const secrets = devSecrets(devSecretsDir, null);
+  // The Worker's port is chosen here so the message simulator can post its delivery reports to the Worker's
+  // own webhook, as under `npm start`.
+  const port = await freePort();
   const stack = await startStack({
+    port,
+    messageSimulator: {
+      callbackUrl: receiptWebhookUrl(port, secrets.values.MESSAGING_WEBHOOK_TOKEN),
+      receiptDelayMs: 200,
+    },
     envFiles: secrets.envFiles,
     databaseUrl: serverUrl,
     scratchDatabase: true,
@@ -129,6 +141,8 @@ export default async function setup(project: TestProject) {
     wranglerLog,
     controlUrl: control.url,
     devSecretsDir,
+    messageSimulatorUrl: stack.messageSimulator?.url ?? "",
+    alphabet: stack.alphabet,
   };
   project.provide("e2e", context);
 

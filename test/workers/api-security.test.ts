@@ -123,8 +123,13 @@ describe("API keys", () => {
     const brands = await ok("GET", "/api/v1/brands?limit=200", { key: created.key });
     expect(brands.data.map((brand: { id: string }) => brand.id)).toEqual([tenant.brand.id]);
 
-    const list = await ok("GET", "/api/v1/api-keys?limit=200");
-    const listed = list.data.find((key: { id: string }) => key.id === created.id);
+    // Keys are listed oldest first and the suite makes many: page on until the new one.
+    let list = await ok("GET", "/api/v1/api-keys?limit=200");
+    let listed = list.data.find((key: { id: string }) => key.id === created.id);
+    while (!listed && list.next_cursor) {
+      list = await ok("GET", `/api/v1/api-keys?limit=200&cursor=${encodeURIComponent(list.next_cursor)}`);
+      listed = list.data.find((key: { id: string }) => key.id === created.id);
+    }
     // last_used_at is written after the response, so it may or may not be there yet.
     const { key: _secret, last_used_at: _createdUse, ...shown } = created;
     const { last_used_at: _listedUse, ...listedShown } = listed;

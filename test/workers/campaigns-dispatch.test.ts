@@ -190,4 +190,40 @@ describe("the campaign dispatcher", () => {
     // A completed campaign's queued sends are not enqueued again.
     expect((await at("1970-01-08T00:30:00.000Z")).sent).toEqual([]);
   });
+
+  it("resume hands on at once the sends left queued and the holds that ended while it was paused", async () => {
+    const id = await scheduledFor("1969-10-01T00:00:00.000Z");
+    await withDb((db) =>
+      dispatchCampaigns(db, services(recordingQueue()), new Date("1969-10-01T00:00:00.000Z")),
+    );
+    const ref = ids.encode("messageCampaign", id);
+    expect((await ok("POST", `/api/v1/campaigns/${ref}/pause`, { key: tenant.key })).status).toBe("paused");
+    const sendIds = await sendIdsOf(id);
+    const [endedHold = 0, laterHold = 0, sent = 0] = sendIds;
+    await withDb((db) =>
+      db.execute(sql`
+        UPDATE message_sends SET
+          status = CASE id WHEN ${sent} THEN 'accepted' ELSE 'held' END::message_send_status,
+          held_until = CASE id WHEN ${endedHold} THEN '1969-10-01T08:00:00Z'::timestamptz
+                               WHEN ${laterHold} THEN '2100-01-01T08:00:00Z'::timestamptz END
+        WHERE id IN (${endedHold}, ${laterHold}, ${sent})`),
+    );
+    const queue = recordingQueue();
+    const resumed = await ok("POST", `/api/v1/campaigns/${ref}/resume`, {
+      key: tenant.key,
+      env: { SENDS_QUEUE: queue },
+    });
+    expect(resumed.status).toBe("running");
+    // Every queued send and the ended hold; not the hold still to come (its delayed message is on the way),
+    // nor the send already accepted.
+    const expected = sendIds.filter((sendId) => sendId !== laterHold && sendId !== sent);
+    expect(queue.sent).toEqual([{ type: "sends", sendIds: expected }]);
+    const [hold] = await rows<{ status: string; held_until: string }>(
+      sql`SELECT status, held_until FROM message_sends WHERE id = ${endedHold}`,
+    );
+    expect(hold?.status).toBe("held");
+    expect(Date.parse(hold?.held_until ?? "") > Date.parse("2000-01-01T00:00:00Z")).toBe(true);
+    // Resuming a running campaign is a 409.
+    expect((await call("POST", `/api/v1/campaigns/${ref}/resume`, { key: tenant.key })).status).toBe(409);
+  });
 });
