@@ -4,8 +4,7 @@
  * bench/messaging-seed.ts — a two-arm campaign whose members are assigned by the bucket SQL, 10% of the
  * control's and 12% of the variant's members ordering inside the 7-day goal window and 3% of everyone
  * outside it, so the counts are known exactly. The verb is timed from Node through the project's
- * WebSocket bridge, as the analytics benchmark times its verbs; and the nightly `experiment-evaluation`
- * job for the same date.
+ * WebSocket bridge, as the analytics benchmark times its verbs (median of five warm runs).
  *
  * Floors, same run, straight to PostgreSQL: the members read once per arm (`count(*) … GROUP BY arm`,
  * what any answer must at least read), and the same conversion count written by hand (each member's orders
