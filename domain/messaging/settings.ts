@@ -4,23 +4,15 @@ import { FieldErrors, NotFound } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
 import { withTransaction } from "../core/transaction.ts";
 import type { VerbContext } from "../core/verb.ts";
-import type { MessageChannel } from "./channels.ts";
-import { checkSend, type FrequencyCap } from "./compliance.ts";
+import { checkSend } from "./compliance.ts";
 import { normalizeSenderNumber } from "./provider.ts";
 import { noticeChannel } from "./render.ts";
+import type { BrandSettings } from "./send-plan.ts";
 
 export type MessagingSettings = typeof brandMessagingSettings.$inferSelect;
 
-export interface MessagingSettingsInput {
-  brandId: number;
-  senderName: string;
-  senderContact: string;
-  optOutNumber: string;
-  senderNumber: string;
-  kakaoSenderKey: string | null;
-  frequencyCaps: Partial<Record<MessageChannel, FrequencyCap>>;
-  reconfirmText: string;
-}
+/** What `PUT …/messaging-settings` writes: the brand and its sending identity as the sends consumer reads it. */
+export type MessagingSettingsInput = BrandSettings & { brandId: number };
 
 /**
  * The field errors of a brand's messaging settings: the sender number must be one the provider takes, the

@@ -9,3 +9,6 @@ export const queueNames = {
   sends: "leadrail-sends",
   sendsDeadLetter: "leadrail-sends-dlq",
 } as const;
+
+/** Cloudflare Queues accept a delivery delay of at most 12 hours; a longer wait is taken in several hops. */
+export const maxQueueDelaySeconds = 43_200;

@@ -1,7 +1,7 @@
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import { type DbHandle, openDb } from "../../db/client.ts";
 import { dbConfig, type Env } from "../../domain/platform/env.ts";
-import { queueNames } from "../../domain/platform/queue-names.ts";
+import { maxQueueDelaySeconds, queueNames } from "../../domain/platform/queue-names.ts";
 import {
   buildRelayRequest,
   defaultRetryPolicy,
@@ -64,8 +64,6 @@ export interface RelayBatchReport {
 
 /** A job left `sending` this long was claimed by a consumer that died: it may be claimed again. */
 const staleClaimSeconds = 120;
-/** Queues accept a delay of at most 12 hours; a longer wait is taken in several hops. */
-const maxQueueDelaySeconds = 43_200;
 
 function log(event: string, fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ event, ...fields }));

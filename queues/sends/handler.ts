@@ -16,7 +16,7 @@ import {
 } from "../../domain/messaging/send-plan.ts";
 import { solapiFromConfig } from "../../domain/messaging/solapi.ts";
 import { dbConfig, type Env } from "../../domain/platform/env.ts";
-import { queueNames } from "../../domain/platform/queue-names.ts";
+import { maxQueueDelaySeconds, queueNames } from "../../domain/platform/queue-names.ts";
 import { consumerConfig, describeError, retryDelaySeconds } from "../capture/failure.ts";
 import { type FailedEventRecord, failedEventsInsert } from "../dead-letter/store.ts";
 import { maxIdsPerMessage, maxMessagesPerSendBatch, sendsMessageSchema } from "./message.ts";
@@ -59,8 +59,6 @@ export interface SendsBatchReport {
   statements: number;
 }
 
-/** Queues accept a delay of at most 12 hours. */
-const maxQueueDelaySeconds = 43_200;
 /** Solapi takes up to 10,000 messages per request; smaller requests keep a lost answer's doubt small. */
 const maxMessagesPerRequest = 1000;
 
