@@ -15,7 +15,9 @@ const stageFields = {
   delivered: count("Sends the provider reported delivered."),
   opened: count("Sends whose tracked link was requested at all (link previews count)."),
   clicked: count("Sends whose tracked link was requested by a person (not a bot)."),
-  visited: count("Sends whose token (`lr_m`) a landing capture carried after the send."),
+  visited: count(
+    "Sends whose token (`lr_m`) a landing capture of the campaign's brand carried after the send, a bot's not counted.",
+  ),
   carted: count("Members with an abandoned cart in their goal window, or who purchased."),
   purchased: count("Members whose account placed an order, not cancelled, in their goal window."),
 };

@@ -72,13 +72,18 @@ beforeAll(async () => {
         send: { status: "failed", sentAt: at(launch, 1), finalAt: at(launch, 2) },
         visits: [at(launch, 0.5)],
       },
-      // v1: delivered on day two, a preview and (day two) a person, two orders counted once.
+      // v1: delivered on day two, a preview and (day two) a person, two orders counted once. Its token
+      // reached two captures after the send that are no visit: a bot's, and one of another brand's landing.
       {
         arm: 1,
         send: delivered(26),
         clicks: [
           { at: at(launch, 1.5), bot: true },
           { at: at(launch, 27), bot: false },
+        ],
+        visits: [
+          { at: at(launch, 27.5), outcome: "bot" },
+          { at: at(launch, 28), brand: "other" },
         ],
         orders: [{ placedAt: at(launch, 40) }, { placedAt: at(launch, 72) }],
       },
