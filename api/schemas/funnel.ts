@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { HashIds } from "../../domain/core/hash-ids.ts";
+import type { Evaluation, Lift } from "../../domain/experiments/statistics.ts";
 import type { CampaignFunnel } from "../../domain/funnel/campaign-funnel.ts";
 import type { ExperimentResults } from "../../domain/funnel/experiment-results.ts";
 import { funnelStages, type StageCounts, stageRates } from "../../domain/funnel/funnel.ts";
@@ -14,7 +15,9 @@ const stageFields = {
   delivered: count("Sends the provider reported delivered."),
   opened: count("Sends whose tracked link was requested at all (link previews count)."),
   clicked: count("Sends whose tracked link was requested by a person (not a bot)."),
-  visited: count("Sends whose token (`lr_m`) a landing capture carried after the send."),
+  visited: count(
+    "Sends whose token (`lr_m`) a landing capture of the campaign's brand carried after the send, a bot's not counted.",
+  ),
   carted: count("Members with an abandoned cart in their goal window, or who purchased."),
   purchased: count("Members whose account placed an order, not cancelled, in their goal window."),
 };
@@ -98,7 +101,7 @@ export function presentCampaignFunnel(
 }
 
 const interval = z.object({ lower: z.number(), upper: z.number() });
-const estimate = interval.extend({ estimate: z.number(), standardError: z.number() });
+const estimate = interval.extend({ estimate: z.number(), standard_error: z.number() });
 
 const comparisonSchema = z
   .object({
@@ -106,9 +109,9 @@ const comparisonSchema = z
     lift: z.object({ absolute: estimate, relative: estimate.nullable() }).nullable(),
     z: z.number(),
     p: z.number(),
-    sequentialP: z.number().nullable(),
-    confidenceSequence: interval.nullable(),
-    adjustedP: z.number(),
+    sequential_p: z.number().nullable(),
+    confidence_sequence: interval.nullable(),
+    adjusted_p: z.number(),
     significant: z.boolean(),
     power: z.number(),
   })
@@ -124,16 +127,16 @@ const evaluationSchema = z
           n: z.number().int(),
           conversions: z.number().int(),
           rate: z.number().nullable(),
-          expectedShare: z.number(),
-          minimumReached: z.boolean().nullable(),
+          expected_share: z.number(),
+          minimum_reached: z.boolean().nullable(),
           comparison: comparisonSchema.nullable(),
         })
         .openapi("ExperimentArmResult"),
     ),
-    minimumSampleSize: z.number().int(),
+    minimum_sample_size: z.number().int(),
     srm: z.object({
       statistic: z.number(),
-      degreesOfFreedom: z.number().int(),
+      degrees_of_freedom: z.number().int(),
       p: z.number(),
       mismatch: z.boolean(),
     }),
@@ -154,7 +157,7 @@ const evaluationSchema = z
   })
   .openapi("ExperimentEvaluation", {
     description:
-      "`evaluate()` of domain/experiments (its README has every formula and the verdict's rules), field for field.",
+      "`evaluate()` of domain/experiments (its README has every formula and the verdict's rules), field for field in snake_case (`expectedShare` is `expected_share`).",
   });
 
 export const experimentResultsSchema = z
@@ -208,6 +211,55 @@ export function presentExperimentResults(
       as_of: look.asOf,
       arms: Object.entries(look.arms).map(([arm, counts]) => ({ arm, ...counts })),
     })),
-    evaluation: results.evaluation,
+    evaluation: presentEvaluation(results.evaluation),
+  };
+}
+
+type EvaluationBody = z.infer<typeof evaluationSchema>;
+
+const presentEstimate = (value: Lift["absolute"]) => ({
+  estimate: value.estimate,
+  standard_error: value.standardError,
+  lower: value.lower,
+  upper: value.upper,
+});
+
+/** `evaluate()`'s result in the API's snake_case; the values are the domain's, unchanged. */
+export function presentEvaluation(evaluation: Evaluation): EvaluationBody {
+  return {
+    arms: evaluation.arms.map((arm) => ({
+      arm: arm.arm,
+      role: arm.role,
+      n: arm.n,
+      conversions: arm.conversions,
+      rate: arm.rate,
+      expected_share: arm.expectedShare,
+      minimum_reached: arm.minimumReached,
+      comparison: arm.comparison && {
+        against: arm.comparison.against,
+        lift: arm.comparison.lift && {
+          absolute: presentEstimate(arm.comparison.lift.absolute),
+          relative: arm.comparison.lift.relative && presentEstimate(arm.comparison.lift.relative),
+        },
+        z: arm.comparison.z,
+        p: arm.comparison.p,
+        sequential_p: arm.comparison.sequentialP,
+        confidence_sequence: arm.comparison.confidenceSequence && {
+          lower: arm.comparison.confidenceSequence.lower,
+          upper: arm.comparison.confidenceSequence.upper,
+        },
+        adjusted_p: arm.comparison.adjustedP,
+        significant: arm.comparison.significant,
+        power: arm.comparison.power,
+      },
+    })),
+    minimum_sample_size: evaluation.minimumSampleSize,
+    srm: {
+      statistic: evaluation.srm.statistic,
+      degrees_of_freedom: evaluation.srm.degreesOfFreedom,
+      p: evaluation.srm.p,
+      mismatch: evaluation.srm.mismatch,
+    },
+    verdict: evaluation.verdict,
   };
 }

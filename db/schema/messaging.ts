@@ -342,6 +342,8 @@ export const messageSends = pgTable(
       .where(sql`${t.providerMessageId} IS NOT NULL`),
     // Frequency caps read a contact's recent advertising sends per channel.
     index("message_sends_contact_sent_idx").on(t.brandId, t.contactId, t.sentAt),
+    // The dispatcher's per-minute look for sends waiting on nothing reads only these two (domain/campaigns/dispatch.ts).
+    index("message_sends_queued_idx").on(t.queuedAt).where(sql`${t.status} = 'queued'`),
     index("message_sends_held_idx").on(t.heldUntil).where(sql`${t.status} = 'held'`),
   ],
 );

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { type Database, openDb } from "../../db/client.ts";
 import { jsonRow, pgArray } from "../../db/sql.ts";
 import type { VerbContext } from "../core/verb.ts";
@@ -113,27 +113,47 @@ export async function dispatchCampaigns(
 }
 
 /**
- * Hands the sends queue again the sends of running campaigns that wait for nothing: `queued` ones queued
- * before `olderThan` (their message was lost, or their campaign was paused when it came), and `held` ones
- * whose hold ended before it (their delayed message came while the campaign was paused). They are
- * re-stamped (`queued_at`, and `held_until` to now), so the next runs leave them alone while they wait; the
- * consumer runs the gate again on each. `campaignId` limits it to one campaign (a resume, with `olderThan`
- * now). Bounded by `limit`; safe beside another run (SKIP LOCKED).
+ * The requeue statement of {@link requeueSends}: picks the waiting sends (locked, SKIP LOCKED), re-stamps
+ * them and returns their campaigns, their count and their ids in chunks of a queue message.
  */
-export async function requeueSends(
-  db: Database,
-  services: LaunchServices,
+export function requeueStatement(
   now: Date,
   options: { olderThan: Date; limit: number; campaignId?: number },
-): Promise<{ count: number; campaigns: number[] }> {
+): SQL {
   const cutoff = options.olderThan.toISOString();
-  const stale = await jsonRow(
-    db,
-    sql`WITH stale AS (
+  const campaign =
+    options.campaignId === undefined ? sql`TRUE` : sql`s.message_campaign_id = ${options.campaignId}`;
+  // Two branches, one per partial index (message_sends_queued_idx, message_sends_held_idx), each walking its
+  // index from the oldest entry and stopping at the cutoff or the limit: the per-minute run reads only the
+  // sends that wait, never the delivered ones. Measured on PostgreSQL 15 with 200,000 sends of 20 running
+  // campaigns (150k delivered, 30k queued in the last 5 minutes, 10k held till tomorrow, 10k refused; none
+  // stale): the former single SELECT (an OR of both conditions, ORDER BY id) without message_sends_queued_idx
+  // was a Seq Scan of all 200,000 rows, 25–38 ms (5,194 buffers); this one takes 0.4–0.7 ms (11 buffers) and
+  // a whole dispatcher run (its three statements) went from 26–28 ms to 0.6–0.9 ms. With the index the OR
+  // becomes a BitmapOr over both indexes (0.2 ms), but it still sorts every match by id before the limit:
+  // with 40,000 stale and a limit of 1,000 it walked the primary key through the delivered sends (27 ms)
+  // against 6–8 ms here. The plan (test/workers/campaigns-dispatch.test.ts checks its index names):
+  //   CTE stale: Limit → LockRows → Sort (s.id) → Nested Loop
+  //     → HashAggregate (candidate ids) → Append
+  //         → Limit → Nested Loop: Index Scan using message_sends_queued_idx (queued_at < cutoff)
+  //                                → Memoize → Index Scan using message_campaigns_pkey (status = 'running')
+  //         → Limit → Sort (held_until) → Hash Join: Index Scan using message_sends_held_idx
+  //                                (held_until < cutoff), Seq Scan on message_campaigns (status = 'running')
+  //     → Index Scan using message_sends_pkey (each candidate re-read, its status checked again)
+  // The locking SELECT re-reads the candidates by primary key because FOR UPDATE is not allowed with UNION.
+  return sql`WITH candidates AS (
+          (SELECT s.id FROM message_sends s
+             JOIN message_campaigns mc ON mc.id = s.message_campaign_id AND mc.status = 'running'
+            WHERE s.status = 'queued' AND s.queued_at < ${cutoff}::timestamptz AND ${campaign}
+            ORDER BY s.queued_at LIMIT ${options.limit})
+          UNION ALL
+          (SELECT s.id FROM message_sends s
+             JOIN message_campaigns mc ON mc.id = s.message_campaign_id AND mc.status = 'running'
+            WHERE s.status = 'held' AND s.held_until < ${cutoff}::timestamptz AND ${campaign}
+            ORDER BY s.held_until LIMIT ${options.limit})
+        ), stale AS (
           SELECT s.id FROM message_sends s
-            JOIN message_campaigns mc ON mc.id = s.message_campaign_id
-           WHERE mc.status = 'running'
-             AND ${options.campaignId === undefined ? sql`TRUE` : sql`mc.id = ${options.campaignId}`}
+           WHERE s.id IN (SELECT id FROM candidates)
              AND ((s.status = 'queued' AND s.queued_at < ${cutoff}::timestamptz)
                OR (s.status = 'held' AND s.held_until < ${cutoff}::timestamptz))
            ORDER BY s.id LIMIT ${options.limit}
@@ -153,8 +173,24 @@ export async function requeueSends(
               SELECT chunk, jsonb_agg(id ORDER BY id) AS ids
                 FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${sql.raw(String(sendIdsPerMessage))} AS chunk
                         FROM requeued) numbered
-               GROUP BY chunk) c), '[]'::jsonb))`,
-  );
+               GROUP BY chunk) c), '[]'::jsonb))`;
+}
+
+/**
+ * Hands the sends queue again the sends of running campaigns that wait for nothing: `queued` ones queued
+ * before `olderThan` (their message was lost, or their campaign was paused when it came), and `held` ones
+ * whose hold ended before it (their delayed message came while the campaign was paused). They are
+ * re-stamped (`queued_at`, and `held_until` to now), so the next runs leave them alone while they wait; the
+ * consumer runs the gate again on each. `campaignId` limits it to one campaign (a resume, with `olderThan`
+ * now). Bounded by `limit`; safe beside another run (SKIP LOCKED).
+ */
+export async function requeueSends(
+  db: Database,
+  services: LaunchServices,
+  now: Date,
+  options: { olderThan: Date; limit: number; campaignId?: number },
+): Promise<{ count: number; campaigns: number[] }> {
+  const stale = await jsonRow(db, requeueStatement(now, options));
   const campaigns = ((stale?.campaigns ?? []) as (string | number)[]).map(Number).sort((a, b) => a - b);
   const chunks = ((stale?.chunks ?? []) as (string | number)[][]).map((ids) => ids.map(Number));
   if (chunks.length > 0) await publishLaunch(db, services, campaigns, chunks);

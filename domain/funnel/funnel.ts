@@ -48,9 +48,11 @@ export interface Visit {
 
 /**
  * The sends of `campaign` whose token (`lr_m`) landing captures carried, received from the launch until
- * `asOf`, with the latest such capture per send. The tokens are decoded here (sqids cannot be decoded in
- * SQL): one read of the captures of that period that carry any token (captures_received_idx), grouped by
- * token; tokens of other campaigns, and values that are not canonical tokens, are left out.
+ * `asOf`, with the latest such capture per send. Only captures of the campaign's brand that are not a bot's
+ * (outcome `bot`) count: a link forwarded to another brand's landing, or a crawler following it, is no
+ * visit. The tokens are decoded here (sqids cannot be decoded in SQL): one read of the captures of that
+ * period that carry any token (captures_received_idx), grouped by token; tokens of other campaigns, and
+ * values that are not canonical tokens, are left out.
  */
 export async function campaignVisits(
   db: Pick<Executor, "execute">,
@@ -64,6 +66,7 @@ export async function campaignVisits(
       FROM captures c JOIN capture_marketing m ON m.capture_id = c.id
      WHERE c.received_at >= ${campaign.launchedAt.toISOString()}::timestamptz
        AND c.received_at < ${asOf.toISOString()}::timestamptz
+       AND c.brand_id = ${campaign.brandId} AND c.outcome <> 'bot'
        AND m.extra ? ${linkTokenParam}
      GROUP BY 1`);
   const visits: Visit[] = [];

@@ -7,7 +7,8 @@ import type { DevSecrets } from "./dev-secrets.ts";
  * One signed example request per webhook, for `npm start` to print: the body is written to a file (the
  * signature covers its exact bytes, which `curl --data-binary @file` sends unchanged) and the curl line
  * carries the signature. The verifiers (api/adapters/shopify-hmac.ts, email-signatures.ts) check no
- * timestamp window, so a line printed at start-up still works whenever it is run.
+ * timestamp window, so a line printed at start-up still works whenever it is run. Solapi's delivery
+ * reports are not signed: their example carries `MESSAGING_WEBHOOK_TOKEN` in the URL instead.
  */
 
 /** Shopify's `X-Shopify-Hmac-Sha256`: base64 of the HMAC-SHA256 of the raw body under the app secret. */
@@ -28,12 +29,23 @@ export function sendGridSignature(body: Buffer, timestamp: string, privateKey: s
   return sign("sha256", Buffer.concat([Buffer.from(timestamp), body]), key).toString("base64");
 }
 
-export type WebhookKind = "shopify-orders-create" | "email" | "commerce" | "sendgrid";
+export type WebhookKind =
+  | "shopify-orders-create"
+  | "email"
+  | "commerce"
+  | "sendgrid"
+  | "messaging-opt-out"
+  | "solapi-receipt";
 
 export interface WebhookExample {
   kind: WebhookKind;
   /** One line saying what it does and what it answers. */
   title: string;
+  /**
+   * What proves the sender: a signature header over the body, or (Solapi's receipts, which Solapi does not
+   * sign) the `token` in the URL.
+   */
+  auth: "signature" | "token";
   url: string;
   headers: Record<string, string>;
   /** The file holding the signed body. */
@@ -57,6 +69,8 @@ export interface ExampleOptions {
 /** The demo seed's Shopify shop that sells in USD (scripts/lib/seed.ts), and its product. */
 const shop = { domain: "northwind-coffee.myshopify.com", sku: "BEANS-1KG", title: "Espresso beans 1 kg" };
 const recipient = "jane.doe@example.com";
+/** A Korean mobile number that is new on every start (010 and eight digits from the clock). */
+const optOutPhone = (stamp: number): string => `010${String(stamp % 100_000_000).padStart(8, "0")}`;
 
 const quote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
@@ -83,6 +97,7 @@ export function writeWebhookExamples(options: ExampleOptions): {
     route: string,
     payload: unknown,
     signatureHeaders: (body: Buffer) => Record<string, string>,
+    auth: WebhookExample["auth"] = "signature",
   ) => {
     const body = Buffer.from(JSON.stringify(payload, null, 2));
     const bodyFile = path.join(options.dir, `${kind}.json`);
@@ -95,7 +110,7 @@ export function writeWebhookExamples(options: ExampleOptions): {
       ...Object.entries(headers).map(([name, value]) => `-H ${quote(`${name}: ${value}`)}`),
       `--data-binary ${quote(`@${bodyFile}`)}`,
     ].join(" ");
-    examples.push({ kind, title, url, headers, bodyFile, curl });
+    examples.push({ kind, title, auth, url, headers, bodyFile, curl });
   };
 
   if (values.SHOPIFY_WEBHOOK_SECRET) {
@@ -215,6 +230,57 @@ export function writeWebhookExamples(options: ExampleOptions): {
         "x-twilio-email-event-webhook-timestamp": timestamp,
         "x-twilio-email-event-webhook-signature": sendGridSignature(body, timestamp, sendGridPrivateKey),
       }),
+    );
+  }
+  if (!values.MESSAGING_OPTOUT_WEBHOOK_SECRET) {
+    notes.push(
+      "MESSAGING_OPTOUT_WEBHOOK_SECRET is empty (.dev.vars): POST /webhooks/messaging/opt-outs answers 503.",
+    );
+  } else if (!brand) {
+    notes.push("The demo brand is not seeded: no signed example for POST /webhooks/messaging/opt-outs.");
+  } else {
+    add(
+      "messaging-opt-out",
+      "an 080 opt-out of the demo brand's advertising: 202 {enqueued: 1}; stored once per id, its next sends to the number are refused (optout)",
+      "/webhooks/messaging/opt-outs",
+      {
+        brand,
+        phone: optOutPhone(stamp),
+        via: "080",
+        at: now.toISOString(),
+        id: `dev-${stamp}-optout`,
+      },
+      (body) => ({
+        "x-leadrail-signature": leadrailSignature(body, values.MESSAGING_OPTOUT_WEBHOOK_SECRET),
+      }),
+    );
+  }
+
+  if (!values.MESSAGING_WEBHOOK_TOKEN) {
+    notes.push("MESSAGING_WEBHOOK_TOKEN is empty (.dev.vars): POST /webhooks/messaging/solapi answers 503.");
+  } else {
+    const at = now.toISOString();
+    add(
+      "solapi-receipt",
+      "a Solapi delivery report for a made-up message: 200 {received: 1, enqueued: 1, messages: 1}; no send has that message id, so the events consumer counts it unknown (its events.batch log line)",
+      `/webhooks/messaging/solapi?token=${encodeURIComponent(values.MESSAGING_WEBHOOK_TOKEN)}`,
+      [
+        {
+          messageId: `M4VDEV${stamp}`,
+          groupId: `G4VDEV${stamp}`,
+          to: "01012345678",
+          from: "0293022660",
+          type: "SMS",
+          statusCode: "4000",
+          statusMessage: "수신 완료",
+          customFields: {},
+          dateCreated: at,
+          dateReceived: at,
+          dateUpdated: at,
+        },
+      ],
+      () => ({}),
+      "token",
     );
   }
   return { examples, notes };

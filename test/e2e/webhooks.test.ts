@@ -38,6 +38,8 @@ describe("the webhook examples npm start prints", () => {
       "email",
       "commerce",
       "sendgrid",
+      "messaging-opt-out",
+      "solapi-receipt",
     ]);
     expect(notes).toEqual([]);
   });
@@ -67,9 +69,36 @@ describe("the webhook examples npm start prints", () => {
     expect(answer.body).toMatchObject({ received: 1, enqueued: 1 });
   });
 
-  it("a body changed after signing is refused: the signatures are real", async () => {
+  it("messaging opt-out: 202 and the opt-out is stored for the demo brand", async () => {
+    const example = examples.find((each) => each.kind === "messaging-opt-out");
+    const answer = await runCurl(example?.curl ?? "false");
+    expect(answer).toEqual({ status: 202, body: { enqueued: 1 } });
+    const sent = JSON.parse(readFileSync(example?.bodyFile ?? "", "utf8")) as { id: string; phone: string };
+    let stored: { phone: string; via: string; slug: string }[] = [];
+    for (let attempt = 0; attempt < 100 && stored.length === 0; attempt += 1) {
+      stored = await sql<{ phone: string; via: string; slug: string }>(
+        `SELECT o.phone, o.via, b.slug FROM message_opt_outs o JOIN brands b ON b.id = o.brand_id
+         WHERE o.source_id = $1`,
+        [sent.id],
+      );
+      if (stored.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(stored).toEqual([{ phone: sent.phone, via: "080", slug: "acme-skincare" }]);
+  });
+
+  it("Solapi delivery report: 200, one report queued for a message no send has", async () => {
+    const example = examples.find((each) => each.kind === "solapi-receipt");
+    const answer = await runCurl(example?.curl ?? "false");
+    expect(answer).toEqual({ status: 200, body: { received: 1, enqueued: 1, messages: 1 } });
+  });
+
+  it("a body changed after signing is refused, and a wrong token: the signatures are real", async () => {
     for (const example of examples) {
-      const tampered = example.curl.replace(/--data-binary '@[^']+'$/, `--data-binary '[]'`);
+      const tampered =
+        example.auth === "signature"
+          ? example.curl.replace(/--data-binary '@[^']+'$/, `--data-binary '[]'`)
+          : example.curl.replace(/token=[^'&]+/, "token=wrong");
+      expect(tampered).not.toBe(example.curl);
       expect((await runCurl(tampered)).status).toBe(401);
     }
   });

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { optOutWebhookBody } from "../../api/schemas/messaging.ts";
+import { parseSolapiReports } from "../../domain/messaging/solapi.ts";
 import { devSecrets, loadGeneratedSecrets, readDevVars } from "../../scripts/lib/dev-secrets.ts";
 import {
   leadrailSignature,
@@ -156,10 +158,30 @@ describe("development webhook secrets", () => {
       secrets: theirs,
       brandRefs: {},
     });
-    expect(examples.map((example) => example.kind)).toEqual(["shopify-orders-create", "email"]);
+    expect(examples.map((example) => example.kind)).toEqual([
+      "shopify-orders-create",
+      "email",
+      "solapi-receipt",
+    ]);
     expect(notes).toEqual([
       "The demo store is not seeded: no signed example for POST /webhooks/commerce.",
       "SENDGRID_WEBHOOK_PUBLIC_KEY comes from .dev.vars, whose private key only SendGrid has: no signed example (remove it from .dev.vars to use the generated pair).",
+      "The demo brand is not seeded: no signed example for POST /webhooks/messaging/opt-outs.",
+    ]);
+    // Without the messaging secrets, those two webhooks are notes too.
+    const none = writeWebhookExamples({
+      baseUrl: "http://127.0.0.1:8787",
+      dir: path.join(dir, "examples-none"),
+      secrets: {
+        ...theirs,
+        values: { ...theirs.values, MESSAGING_WEBHOOK_TOKEN: "", MESSAGING_OPTOUT_WEBHOOK_SECRET: "" },
+      },
+      brandRefs: { "acme-skincare": "Xy7" },
+    });
+    expect(none.examples.map((example) => example.kind)).toEqual(["shopify-orders-create", "email"]);
+    expect(none.notes.slice(-2)).toEqual([
+      "MESSAGING_OPTOUT_WEBHOOK_SECRET is empty (.dev.vars): POST /webhooks/messaging/opt-outs answers 503.",
+      "MESSAGING_WEBHOOK_TOKEN is empty (.dev.vars): POST /webhooks/messaging/solapi answers 503.",
     ]);
   });
 
@@ -301,6 +323,54 @@ describe("webhook signatures", () => {
         secrets.values.SENDGRID_WEBHOOK_PUBLIC_KEY,
       ),
     ).toBe(true);
+    expect(examples.map((example) => [example.kind, example.auth])).toEqual([
+      ["shopify-orders-create", "signature"],
+      ["email", "signature"],
+      ["commerce", "signature"],
+      ["sendgrid", "signature"],
+      ["messaging-opt-out", "signature"],
+      ["solapi-receipt", "token"],
+    ]);
+
+    const optOut = byKind["messaging-opt-out"];
+    expect(optOut?.url).toBe("http://127.0.0.1:8787/webhooks/messaging/opt-outs");
+    expect(
+      await verifyLeadrailSignature(
+        new Uint8Array(read("messaging-opt-out")),
+        optOut?.headers["x-leadrail-signature"],
+        secrets.values.MESSAGING_OPTOUT_WEBHOOK_SECRET,
+      ),
+    ).toBe(true);
+    const optOutBody = JSON.parse(read("messaging-opt-out").toString());
+    expect(optOutBody).toEqual({
+      brand: "Xy7",
+      phone: "01085600000",
+      via: "080",
+      at: "2026-12-04T12:00:00.000Z",
+      id: "dev-1796385600000-optout",
+    });
+    // What the route validates it with.
+    expect(optOutWebhookBody.parse(optOutBody)).toEqual(optOutBody);
+
+    const receipt = byKind["solapi-receipt"];
+    expect(receipt?.url).toBe(
+      `http://127.0.0.1:8787/webhooks/messaging/solapi?token=${secrets.values.MESSAGING_WEBHOOK_TOKEN}`,
+    );
+    expect(receipt?.headers).toEqual({ "content-type": "application/json" });
+    // The Solapi adapter reads it as one final report for a message no send has (no leadrailId).
+    expect(parseSolapiReports(JSON.parse(read("solapi-receipt").toString()))).toEqual([
+      {
+        providerMessageId: "M4VDEV1796385600000",
+        customId: null,
+        status: "delivered",
+        providerCode: "4000",
+        providerMessage: "수신 완료",
+        at: new Date("2026-12-04T12:00:00.000Z"),
+      },
+    ]);
+    expect(receipt?.curl).toBe(
+      `curl -si -X POST 'http://127.0.0.1:8787/webhooks/messaging/solapi?token=${secrets.values.MESSAGING_WEBHOOK_TOKEN}' -H 'content-type: application/json' --data-binary '@${path.join(root, "examples", "solapi-receipt.json")}'`,
+    );
     expect(sendgrid?.curl).toBe(
       `curl -si -X POST 'http://127.0.0.1:8787/webhooks/email/sendgrid' -H 'content-type: application/json' -H 'x-twilio-email-event-webhook-timestamp: 1796385600' -H 'x-twilio-email-event-webhook-signature: ${sendgrid?.headers["x-twilio-email-event-webhook-signature"]}' --data-binary '@${path.join(root, "examples", "sendgrid.json")}'`,
     );

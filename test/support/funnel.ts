@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { createHash } from "node:crypto";
 import { captureMarketing, captures } from "../../db/schema/capture.ts";
+import { brands } from "../../db/schema/catalog.ts";
 import { abandonedCarts } from "../../db/schema/catalog-events.ts";
 import { cohorts } from "../../db/schema/cohorts.ts";
 import { contacts, emails } from "../../db/schema/identity.ts";
@@ -39,8 +40,11 @@ export interface CustomerSpec {
   arm: number;
   send?: { status: NonNullable<SendStatus>; sentAt?: Date; finalAt?: Date };
   clicks?: { at: Date; bot: boolean }[];
-  /** Landing captures carrying the send's token, received at these instants. */
-  visits?: Date[];
+  /**
+   * Landing captures carrying the send's token, received at these instants (of the campaign's brand, outcome
+   * `duplicate`), or with their own outcome and brand (`other`: a brand of its own, made for it).
+   */
+  visits?: (Date | { at: Date; outcome?: "new" | "duplicate" | "bot"; brand?: "campaign" | "other" })[];
   orders?: { placedAt: Date; cancelledAt?: Date }[];
   carts?: Date[];
 }
@@ -221,16 +225,32 @@ export async function seedCampaign(spec: CampaignSpec): Promise<SeededCampaign> 
           })),
         );
       }
-      for (const receivedAt of customer.visits ?? []) {
+      for (const visit of customer.visits ?? []) {
         if (token === null) throw new Error("a visit needs a send");
+        const {
+          at: receivedAt,
+          outcome = "duplicate",
+          brand = "campaign",
+        } = visit instanceof Date ? { at: visit } : visit;
+        let captureBrand = brandId;
+        if (brand === "other") {
+          const suffix = rand();
+          const [other] = await db
+            .insert(brands)
+            .values({ name: `Other ${suffix}`, slug: `other-${suffix}`, domain: `${suffix}.example` })
+            .returning({ id: brands.id });
+          if (!other) throw new Error("no brand");
+          captureBrand = other.id;
+        }
         const captureId = uuidv7(receivedAt.getTime());
         await db.insert(captures).values({
           id: captureId,
           receivedAt,
           landingRef: "landing",
-          brandId,
+          brandId: captureBrand,
           contactId: contact.id,
-          outcome: "duplicate",
+          outcome,
+          isBot: outcome === "bot",
         });
         await db
           .insert(captureMarketing)

@@ -17,7 +17,8 @@ import { brandClientAccounts, campaigns, markets } from "../../db/schema/sales.t
 import type { Env } from "../../domain/platform/env.ts";
 import { queueNames } from "../../domain/platform/queue-names.ts";
 import { processSendsBatch, type SendsConsumerOptions } from "../../queues/sends/handler.ts";
-import { insertApiKey, rand, withDb } from "./api.ts";
+import { call, insertApiKey, rand, withDb } from "./api.ts";
+import { consumeEventsBatch } from "./events-batch.ts";
 import { messageSimulatorUrl } from "./message-simulator.ts";
 
 /**
@@ -47,8 +48,16 @@ export interface MessagingTenant {
   key: string;
 }
 
+/** The sender key the tenants' settings carry unless told otherwise. */
+export const kakaoSenderKey = "KA01PF_test";
+
 export async function createMessagingTenant(
-  options: { settings?: boolean; caps?: Record<string, { max: number; windowMs: number }> } = {},
+  options: {
+    settings?: boolean;
+    caps?: Record<string, { max: number; windowMs: number }>;
+    /** The brand's Kakao sender key; null for a brand without a Kakao channel. */
+    kakaoSenderKey?: string | null;
+  } = {},
 ): Promise<MessagingTenant> {
   const suffix = rand();
   const tenant = await withDb(async (db) => {
@@ -69,7 +78,7 @@ export async function createMessagingTenant(
         senderContact,
         optOutNumber,
         senderNumber: "0293022660",
-        kakaoSenderKey: "KA01PF_test",
+        kakaoSenderKey: options.kakaoSenderKey === undefined ? kakaoSenderKey : options.kakaoSenderKey,
         frequencyCaps: options.caps ?? {},
         reconfirmText,
       });
@@ -136,7 +145,12 @@ export async function createCampaign(
 
 export async function createTemplate(
   tenant: MessagingTenant,
-  values: { status: "in_review" | "approved"; class: "advertising" | "informational"; text: string },
+  values: {
+    status: "in_review" | "approved";
+    class: "advertising" | "informational";
+    text: string;
+    variables?: string[];
+  },
 ): Promise<number> {
   const [row] = await withDb((db) =>
     db
@@ -348,8 +362,11 @@ export async function consumeSends(
 export interface SimulatedMessage {
   messageId: string;
   to: string;
+  from: string;
   type: string;
   text: string | null;
+  subject: string | null;
+  kakaoOptions: Record<string, unknown> | null;
   statusCode: string;
   customFields: Record<string, string>;
 }
@@ -379,4 +396,35 @@ export async function simulatorReceipts(messageIds: readonly string[]): Promise<
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("the simulator posted no reports for these messages");
+}
+
+/** A queue that keeps the bodies handed to it (the webhooks' EVENTS_QUEUE). */
+export function bodyRecorder() {
+  const bodies: unknown[] = [];
+  const queue = {
+    async send() {
+      throw new Error("sendBatch only");
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
+      for (const m of messages) bodies.push(JSON.parse(JSON.stringify(m.body)));
+    },
+  } as unknown as Queue;
+  return { queue, bodies };
+}
+
+export const receiptWebhookToken = "receipts_token_for_tests";
+
+/** Posts the simulator's report bodies to the app's webhook and runs what it queued through the events consumer. */
+export async function deliverReports(messageIds: readonly string[]) {
+  const events = bodyRecorder();
+  for (const body of await simulatorReceipts(messageIds)) {
+    const response = await call("POST", `/webhooks/messaging/solapi?token=${receiptWebhookToken}`, {
+      key: null,
+      rawBody: body,
+      env: { MESSAGING_WEBHOOK_TOKEN: receiptWebhookToken, EVENTS_QUEUE: events.queue } as Partial<Env>,
+    });
+    if (response.status !== 200)
+      throw new Error(`the receipts webhook answered ${response.status}: ${response.text}`);
+  }
+  return consumeEventsBatch(events.bodies);
 }

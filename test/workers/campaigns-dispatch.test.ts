@@ -2,7 +2,11 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { handleScheduled } from "../../domain/batches/scheduled.ts";
-import { campaignDispatchCron, dispatchCampaigns } from "../../domain/campaigns/dispatch.ts";
+import {
+  campaignDispatchCron,
+  dispatchCampaigns,
+  requeueStatement,
+} from "../../domain/campaigns/dispatch.ts";
 import type { Env } from "../../domain/platform/env.ts";
 import { call, ids, ok, rand, recordingQueue, withDb } from "../support/api.ts";
 import { everyoneCohort, rows, seedAccounts } from "../support/campaigns.ts";
@@ -225,5 +229,33 @@ describe("the campaign dispatcher", () => {
     expect(Date.parse(hold?.held_until ?? "") > Date.parse("2000-01-01T00:00:00Z")).toBe(true);
     // Resuming a running campaign is a 409.
     expect((await call("POST", `/api/v1/campaigns/${ref}/resume`, { key: tenant.key })).status).toBe(409);
+  });
+
+  it("finds the waiting sends through the two partial indexes, never by reading every send", async () => {
+    // The planner's choice on a small table is not the point: with sequential scans priced out, the plan
+    // shows the statement can be answered by message_sends_queued_idx and message_sends_held_idx alone
+    // (a condition that stopped matching an index's predicate would show a scan of another index).
+    const plan = await withDb((db) =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+        const explained = await tx.execute<{ "QUERY PLAN": string }>(
+          sql`EXPLAIN ${requeueStatement(new Date("1970-01-01T00:00:00.000Z"), {
+            olderThan: new Date("1969-12-31T23:50:00.000Z"),
+            limit: 50_000,
+          })}`,
+        );
+        return explained.rows.map((row) => row["QUERY PLAN"]).join("\n");
+      }),
+    );
+    const scans = [
+      ...plan.matchAll(/(Index Scan|Index Only Scan|Bitmap Index Scan|Seq Scan)(?: using (\w+))? on (\w+)/g),
+    ]
+      .filter((match) => match[3] === "message_sends")
+      .map((match) => `${match[1]} ${match[2] ?? ""}`.trim());
+    expect(scans.sort()).toEqual([
+      "Index Scan message_sends_held_idx",
+      "Index Scan message_sends_pkey",
+      "Index Scan message_sends_queued_idx",
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { presentEvaluation } from "../../api/schemas/funnel.ts";
 import type { BatchDate } from "../../domain/batches/dates.ts";
 import { batchSettings } from "../../domain/batches/job.ts";
 import { experimentEvaluationJob } from "../../domain/batches/job-experiment-evaluation.ts";
@@ -71,13 +72,18 @@ beforeAll(async () => {
         send: { status: "failed", sentAt: at(launch, 1), finalAt: at(launch, 2) },
         visits: [at(launch, 0.5)],
       },
-      // v1: delivered on day two, a preview and (day two) a person, two orders counted once.
+      // v1: delivered on day two, a preview and (day two) a person, two orders counted once. Its token
+      // reached two captures after the send that are no visit: a bot's, and one of another brand's landing.
       {
         arm: 1,
         send: delivered(26),
         clicks: [
           { at: at(launch, 1.5), bot: true },
           { at: at(launch, 27), bot: false },
+        ],
+        visits: [
+          { at: at(launch, 27.5), outcome: "bot" },
+          { at: at(launch, 28), brand: "other" },
         ],
         orders: [{ placedAt: at(launch, 40) }, { placedAt: at(launch, 72) }],
       },
@@ -304,9 +310,41 @@ describe("experiment results and the nightly experiment-evaluation job", () => {
     });
     expect(body.looks).toEqual([look("2026-11-01", lookOne), look("2026-11-02", lookTwo)]);
     const now = countsOf([5, 1], [3, 1], [3, 1]);
-    expect(body.evaluation).toEqual(
-      jsonSafe(evaluate(experimentDesign, { arms: now, history: [lookOne, lookTwo] })),
-    );
+    const evaluation = jsonSafe(evaluate(experimentDesign, { arms: now, history: [lookOne, lookTwo] }));
+    expect(body.evaluation).toEqual(presentEvaluation(evaluation));
+    // The API's fields are snake_case like every other; the values are evaluate()'s.
+    expect(Object.keys(body.evaluation)).toEqual(["arms", "minimum_sample_size", "srm", "verdict"]);
+    expect(body.evaluation.minimum_sample_size).toBe(evaluation.minimumSampleSize);
+    expect(Object.keys(body.evaluation.srm)).toEqual(["statistic", "degrees_of_freedom", "p", "mismatch"]);
+    expect(Object.keys(body.evaluation.arms[1])).toEqual([
+      "arm",
+      "role",
+      "n",
+      "conversions",
+      "rate",
+      "expected_share",
+      "minimum_reached",
+      "comparison",
+    ]);
+    expect(body.evaluation.arms[1].expected_share).toBe(0.45);
+    expect(Object.keys(body.evaluation.arms[1].comparison)).toEqual([
+      "against",
+      "lift",
+      "z",
+      "p",
+      "sequential_p",
+      "confidence_sequence",
+      "adjusted_p",
+      "significant",
+      "power",
+    ]);
+    expect(body.evaluation.arms[1].comparison.sequential_p).toBe(evaluation.arms[1]?.comparison?.sequentialP);
+    expect(Object.keys(body.evaluation.arms[1].comparison.lift.absolute)).toEqual([
+      "estimate",
+      "standard_error",
+      "lower",
+      "upper",
+    ]);
     expect(
       body.evaluation.arms.map((arm: { arm: string; n: number; conversions: number }) => [
         arm.arm,

@@ -11,17 +11,18 @@ import { consumeEventsBatch } from "../support/events-batch.ts";
 import {
   addRecipient,
   adText,
+  bodyRecorder,
   consumeSends,
   createCampaign,
   createMessagingTenant,
   createTemplate,
+  deliverReports,
   historyRows,
   mobile,
   queueSends,
   reconfirmText,
   sendRows,
   simulatorMessages,
-  simulatorReceipts,
 } from "../support/messaging.ts";
 
 /*
@@ -35,34 +36,6 @@ const clock = () => now;
 const fresh = "2025-09-01T00:00:00.000Z";
 const alphabet = edgeConfig(env).SQIDS_ALPHABET;
 const hash = (id: number) => ids.encode("messageSend", id);
-const webhookToken = "receipts_token_for_tests";
-
-function recorder() {
-  const bodies: unknown[] = [];
-  const queue = {
-    async send() {
-      throw new Error("sendBatch only");
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
-      for (const m of messages) bodies.push(JSON.parse(JSON.stringify(m.body)));
-    },
-  } as unknown as Queue;
-  return { queue, bodies };
-}
-
-/** Posts the simulator's report bodies to the app's webhook and runs what it queued through the events consumer. */
-async function deliverReports(messageIds: string[]) {
-  const events = recorder();
-  for (const body of await simulatorReceipts(messageIds)) {
-    const response = await call("POST", `/webhooks/messaging/solapi?token=${webhookToken}`, {
-      key: null,
-      rawBody: body,
-      env: { MESSAGING_WEBHOOK_TOKEN: webhookToken, EVENTS_QUEUE: events.queue } as Partial<Env>,
-    });
-    expect(response.status, response.text).toBe(200);
-  }
-  return consumeEventsBatch(events.bodies);
-}
 
 describe("the sends consumer", () => {
   it("decides a batch with one send per outcome, writes each status once with its history", async () => {
@@ -525,7 +498,7 @@ describe("the sends consumer", () => {
       consents: [{ channel: "sms", at: fresh }],
     });
     const secret = "optout_secret_for_tests";
-    const events = recorder();
+    const events = bodyRecorder();
     const body = JSON.stringify({
       brand,
       phone: replyPhone,

@@ -1,0 +1,1 @@
+CREATE INDEX "message_sends_queued_idx" ON "message_sends" USING btree ("queued_at") WHERE "message_sends"."status" = 'queued';
