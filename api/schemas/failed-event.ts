@@ -14,12 +14,9 @@ export const failedEventSchema = z
       description:
         "Deliveries on the dead-letter queue before it was stored (usually 1); the source queue's retries are not counted here.",
     }),
-    error: z
-      .string()
-      .nullable()
-      .openapi({
-        description: "Why it was dead-lettered: `retries_exhausted` after the source queue's retries.",
-      }),
+    error: z.string().nullable().openapi({
+      description: "Why it was dead-lettered: `retries_exhausted` after the source queue's retries.",
+    }),
     failed_at: timestamp,
     replayed_at: timestamp.nullable(),
     replay_count: z.number().int(),
