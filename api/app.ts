@@ -134,6 +134,7 @@ import { registerSolapiReceipts } from "./routes/webhooks.messaging-solapi.ts";
 import { registerShopifyOrdersCreate } from "./routes/webhooks.shopify-orders-create.ts";
 import { registerShopifyRefundsCreate } from "./routes/webhooks.shopify-refunds-create.ts";
 import { registerShopifyTopic } from "./routes/webhooks.shopify-topic.ts";
+import { withComponentExamples } from "./schemas/examples.ts";
 import { validationHook } from "./validation.ts";
 
 const routes: ((app: ApiApp) => void)[] = [
@@ -306,7 +307,7 @@ export function buildApiApp(): ApiApp {
   let document: unknown;
   app.get("/openapi.json", (c) => {
     // Generated once per isolate: the schemas do not change at run time.
-    document ??= app.getOpenAPI31Document(documentConfig);
+    document ??= withComponentExamples(app.getOpenAPI31Document(documentConfig));
     return c.json(document);
   });
   app.get(

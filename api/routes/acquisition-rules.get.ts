@@ -10,6 +10,8 @@ export const getAcquisitionRuleRoute = createRoute({
   path: "/api/v1/acquisition-rules/{id}",
   tags: ["Acquisition"],
   summary: "Get an acquisition rule",
+  description:
+    "One acquisition rule of a brand: its type, priority, match settings (coupon, referral parameters, utm field and value, referrer domain), influencer and whether it is active. A key limited to other brands gets a 403.",
   security,
   request: { params: idParams("acquisition rule") },
   responses: {

@@ -10,6 +10,8 @@ export const createBrandRoute = createRoute({
   path: "/api/v1/brands",
   tags: ["Brands"],
   summary: "Create a brand",
+  description:
+    "A brand: the unit every landing, product, account and campaign belongs to. The slug is unique (409 naming `slug`). Needs a key for every brand.",
   security,
   request: { body: { required: true, content: { "application/json": { schema: createBrandBody } } } },
   responses: {

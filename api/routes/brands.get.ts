@@ -10,6 +10,7 @@ export const getBrandRoute = createRoute({
   path: "/api/v1/brands/{id}",
   tags: ["Brands"],
   summary: "Get a brand",
+  description: "One brand by its hash id. A key limited to other brands gets a 403.",
   security,
   request: { params: idParams("brand") },
   responses: {

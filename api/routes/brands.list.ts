@@ -12,6 +12,8 @@ export const listBrandsRoute = createRoute({
   path: "/api/v1/brands",
   tags: ["Brands"],
   summary: "List brands",
+  description:
+    "Every brand the key may see (all of them for a key for every brand, else its own), oldest first, a page at a time: pass `next_cursor` as `cursor` for the next page.",
   security,
   request: { query: pageQuery },
   responses: {

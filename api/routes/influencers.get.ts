@@ -10,6 +10,8 @@ export const getInfluencerRoute = createRoute({
   path: "/api/v1/influencers/{id}",
   tags: ["Acquisition"],
   summary: "Get an influencer",
+  description:
+    "One influencer of a brand: name, handle, active flag and its coupon and referral codes. A key limited to other brands gets a 403.",
   security,
   request: { params: idParams("influencer") },
   responses: {

@@ -10,6 +10,8 @@ export const getLandingRoute = createRoute({
   path: "/api/v1/landings/{id}",
   tags: ["Landings"],
   summary: "Get a landing",
+  description:
+    "One landing: its brand, theme, partner, product, fallback URL and whether it is active; `/l/<id>` is its public URL. A key limited to other brands gets a 403.",
   security,
   request: { params: idParams("landing") },
   responses: {

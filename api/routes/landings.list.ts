@@ -17,6 +17,7 @@ export const listLandingsRoute = createRoute({
   path: "/api/v1/landings",
   tags: ["Landings"],
   summary: "List landings",
+  description: "The landings of the key's brands (or of `brand`), oldest first, a page at a time.",
   security,
   request: { query: listQuery },
   responses: {

@@ -10,6 +10,7 @@ export const getMarketRoute = createRoute({
   path: "/api/v1/markets/{id}",
   tags: ["Markets"],
   summary: "Get a market",
+  description: "One market: code, country, currency, name and time zone.",
   security,
   request: { params: idParams("market") },
   responses: {

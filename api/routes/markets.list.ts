@@ -18,6 +18,7 @@ export const listMarketsRoute = createRoute({
   path: "/api/v1/markets",
   tags: ["Markets"],
   summary: "List markets",
+  description: "Every market, oldest first, a page at a time.",
   security,
   request: { query: listQuery },
   responses: {

@@ -10,6 +10,8 @@ export const getTemplateRoute = createRoute({
   path: "/api/v1/message-templates/{id}",
   tags: ["Messaging"],
   summary: "Get a message template",
+  description:
+    "One Kakao message template: brand, channel, code, class, review state, text and its `#{variables}`. A key limited to other brands gets a 403.",
   security,
   request: { params: idParams("message template") },
   responses: {

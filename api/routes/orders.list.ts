@@ -20,6 +20,8 @@ export const listOrdersRoute = createRoute({
   path: "/api/v1/orders",
   tags: ["Orders"],
   summary: "List orders",
+  description:
+    "Orders of the key's brands, optionally of one `brand` or one customer `account`, oldest first, a page at a time; each with its items, totals and payment.",
   security,
   request: { query: listQuery },
   responses: {

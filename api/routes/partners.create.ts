@@ -11,6 +11,8 @@ export const createPartnerRoute = createRoute({
   path: "/api/v1/partners",
   tags: ["Partners"],
   summary: "Create a partner",
+  description:
+    "An affiliate partner: the click and transaction id parameters its links carry, and its postback settings (URL template with macros, method, body type, headers, events, payout, delay, failure limit). The signing secret is write-only. Needs a key for every brand (partners are shared by brands); publishes the partner to the edge for `/pb`.",
   security,
   request: { body: { required: true, content: { "application/json": { schema: createPartnerBody } } } },
   responses: {

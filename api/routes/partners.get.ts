@@ -10,6 +10,8 @@ export const getPartnerRoute = createRoute({
   path: "/api/v1/partners/{id}",
   tags: ["Partners"],
   summary: "Get a partner",
+  description:
+    "One partner with its postback settings and pause state (`postbacks_paused_at`, `postback_consecutive_failures`); the signing secret shows only as `has_signing_secret`.",
   security,
   request: { params: idParams("partner") },
   responses: {

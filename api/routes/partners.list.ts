@@ -12,6 +12,7 @@ export const listPartnersRoute = createRoute({
   path: "/api/v1/partners",
   tags: ["Partners"],
   summary: "List partners",
+  description: "Every partner, oldest first, a page at a time.",
   security,
   request: { query: pageQuery },
   responses: {

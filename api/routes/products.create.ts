@@ -10,6 +10,8 @@ export const createProductRoute = createRoute({
   path: "/api/v1/products",
   tags: ["Products"],
   summary: "Create a product",
+  description:
+    "A catalog product of a brand, unique by SKU within the brand (409 naming `sku`). Orders also create products by SKU on first sight.",
   security,
   request: { body: { required: true, content: { "application/json": { schema: createProductBody } } } },
   responses: {

@@ -10,6 +10,7 @@ export const getProductRoute = createRoute({
   path: "/api/v1/products/{id}",
   tags: ["Products"],
   summary: "Get a product",
+  description: "One product by its hash id. A key limited to other brands gets a 403.",
   security,
   request: { params: idParams("product") },
   responses: {

@@ -17,6 +17,7 @@ export const listProductsRoute = createRoute({
   path: "/api/v1/products",
   tags: ["Products"],
   summary: "List products",
+  description: "The products of the key's brands, oldest first, a page at a time.",
   security,
   request: { query: listQuery },
   responses: {

@@ -10,6 +10,8 @@ export const getRelayTargetRoute = createRoute({
   path: "/api/v1/relay-targets/{id}",
   tags: ["Relays"],
   summary: "Get a relay target",
+  description:
+    "One lead buyer: URL, method, body type, headers (secret-looking values masked), field mapping, events, delay and whether it is active; the signing secret shows only as `has_signing_secret`.",
   security,
   request: { params: idParams("relay target") },
   responses: {

@@ -10,6 +10,8 @@ export const getRuleRoute = createRoute({
   path: "/api/v1/rules/{id}",
   tags: ["Rules"],
   summary: "Get a rule",
+  description:
+    "One redirect rule: its four dimensions (brand, theme, partner, product; null is any), knowledge condition, priority and target URL template.",
   security,
   request: { params: idParams("rule") },
   responses: {

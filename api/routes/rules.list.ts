@@ -17,6 +17,7 @@ export const listRulesRoute = createRoute({
   path: "/api/v1/rules",
   tags: ["Rules"],
   summary: "List rules",
+  description: "The redirect rules of the key's brands (or of `brand`), oldest first, a page at a time.",
   security,
   request: { query: listQuery },
   responses: {

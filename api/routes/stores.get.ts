@@ -10,6 +10,8 @@ export const getStoreRoute = createRoute({
   path: "/api/v1/stores/{id}",
   tags: ["Stores"],
   summary: "Get a store",
+  description:
+    "One store: the platform shop (`external_ref`) and the brand and market its orders and events belong to.",
   security,
   request: { params: idParams("store") },
   responses: {

@@ -10,6 +10,8 @@ export const getSubscriptionRoute = createRoute({
   path: "/api/v1/subscriptions/{id}",
   tags: ["Subscriptions"],
   summary: "Get a subscription",
+  description:
+    "One subscription with its state, current period, every state change (history) and every billed period (occurrences).",
   security,
   request: { params: idParams("subscription") },
   responses: {

@@ -10,6 +10,8 @@ export const createThemeRoute = createRoute({
   path: "/api/v1/themes",
   tags: ["Themes"],
   summary: "Create a theme",
+  description:
+    "A theme, the design a landing uses; also one of the four dimensions of a redirect rule. The slug is unique (409 naming `slug`).",
   security,
   request: { body: { required: true, content: { "application/json": { schema: createThemeBody } } } },
   responses: {

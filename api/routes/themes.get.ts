@@ -10,6 +10,7 @@ export const getThemeRoute = createRoute({
   path: "/api/v1/themes/{id}",
   tags: ["Themes"],
   summary: "Get a theme",
+  description: "One theme by its hash id.",
   security,
   request: { params: idParams("theme") },
   responses: {

@@ -12,6 +12,7 @@ export const listThemesRoute = createRoute({
   path: "/api/v1/themes",
   tags: ["Themes"],
   summary: "List themes",
+  description: "Every theme, oldest first, a page at a time.",
   security,
   request: { query: pageQuery },
   responses: {

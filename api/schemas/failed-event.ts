@@ -10,8 +10,13 @@ export const failedEventSchema = z
     id: z.string().openapi({ description: "Failed event id (pass it to replay)." }),
     queue: z.string().openapi({ example: "leadrail-captures" }),
     message_id: z.string(),
-    attempts: z.number().int(),
-    error: z.string().nullable(),
+    attempts: z.number().int().openapi({
+      description:
+        "Deliveries on the dead-letter queue before it was stored (usually 1); the source queue's retries are not counted here.",
+    }),
+    error: z.string().nullable().openapi({
+      description: "Why it was dead-lettered: `retries_exhausted` after the source queue's retries.",
+    }),
     failed_at: timestamp,
     replayed_at: timestamp.nullable(),
     replay_count: z.number().int(),

@@ -360,7 +360,7 @@ export const accountDetailSchema = accountSchema
       limit: z.number().int().openapi({ description: "At most this many of each kind are listed." }),
     }),
   })
-  .openapi("AccountDetail", {
+  .openapi("AccountLedger", {
     description:
       "The account with its ledger: the most recent invoices, credit notes, payments and refunds (newest first, capped at `ledger.limit` each; `ledger.counts` says how many exist).",
   });

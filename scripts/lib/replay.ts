@@ -40,7 +40,7 @@ Options:
   --since ISO      only events that failed at or after this time (e.g. 2026-11-22T10:00:00Z)
   --until ISO      only events that failed before this time
   --limit N        at most N events
-  --url URL        the Worker (default http://127.0.0.1:8787)
+  --url URL        the Worker (default http://127.0.0.1:$LEADRAIL_PORT, else http://127.0.0.1:8787)
   --key KEY        admin API key (default: LEADRAIL_ADMIN_KEY, else the demo key)
   -h, --help       this text`;
 
@@ -68,12 +68,29 @@ export function parseReplayArgs(argv: string[]): ReplayOptions | "help" {
   };
 }
 
+/**
+ * The local Worker `npm start` runs: on LEADRAIL_PORT when set, as `npm start` reads it, so a second stack on
+ * other ports is the one its commands reach (not whichever stack holds 8787).
+ */
+export function localWorkerUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.LEADRAIL_PORT;
+  if (raw === undefined || raw === "") return "http://127.0.0.1:8787";
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new UsageError(`LEADRAIL_PORT must be a port number (1-65535), got ${JSON.stringify(raw)}`);
+  }
+  return `http://127.0.0.1:${port}`;
+}
+
 /** `--url` (default the local Worker) and `--key` (default LEADRAIL_ADMIN_KEY, else the demo key), checked. */
-export function apiTarget(values: { url?: string | undefined; key?: string | undefined }): {
+export function apiTarget(
+  values: { url?: string | undefined; key?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): {
   url: string;
   key: string;
 } {
-  const url = values.url ?? "http://127.0.0.1:8787";
+  const url = values.url ?? localWorkerUrl(env);
   try {
     const parsedUrl = new URL(url);
     if (parsedUrl.protocol !== "http:" && parsedUrl.protocol !== "https:") throw new Error("not http");

@@ -48,7 +48,7 @@ Options:
   --until ISO      only jobs created before this time
   --status S       failed, paused or pending (repeat for several; default failed)
   --limit N        at most N jobs (the API's default is 100)
-  --url URL        the Worker (default http://127.0.0.1:8787)
+  --url URL        the Worker (default http://127.0.0.1:$LEADRAIL_PORT, else http://127.0.0.1:8787)
   --key KEY        API key (default: LEADRAIL_ADMIN_KEY, else the demo key)
   -h, --help       this text`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../scripts/lib/args.ts";
-import { parseReplayArgs } from "../../scripts/lib/replay.ts";
+import { localWorkerUrl, parseReplayArgs } from "../../scripts/lib/replay.ts";
 
 describe("npm run replay flags", () => {
   it("collects repeated ids and the selection", () => {
@@ -47,6 +47,32 @@ describe("npm run replay flags", () => {
       if (saved === undefined) delete process.env.LEADRAIL_ADMIN_KEY;
       else process.env.LEADRAIL_ADMIN_KEY = saved;
     }
+  });
+
+  it("defaults to the Worker on LEADRAIL_PORT, as npm start runs it there", () => {
+    const saved = process.env.LEADRAIL_PORT;
+    process.env.LEADRAIL_PORT = "8877";
+    try {
+      expect(parseReplayArgs(["--key", "lr_test_key_123456"])).toEqual({
+        url: "http://127.0.0.1:8877",
+        key: "lr_test_key_123456",
+        ids: [],
+      });
+      // --url still wins.
+      expect(parseReplayArgs(["--url", "https://leadrail.example", "--key", "lr_test_key_123456"])).toEqual({
+        url: "https://leadrail.example",
+        key: "lr_test_key_123456",
+        ids: [],
+      });
+    } finally {
+      if (saved === undefined) delete process.env.LEADRAIL_PORT;
+      else process.env.LEADRAIL_PORT = saved;
+    }
+    expect(localWorkerUrl({})).toBe("http://127.0.0.1:8787");
+    expect(localWorkerUrl({ LEADRAIL_PORT: "" })).toBe("http://127.0.0.1:8787");
+    expect(() => localWorkerUrl({ LEADRAIL_PORT: "88a" })).toThrow(
+      new UsageError('LEADRAIL_PORT must be a port number (1-65535), got "88a"'),
+    );
   });
 
   it("answers --help", () => {

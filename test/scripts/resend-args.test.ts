@@ -41,6 +41,19 @@ describe("npm run resend flags", () => {
     });
   });
 
+  it("defaults to the Worker on LEADRAIL_PORT", () => {
+    const saved = process.env.LEADRAIL_PORT;
+    process.env.LEADRAIL_PORT = "8877";
+    try {
+      expect(parseResendArgs(["--partner", "Pq7Rs6Tu", "--key", "lr_test_key_123456"])).toMatchObject({
+        url: "http://127.0.0.1:8877",
+      });
+    } finally {
+      if (saved === undefined) delete process.env.LEADRAIL_PORT;
+      else process.env.LEADRAIL_PORT = saved;
+    }
+  });
+
   it("defaults to the local Worker and the admin key from the environment", () => {
     const saved = process.env.LEADRAIL_ADMIN_KEY;
     process.env.LEADRAIL_ADMIN_KEY = "lr_from_env_0000000";
