@@ -3,12 +3,11 @@
  * (a signed session cookie holding the key's id), five report tabs over one brand at a time, and the
  * heatmap's cells as forms that save a cohort. No client script; every chart is SVG drawn here.
  */
-import { Hono } from "hono";
+
 import type { Context } from "hono";
+import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { createCellCohort } from "../../domain/cohorts/rfm-cell.ts";
-import { edgeConfig, dbConfig } from "../../domain/platform/env.ts";
-import { authenticateApiKey } from "../../domain/ops/api-keys.ts";
 import { dashboardAcquisition } from "../../domain/dashboard/acquisition.ts";
 import { activePrincipal, type DashboardBrand, visibleBrands } from "../../domain/dashboard/brands.ts";
 import { dashboardCampaigns } from "../../domain/dashboard/campaigns.ts";
@@ -16,6 +15,8 @@ import { dashboardCohorts } from "../../domain/dashboard/cohorts.ts";
 import { dashboardExperiments } from "../../domain/dashboard/experiments.ts";
 import { dashboardOverview } from "../../domain/dashboard/overview.ts";
 import { latestCompleteDay } from "../../domain/dashboard/window.ts";
+import { authenticateApiKey } from "../../domain/ops/api-keys.ts";
+import { dbConfig, edgeConfig } from "../../domain/platform/env.ts";
 import { rfmHeatmap } from "../../domain/rfm/heatmap.ts";
 import type { HonoEnv } from "../hono-env.ts";
 import { database } from "../middleware/db.ts";
@@ -45,7 +46,7 @@ export const dashboardDays = 90;
 const securityHeaders: Record<string, string> = {
   "cache-control": "no-store",
   "content-security-policy":
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "same-origin",
 };
@@ -137,7 +138,11 @@ export function dashboardApp(): Hono<HonoEnv> {
   const app = new Hono<HonoEnv>();
   app.onError((error, c) => {
     console.error(
-      JSON.stringify({ event: "dashboard.error", requestId: c.var.requestId, error: String(error).split("\n")[0] }),
+      JSON.stringify({
+        event: "dashboard.error",
+        requestId: c.var.requestId,
+        error: String(error).split("\n")[0],
+      }),
     );
     return html(
       c,
@@ -151,7 +156,9 @@ export function dashboardApp(): Hono<HonoEnv> {
     html(
       c,
       <Page title="Not found" tab={null}>
-        <p>No such page. <a href="/dashboard/overview">Back to the dashboard</a>.</p>
+        <p>
+          No such page. <a href="/dashboard/overview">Back to the dashboard</a>.
+        </p>
       </Page>,
       404,
     ),
@@ -160,7 +167,10 @@ export function dashboardApp(): Hono<HonoEnv> {
   app.use("*", async (c, next) => {
     if (!secretOf(c)) return notConfigured(c);
     // Every form post: from this origin only (SameSite=Strict keeps the cookie off cross-site posts too).
-    if (c.req.method === "POST" && !sameOrigin(c.req.url, c.req.header("origin"), c.req.header("sec-fetch-site")))
+    if (
+      c.req.method === "POST" &&
+      !sameOrigin(c.req.url, c.req.header("origin"), c.req.header("sec-fetch-site"))
+    )
       return forbiddenOrigin(c);
     await next();
   });
@@ -202,10 +212,12 @@ export function dashboardApp(): Hono<HonoEnv> {
   app.get("/overview", (c) =>
     tab(c, "overview", async (brand, ref, currency) => (
       <OverviewTab
-        data={await dashboardOverview({
-          ctx: verbCtx(c),
-          input: { brandId: brand.id, to: today(), days: dashboardDays, currency },
-        })}
+        data={
+          await dashboardOverview({
+            ctx: verbCtx(c),
+            input: { brandId: brand.id, to: today(), days: dashboardDays, currency },
+          })
+        }
         brandRef={ref}
       />
     )),
@@ -213,10 +225,12 @@ export function dashboardApp(): Hono<HonoEnv> {
   app.get("/campaigns", (c) =>
     tab(c, "campaigns", async (brand) => (
       <CampaignsTab
-        campaigns={await dashboardCampaigns({
-          ctx: verbCtx(c),
-          input: { brandId: brand.id, alphabet: edgeConfig(c.env).SQIDS_ALPHABET, now: new Date() },
-        })}
+        campaigns={
+          await dashboardCampaigns({
+            ctx: verbCtx(c),
+            input: { brandId: brand.id, alphabet: edgeConfig(c.env).SQIDS_ALPHABET, now: new Date() },
+          })
+        }
         ids={c.var.ids}
       />
     )),
@@ -267,10 +281,12 @@ export function dashboardApp(): Hono<HonoEnv> {
   app.get("/acquisition", (c) =>
     tab(c, "acquisition", async (brand, ref, currency) => (
       <AcquisitionTab
-        data={await dashboardAcquisition({
-          ctx: verbCtx(c),
-          input: { brandId: brand.id, to: today(), days: dashboardDays, currency },
-        })}
+        data={
+          await dashboardAcquisition({
+            ctx: verbCtx(c),
+            input: { brandId: brand.id, to: today(), days: dashboardDays, currency },
+          })
+        }
         brandRef={ref}
       />
     )),
@@ -294,7 +310,10 @@ export function dashboardApp(): Hono<HonoEnv> {
       );
     }
     // The same verb as POST /api/v1/rfm/cells/cohort.
-    const cohort = await createCellCohort({ ctx: verbCtx(c), input: { brand: brandRef, r, f, refresh: "none" } });
+    const cohort = await createCellCohort({
+      ctx: verbCtx(c),
+      input: { brand: brandRef, r, f, refresh: "none" },
+    });
     const ref = c.var.ids.encode("cohort", cohort.id);
     return c.redirect(
       `/dashboard/cohorts?brand=${encodeURIComponent(brandRef)}&created=${ref}&members=${cohort.memberCount}#cohort-${ref}`,

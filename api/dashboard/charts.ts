@@ -50,7 +50,8 @@ function plotOf(size: ChartSize): Plot {
 /** At most `count` labels of `labels`, evenly spaced, the first and the last included. */
 export function sparseIndexes(length: number, count: number): number[] {
   if (length <= 0) return [];
-  if (length <= count || count < 2) return Array.from({ length: Math.min(length, Math.max(count, 1)) }, (_, i) => i);
+  if (length <= count || count < 2)
+    return Array.from({ length: Math.min(length, Math.max(count, 1)) }, (_, i) => i);
   const step = (length - 1) / (count - 1);
   return [...new Set(Array.from({ length: count }, (_, i) => Math.round(i * step)))];
 }

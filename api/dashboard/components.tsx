@@ -1,6 +1,7 @@
 /** The dashboard's shared markup: the page frame with its tabs and brand picker, the SVG charts and tables. */
-import type { Child, FC } from "hono/jsx";
+
 import { raw } from "hono/html";
+import type { Child, FC } from "hono/jsx";
 import type { BarChart, BubbleGrid, HorizontalBars, IntervalPlot, LineChart, Plot, Tick } from "./charts.ts";
 
 export const tabs = [
@@ -38,7 +39,7 @@ details { margin: 0.4rem 0; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4rem 0; }
 th, td { border: 1px solid #e2e8f0; padding: 0.2rem 0.5rem; text-align: right; }
 th[scope="row"], thead th:first-child { text-align: left; }
-.heatmap { display: grid; grid-template-columns: 3rem repeat(5, 6.5rem); gap: 3px; align-items: stretch; }
+.heatmap { border: 0; padding: 0; margin: 0; display: grid; grid-template-columns: 3rem repeat(5, 6.5rem); gap: 3px; align-items: stretch; }
 .heatmap form { margin: 0; }
 .heatmap button { width: 100%; height: 4.2rem; border: 0; border-radius: 4px; cursor: pointer; font: inherit; font-size: 0.8rem; }
 .heatmap button:focus-visible { outline: 3px solid #f59e0b; }
@@ -47,6 +48,7 @@ th[scope="row"], thead th:first-child { text-align: left; }
 .badge.warn { background: #fde68a; }
 .badge.good { background: #bbf7d0; }
 .error { color: #b91c1c; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
 `;
 
 export interface BrandOption {
@@ -69,6 +71,8 @@ export const Page: FC<{
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · leadrail dashboard</title>
+        {/* No icon to fetch: the browser would otherwise ask for /favicon.ico. */}
+        <link rel="icon" href="data:," />
         <style>{raw(styles)}</style>
       </head>
       <body>
@@ -140,7 +144,7 @@ const Frame: FC<{ width: number; height: number; title: string; description: str
 };
 
 const XAxis: FC<{ plot: Plot; ticks: Tick[] }> = ({ plot, ticks }) => (
-  <g class="axis" aria-hidden="true">
+  <g class="axis">
     <line x1={plot.left} x2={plot.right} y1={plot.bottom} y2={plot.bottom} />
     {ticks.map((tick) => (
       <g>
@@ -154,7 +158,7 @@ const XAxis: FC<{ plot: Plot; ticks: Tick[] }> = ({ plot, ticks }) => (
 );
 
 const YAxis: FC<{ plot: Plot; ticks: Tick[] }> = ({ plot, ticks }) => (
-  <g class="axis" aria-hidden="true">
+  <g class="axis">
     <line x1={plot.left} x2={plot.left} y1={plot.top} y2={plot.bottom} />
     {ticks.map((tick) => (
       <g>
@@ -170,12 +174,12 @@ const YAxis: FC<{ plot: Plot; ticks: Tick[] }> = ({ plot, ticks }) => (
 
 export const palette = ["#2563eb", "#db2777", "#16a34a", "#f59e0b", "#7c3aed"];
 
-export const LineChartSvg: FC<{ chart: LineChart; title: string; description: string; format?: (v: number) => string }> = ({
-  chart,
-  title,
-  description,
-  format,
-}) => (
+export const LineChartSvg: FC<{
+  chart: LineChart;
+  title: string;
+  description: string;
+  format?: (v: number) => string;
+}> = ({ chart, title, description, format }) => (
   <Frame width={chart.width} height={chart.height} title={title} description={description}>
     <YAxis plot={chart.plot} ticks={chart.yTicks} />
     <XAxis plot={chart.plot} ticks={chart.xTicks} />
@@ -196,7 +200,13 @@ export const LineChartSvg: FC<{ chart: LineChart; title: string; description: st
     {chart.lines.length > 1
       ? chart.lines.map((series, index) => (
           <g>
-            <rect x={chart.plot.left + 8 + index * 110} y={chart.plot.top} width="10" height="10" fill={palette[index % palette.length]} />
+            <rect
+              x={chart.plot.left + 8 + index * 110}
+              y={chart.plot.top}
+              width="10"
+              height="10"
+              fill={palette[index % palette.length]}
+            />
             <text x={chart.plot.left + 22 + index * 110} y={chart.plot.top + 9}>
               {series.name}
             </text>
@@ -206,13 +216,13 @@ export const LineChartSvg: FC<{ chart: LineChart; title: string; description: st
   </Frame>
 );
 
-export const BarChartSvg: FC<{ chart: BarChart; title: string; description: string; color?: string; format?: (v: number) => string }> = ({
-  chart,
-  title,
-  description,
-  color,
-  format,
-}) => (
+export const BarChartSvg: FC<{
+  chart: BarChart;
+  title: string;
+  description: string;
+  color?: string;
+  format?: (v: number) => string;
+}> = ({ chart, title, description, color, format }) => (
   <Frame width={chart.width} height={chart.height} title={title} description={description}>
     <YAxis plot={chart.plot} ticks={chart.yTicks} />
     <XAxis plot={chart.plot} ticks={chart.xTicks} />
@@ -224,12 +234,12 @@ export const BarChartSvg: FC<{ chart: BarChart; title: string; description: stri
   </Frame>
 );
 
-export const HorizontalBarsSvg: FC<{ chart: HorizontalBars; title: string; description: string; color?: string }> = ({
-  chart,
-  title,
-  description,
-  color,
-}) => (
+export const HorizontalBarsSvg: FC<{
+  chart: HorizontalBars;
+  title: string;
+  description: string;
+  color?: string;
+}> = ({ chart, title, description, color }) => (
   <Frame width={chart.width} height={chart.height} title={title} description={description}>
     <XAxis plot={chart.plot} ticks={chart.xTicks} />
     {chart.bars.map((bar) => (
@@ -248,15 +258,22 @@ export const HorizontalBarsSvg: FC<{ chart: HorizontalBars; title: string; descr
   </Frame>
 );
 
-export const IntervalSvg: FC<{ chart: IntervalPlot; title: string; description: string; format: (v: number) => string }> = ({
-  chart,
-  title,
-  description,
-  format,
-}) => (
+export const IntervalSvg: FC<{
+  chart: IntervalPlot;
+  title: string;
+  description: string;
+  format: (v: number) => string;
+}> = ({ chart, title, description, format }) => (
   <Frame width={chart.width} height={chart.height} title={title} description={description}>
     <XAxis plot={chart.plot} ticks={chart.xTicks} />
-    <line x1={chart.zero} x2={chart.zero} y1={chart.plot.top} y2={chart.plot.bottom} stroke="#64748b" stroke-dasharray="4 3" />
+    <line
+      x1={chart.zero}
+      x2={chart.zero}
+      y1={chart.plot.top}
+      y2={chart.plot.bottom}
+      stroke="#64748b"
+      stroke-dasharray="4 3"
+    />
     {chart.rows.map((row) => (
       <g>
         <text x={chart.plot.left - 6} y={row.y + 4} text-anchor="end">
@@ -271,13 +288,13 @@ export const IntervalSvg: FC<{ chart: IntervalPlot; title: string; description: 
   </Frame>
 );
 
-export const BubbleSvg: FC<{ chart: BubbleGrid; title: string; description: string; xLabel: string; yLabel: string }> = ({
-  chart,
-  title,
-  description,
-  xLabel,
-  yLabel,
-}) => (
+export const BubbleSvg: FC<{
+  chart: BubbleGrid;
+  title: string;
+  description: string;
+  xLabel: string;
+  yLabel: string;
+}> = ({ chart, title, description, xLabel, yLabel }) => (
   <Frame width={chart.width} height={chart.height} title={title} description={description}>
     <XAxis plot={chart.plot} ticks={chart.xTicks} />
     <YAxis plot={chart.plot} ticks={chart.yTicks} />
@@ -296,7 +313,9 @@ export const BubbleSvg: FC<{ chart: BubbleGrid; title: string; description: stri
 );
 
 /** The numbers behind a chart, as a table (for screen readers, copying, and the tests). */
-export const DataTable: FC<{ caption: string; head: string[]; rows: (string | number)[][]; id?: string }> = (props) => (
+export const DataTable: FC<{ caption: string; head: string[]; rows: (string | number)[][]; id?: string }> = (
+  props,
+) => (
   <details open={props.rows.length <= 12}>
     <summary>{props.caption}: table</summary>
     <table id={props.id}>
@@ -310,9 +329,7 @@ export const DataTable: FC<{ caption: string; head: string[]; rows: (string | nu
       </thead>
       <tbody>
         {props.rows.map((row) => (
-          <tr>
-            {row.map((cell, index) => (index === 0 ? <th scope="row">{cell}</th> : <td>{cell}</td>))}
-          </tr>
+          <tr>{row.map((cell, index) => (index === 0 ? <th scope="row">{cell}</th> : <td>{cell}</td>))}</tr>
         ))}
       </tbody>
     </table>

@@ -55,7 +55,11 @@ export function sessionCookieValue(header: string | undefined): string | null {
  * form POST), or, without one, Fetch Metadata says same-origin. Together with SameSite=Strict this refuses
  * cross-site form posts, the sign-in included (login CSRF).
  */
-export function sameOrigin(requestUrl: string, origin: string | undefined, fetchSite: string | undefined): boolean {
+export function sameOrigin(
+  requestUrl: string,
+  origin: string | undefined,
+  fetchSite: string | undefined,
+): boolean {
   if (origin !== undefined) return origin === new URL(requestUrl).origin;
   return fetchSite === "same-origin";
 }

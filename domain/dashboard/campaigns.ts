@@ -93,7 +93,9 @@ export async function dashboardCampaigns({
       campaigns.push(campaign);
     }
     if (row.position === null || row.arm_name === null || row.role === null) continue;
-    const counts = Object.fromEntries(funnelStages.map((stage) => [stage, Number(row[stage] ?? 0)])) as StageCounts;
+    const counts = Object.fromEntries(
+      funnelStages.map((stage) => [stage, Number(row[stage] ?? 0)]),
+    ) as StageCounts;
     campaign.arms.push({ arm: Number(row.position), name: row.arm_name, role: row.role, ...counts });
   }
   let live = 0;

@@ -112,7 +112,11 @@ export function loadGeneratedSecrets(file: string): { secrets: GeneratedSecrets;
     secrets.SENDGRID_WEBHOOK_PRIVATE_KEY = pair.privateKey;
     generated = true;
   }
-  for (const name of ["MESSAGING_WEBHOOK_TOKEN", "MESSAGING_OPTOUT_WEBHOOK_SECRET", "DASHBOARD_SESSION_SECRET"] as const) {
+  for (const name of [
+    "MESSAGING_WEBHOOK_TOKEN",
+    "MESSAGING_OPTOUT_WEBHOOK_SECRET",
+    "DASHBOARD_SESSION_SECRET",
+  ] as const) {
     const value = text(name);
     secrets[name] = value ?? generators[name]();
     if (value === undefined) generated = true;

@@ -104,7 +104,10 @@ beforeAll(async () => {
     launchedAt: launched,
     arms: [{ name: "only", role: "control", weight: 1, from: 0, to: 10000 }],
     customers: [
-      { arm: 0, send: { status: "delivered", sentAt: hoursAfter(launched, 0.1), finalAt: hoursAfter(launched, 0.2) } },
+      {
+        arm: 0,
+        send: { status: "delivered", sentAt: hoursAfter(launched, 0.1), finalAt: hoursAfter(launched, 0.2) },
+      },
       { arm: 0 },
     ],
   });
@@ -154,7 +157,7 @@ describe("dashboard sign-in", () => {
     expect(form.html.startsWith("<!doctype html>")).toBe(true);
     expect(form.html).toContain('<form method="post" action="/dashboard/sign-in">');
     expect(form.headers.get("content-security-policy")).toBe(
-      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     const page = await dashboardRequest("GET", "/dashboard/overview");
     expect(page.status).toBe(303);
@@ -218,7 +221,10 @@ describe("dashboard sign-in", () => {
     expect(forged.status).toBe(303);
     const secret = env.DASHBOARD_SESSION_SECRET;
     const key = await insertApiKey({ brandIds: [brandA.brand.internal] });
-    const expired = await signSession(secret, { apiKeyId: key.id, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+    const expired = await signSession(secret, {
+      apiKeyId: key.id,
+      expiresAt: Math.floor(Date.now() / 1000) - 1,
+    });
     const old = await dashboardRequest("GET", "/dashboard/overview", { cookie: `lr_dashboard=${expired}` });
     expect(old.status).toBe(303);
     expect(old.headers.get("location")).toBe("/dashboard/sign-in");
@@ -269,7 +275,9 @@ describe("dashboard tabs", () => {
   });
 
   it("another brand asked for by a key limited to one brand shows the key's own brand", async () => {
-    const page = await dashboardRequest("GET", `/dashboard/overview?brand=${brandB.brand.id}`, { cookie: cookieA });
+    const page = await dashboardRequest("GET", `/dashboard/overview?brand=${brandB.brand.id}`, {
+      cookie: cookieA,
+    });
     expect(page.status).toBe(200);
     expect(textOf(page.html, "kpi-revenue")).toBe("260,000");
     expect(page.html).not.toContain("777,777");
@@ -319,7 +327,13 @@ describe("dashboard tabs", () => {
     expect(page.status).toBe(200);
     const cells = tableRows(page.html, "heatmap-cells");
     expect(cells).toHaveLength(25);
-    expect(cells.find((row) => row[0] === "R5 F1")).toEqual(["R5 F1", "new_customers", "1", "33.33%", "15,000"]);
+    expect(cells.find((row) => row[0] === "R5 F1")).toEqual([
+      "R5 F1",
+      "new_customers",
+      "1",
+      "33.33%",
+      "15,000",
+    ]);
     expect(cells.find((row) => row[0] === "R1 F5")).toEqual([
       "R1 F5",
       "cannot_lose_them",

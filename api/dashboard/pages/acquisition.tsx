@@ -8,14 +8,21 @@ import { CurrencyPicker } from "./shared.tsx";
 const size = { width: 560, height: 240 };
 
 const frequencyLabel = (edge: BinEdge): string =>
-  edge.to === null ? `${edge.from}+` : edge.to - edge.from === 1 ? String(edge.from) : `${edge.from}–${edge.to - 1}`;
+  edge.to === null
+    ? `${edge.from}+`
+    : edge.to - edge.from === 1
+      ? String(edge.from)
+      : `${edge.from}–${edge.to - 1}`;
 
 export const AcquisitionTab: FC<{ data: Acquisition; brandRef: string }> = ({ data, brandRef }) => {
   const currency = data.currency;
   const moneyOf = (value: number) => money(value, currency);
   const bySource = lineChart({
     labels: data.days.map((d) => shortDay(d.day)),
-    series: acquisitionSources.map((source) => ({ name: source, values: data.days.map((d) => d.revenue[source]) })),
+    series: acquisitionSources.map((source) => ({
+      name: source,
+      values: data.days.map((d) => d.revenue[source]),
+    })),
     size,
     format: moneyOf,
   });
@@ -39,8 +46,16 @@ export const AcquisitionTab: FC<{ data: Acquisition; brandRef: string }> = ({ da
   const scatter = bubbleGrid({
     columns: data.scatter.frequencyBins.map(frequencyLabel),
     rows: monetaryRows.map(monetaryLabel),
-    cells: data.scatter.bins.map((bin) => ({ column: bin.frequency, row: bin.monetary - low, value: bin.estimated })),
-    size: { width: 620, height: 60 + monetaryRows.length * 34, margin: { top: 16, right: 12, bottom: 34, left: 130 } },
+    cells: data.scatter.bins.map((bin) => ({
+      column: bin.frequency,
+      row: bin.monetary - low,
+      value: bin.estimated,
+    })),
+    size: {
+      width: 620,
+      height: 60 + monetaryRows.length * 34,
+      margin: { top: 16, right: 12, bottom: 34, left: 130 },
+    },
   });
   return (
     <>
@@ -48,10 +63,17 @@ export const AcquisitionTab: FC<{ data: Acquisition; brandRef: string }> = ({ da
         Acquisition, {data.from} to {data.to}
         {currency ? ` (${currency})` : ""}
       </h2>
-      <CurrencyPicker tab="acquisition" brandRef={brandRef} currencies={data.currencies} currency={currency} />
+      <CurrencyPicker
+        tab="acquisition"
+        brandRef={brandRef}
+        currencies={data.currencies}
+        currency={currency}
+      />
       <section>
         <h3>Organic vs influencer</h3>
-        <p class="note">Revenue per day by the customers' acquisition source, from the nightly daily revenue.</p>
+        <p class="note">
+          Revenue per day by the customers' acquisition source, from the nightly daily revenue.
+        </p>
         <LineChartSvg
           chart={bySource}
           title="Revenue by acquisition source"
@@ -109,9 +131,9 @@ export const AcquisitionTab: FC<{ data: Acquisition; brandRef: string }> = ({ da
           <>
             <p class="note">
               Accounts binned by orders and net revenue: {integer(data.scatter.sampled)} of{" "}
-              {integer(data.scatter.accounts)} scored accounts read (at most {integer(data.scatter.perCell)} from
-              each R × F cell), each counted for its cell's share, so the counts are estimates when a cell holds
-              more.
+              {integer(data.scatter.accounts)} scored accounts read (at most {integer(data.scatter.perCell)}{" "}
+              from each R × F cell), each counted for its cell's share, so the counts are estimates when a
+              cell holds more.
             </p>
             <BubbleSvg
               chart={scatter}

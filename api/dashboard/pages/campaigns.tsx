@@ -1,10 +1,7 @@
 import type { FC } from "hono/jsx";
-import {
-  type DashboardCampaign,
-  liveFunnelMembers,
-} from "../../../domain/dashboard/campaigns.ts";
-import { funnelStages } from "../../../domain/funnel/funnel.ts";
 import type { HashIds } from "../../../domain/core/hash-ids.ts";
+import { type DashboardCampaign, liveFunnelMembers } from "../../../domain/dashboard/campaigns.ts";
+import { funnelStages } from "../../../domain/funnel/funnel.ts";
 import { horizontalBars } from "../charts.ts";
 import { DataTable, HorizontalBarsSvg, palette } from "../components.tsx";
 import { integer } from "../format.ts";

@@ -49,10 +49,11 @@ export const CohortsTab: FC<CohortsTabProps> = (props) => {
         {heatmap && heatmap.accounts > 0 ? (
           <>
             <p class="note">
-              {integer(heatmap.accounts)} scored accounts. Recency down (5 = most recent at the top), frequency
-              across. Click a cell to save its accounts as a cohort.
+              {integer(heatmap.accounts)} scored accounts. Recency down (5 = most recent at the top),
+              frequency across. Click a cell to save its accounts as a cohort.
             </p>
-            <div class="heatmap" role="group" aria-label="R × F cells: each makes a cohort">
+            <fieldset class="heatmap">
+              <legend class="visually-hidden">R × F cells: each saves a cohort</legend>
               <div class="axis-label">R \ F</div>
               {scores.map((f) => (
                 <div class="axis-label">F{f}</div>
@@ -84,7 +85,7 @@ export const CohortsTab: FC<CohortsTabProps> = (props) => {
                   })}
                 </>
               ))}
-            </div>
+            </fieldset>
             <DataTable
               id="heatmap-cells"
               caption="R × F cells"
@@ -105,8 +106,8 @@ export const CohortsTab: FC<CohortsTabProps> = (props) => {
       <section aria-labelledby="cohorts-title">
         <h3 id="cohorts-title">Cohorts</h3>
         <p class="note">
-          The count is the latest snapshot's member count (frozen when it was taken); a cohort without a snapshot
-          has no stored count.
+          The count is the latest snapshot's member count (frozen when it was taken); a cohort without a
+          snapshot has no stored count.
         </p>
         {props.cohorts.length === 0 ? (
           <p>No cohorts yet.</p>

@@ -7,14 +7,18 @@ import { integer, percent, points } from "../format.ts";
 
 const size = { width: 520, height: 120, margin: { top: 8, right: 20, bottom: 24, left: 110 } };
 
-const verdictClass = (kind: string): string => (kind === "winner" ? "badge good" : kind === "not_yet" ? "badge" : "badge");
+const verdictClass = (kind: string): string =>
+  kind === "winner" ? "badge good" : kind === "not_yet" ? "badge" : "badge";
 
-export const ExperimentsTab: FC<{ experiments: DashboardExperiment[]; ids: HashIds }> = ({ experiments, ids }) => (
+export const ExperimentsTab: FC<{ experiments: DashboardExperiment[]; ids: HashIds }> = ({
+  experiments,
+  ids,
+}) => (
   <>
     <h2>Experiments</h2>
     <p class="note">
-      Each experiment's latest nightly evaluation: per arm its customers and conversions (intent to treat), the
-      lift over the control with its confidence interval, the sample-ratio-mismatch check and the verdict.
+      Each experiment's latest nightly evaluation: per arm its customers and conversions (intent to treat),
+      the lift over the control with its confidence interval, the sample-ratio-mismatch check and the verdict.
     </p>
     {experiments.length === 0 ? <p>This brand has no experiments yet.</p> : null}
     {experiments.map((experiment) => {
@@ -61,15 +65,22 @@ export const ExperimentsTab: FC<{ experiments: DashboardExperiment[]; ids: HashI
             )}
           </h3>
           <p class="note">
-            As of {latest.asOf}. {evaluation.verdict.reason} SRM p = {evaluation.srm.p.toPrecision(3)}; minimum
-            sample {integer(evaluation.minimumSampleSize)} per arm.
+            As of {latest.asOf}. {evaluation.verdict.reason} SRM p = {evaluation.srm.p.toPrecision(3)}.
+            Minimum sample {integer(evaluation.minimumSampleSize)} per arm.
           </p>
           {compared.length > 0 ? (
             <IntervalSvg
-              chart={intervalPlot({ rows: compared, size: { ...size, height: 40 + compared.length * 36 }, format: points })}
+              chart={intervalPlot({
+                rows: compared,
+                size: { ...size, height: 40 + compared.length * 36 },
+                format: points,
+              })}
               title={`Lift over the control with its ${confidence} interval`}
               description={compared
-                .map((row) => `${row.label}: ${points(row.estimate)} (${points(row.lower)} to ${points(row.upper)})`)
+                .map(
+                  (row) =>
+                    `${row.label}: ${points(row.estimate)} (${points(row.lower)} to ${points(row.upper)})`,
+                )
                 .join("; ")}
               format={points}
             />
@@ -77,7 +88,17 @@ export const ExperimentsTab: FC<{ experiments: DashboardExperiment[]; ids: HashI
           <DataTable
             id={`experiment-arms-${ref}`}
             caption={`Arms of ${experiment.key}`}
-            head={["Arm", "Role", "Customers", "Conversions", "Rate", "Lift", "Lower", "Upper", "p (adjusted)"]}
+            head={[
+              "Arm",
+              "Role",
+              "Customers",
+              "Conversions",
+              "Rate",
+              "Lift",
+              "Lower",
+              "Upper",
+              "p (adjusted)",
+            ]}
             rows={evaluation.arms.map((arm) => {
               const lift = arm.comparison?.lift?.absolute;
               return [

@@ -27,8 +27,8 @@ export const OverviewTab: FC<{ data: Overview; brandRef: string }> = ({ data, br
       </h2>
       <CurrencyPicker tab="overview" brandRef={brandRef} currencies={data.currencies} currency={currency} />
       <p class="note">
-        From the nightly daily revenue (orders and revenue by the day they were placed, refunds by the day they
-        were paid), summed over the brand's markets and acquisition sources.
+        From the nightly daily revenue (orders and revenue by the day they were placed, refunds by the day
+        they were paid), summed over the brand's markets and acquisition sources.
       </p>
       <ul class="kpis" aria-label="Totals">
         <li>

@@ -7,8 +7,8 @@ export const SignIn: FC<{ error?: string }> = ({ error }) => (
     <section>
       <h2>Sign in</h2>
       <p class="note">
-        With an API key (<code>lr_…</code>): the dashboard shows the brands that key may see. The key is not kept;
-        the session lasts 12 hours and ends as soon as the key is revoked.
+        With an API key (<code>lr_…</code>): the dashboard shows the brands that key may see. The key is not
+        kept; the session lasts 12 hours and ends as soon as the key is revoked.
       </p>
       {error ? (
         <p class="error" role="alert">
