@@ -32,6 +32,8 @@ h3 { font-size: 1rem; margin: 0.8rem 0 0.4rem; }
 .kpis li { background: #fff; border: 1px solid #e2e8f0; border-radius: 6px; padding: 0.6rem 1rem; min-width: 10rem; }
 .kpis b { display: block; font-size: 1.3rem; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure { margin: 0; }
+figcaption { font-weight: 600; font-size: 0.9rem; margin: 0 0 0.3rem; }
 svg { background: #fff; max-width: 100%; height: auto; }
 svg text { font-size: 11px; fill: #334155; }
 svg .axis line, svg .axis path { stroke: #94a3b8; }
@@ -128,18 +130,21 @@ const Frame: FC<{ width: number; height: number; title: string; description: str
 ) => {
   const id = nextId("chart");
   return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
-      role="img"
-      width={props.width}
-      height={props.height}
-      viewBox={`0 0 ${props.width} ${props.height}`}
-      aria-labelledby={`${id}-title ${id}-desc`}
-    >
-      <title id={`${id}-title`}>{props.title}</title>
-      <desc id={`${id}-desc`}>{props.description}</desc>
-      {props.children}
-    </svg>
+    <figure>
+      <figcaption>{props.title}</figcaption>
+      <svg
+        xmlns="http://www.w3.org/2000/svg"
+        role="img"
+        width={props.width}
+        height={props.height}
+        viewBox={`0 0 ${props.width} ${props.height}`}
+        aria-labelledby={`${id}-title ${id}-desc`}
+      >
+        <title id={`${id}-title`}>{props.title}</title>
+        <desc id={`${id}-desc`}>{props.description}</desc>
+        {props.children}
+      </svg>
+    </figure>
   );
 };
 
@@ -239,7 +244,8 @@ export const HorizontalBarsSvg: FC<{
   title: string;
   description: string;
   color?: string;
-}> = ({ chart, title, description, color }) => (
+  format?: (v: number) => string;
+}> = ({ chart, title, description, color, format }) => (
   <Frame width={chart.width} height={chart.height} title={title} description={description}>
     <XAxis plot={chart.plot} ticks={chart.xTicks} />
     {chart.bars.map((bar) => (
@@ -248,10 +254,10 @@ export const HorizontalBarsSvg: FC<{
           {bar.label}
         </text>
         <rect x={bar.x} y={bar.y} width={bar.width} height={bar.height} fill={color ?? palette[0]}>
-          <title>{`${bar.label}: ${bar.value}`}</title>
+          <title>{`${bar.label}: ${(format ?? String)(bar.value)}`}</title>
         </rect>
         <text x={bar.x + bar.width + 4} y={bar.y + bar.height / 2 + 4}>
-          {String(bar.value)}
+          {(format ?? String)(bar.value)}
         </text>
       </g>
     ))}

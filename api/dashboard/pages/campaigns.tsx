@@ -50,6 +50,7 @@ export const CampaignsTab: FC<{ campaigns: DashboardCampaign[]; ids: HashIds }> 
                     title={`Funnel of ${arm.name} (${arm.role})`}
                     description={funnelStages.map((stage) => `${stage} ${arm[stage]}`).join(", ")}
                     color={palette[index % palette.length]}
+                    format={integer}
                   />
                 ))}
               </div>

@@ -5,7 +5,7 @@ import { intervalPlot } from "../charts.ts";
 import { DataTable, IntervalSvg } from "../components.tsx";
 import { integer, percent, points } from "../format.ts";
 
-const size = { width: 520, height: 120, margin: { top: 8, right: 20, bottom: 24, left: 110 } };
+const size = { width: 520, height: 120, margin: { top: 8, right: 44, bottom: 24, left: 110 } };
 
 const verdictClass = (kind: string): string =>
   kind === "winner" ? "badge good" : kind === "not_yet" ? "badge" : "badge";
@@ -65,7 +65,8 @@ export const ExperimentsTab: FC<{ experiments: DashboardExperiment[]; ids: HashI
             )}
           </h3>
           <p class="note">
-            As of {latest.asOf}. {evaluation.verdict.reason} SRM p = {evaluation.srm.p.toPrecision(3)}.
+            As of {latest.asOf}. {evaluation.verdict.reason}
+            {evaluation.verdict.reason.endsWith(".") ? "" : "."} SRM p = {evaluation.srm.p.toPrecision(3)}.
             Minimum sample {integer(evaluation.minimumSampleSize)} per arm.
           </p>
           {compared.length > 0 ? (
