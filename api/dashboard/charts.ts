@@ -34,7 +34,8 @@ export interface Tick {
   label: string;
 }
 
-const defaultMargin: Margin = { top: 12, right: 12, bottom: 28, left: 56 };
+// The right margin leaves room for the last x label, centred on the plot's edge.
+const defaultMargin: Margin = { top: 12, right: 24, bottom: 28, left: 60 };
 const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 function plotOf(size: ChartSize): Plot {

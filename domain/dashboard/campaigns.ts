@@ -14,8 +14,8 @@ export interface DashboardArm extends StageCounts {
 /**
  * Where a campaign's funnel comes from: `stored`, the nightly `message-funnel` row of its latest run date
  * (a read of one row per arm, the same at any size); `live`, counted now because no night has counted it
- * yet and it is small enough ({@link liveFunnelMembers} members at most) to count during the request;
- * `none`, not counted (not launched, or too large to count live before its first night).
+ * yet, it was launched in the last {@link liveFunnelHours} hours and it is small enough ({@link liveFunnelMembers}
+ * members at most) to count during the request; `none`, not counted (not launched, too large, or too old).
  */
 export type FunnelSource = "stored" | "live" | "none";
 
@@ -33,6 +33,12 @@ export interface DashboardCampaign {
 
 /** The largest campaign whose funnel is counted during a page request (its counting reads its members). */
 export const liveFunnelMembers = 5000;
+/**
+ * Only a campaign launched this recently is counted live: before its first night. The count reads the landing
+ * captures since the launch, so an old campaign the nightly job never counted (e.g. completed before it ran)
+ * is not counted during a request.
+ */
+export const liveFunnelHours = 48;
 /** At most this many live counts per page, so a page of new campaigns stays quick. */
 const maxLiveCounts = 3;
 export const campaignListLimit = 20;
@@ -102,6 +108,7 @@ export async function dashboardCampaigns({
   for (const campaign of campaigns) {
     if (campaign.source !== "none" || campaign.launchedAt === null) continue;
     if ((campaign.memberCount ?? 0) > liveFunnelMembers || live >= maxLiveCounts) continue;
+    if (input.now.getTime() - campaign.launchedAt.getTime() > liveFunnelHours * 3_600_000) continue;
     live += 1;
     const arms = await funnelOf(
       ctx.db,

@@ -162,6 +162,10 @@ describe("dashboard sign-in", () => {
     const page = await dashboardRequest("GET", "/dashboard/overview");
     expect(page.status).toBe(303);
     expect(page.headers.get("location")).toBe("/dashboard/sign-in");
+    const root = await dashboardRequest("GET", "/dashboard", { cookie: cookieA });
+    expect(root.status).toBe(303);
+    expect(root.headers.get("location")).toBe("/dashboard/overview");
+    expect(page.headers.get("location")).toBe("/dashboard/sign-in");
   });
 
   it("refuses an unknown key and a revoked key", async () => {

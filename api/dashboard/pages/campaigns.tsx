@@ -1,6 +1,10 @@
 import type { FC } from "hono/jsx";
 import type { HashIds } from "../../../domain/core/hash-ids.ts";
-import { type DashboardCampaign, liveFunnelMembers } from "../../../domain/dashboard/campaigns.ts";
+import {
+  type DashboardCampaign,
+  liveFunnelHours,
+  liveFunnelMembers,
+} from "../../../domain/dashboard/campaigns.ts";
 import { funnelStages } from "../../../domain/funnel/funnel.ts";
 import { horizontalBars } from "../charts.ts";
 import { DataTable, HorizontalBarsSvg, palette } from "../components.tsx";
@@ -12,9 +16,9 @@ function sourceNote(campaign: DashboardCampaign): string {
   if (campaign.source === "stored")
     return `Stored: the nightly message-funnel count as of the end of ${campaign.asOf} (one row per arm, the same cost at any size).`;
   if (campaign.source === "live")
-    return `Live: counted now (${campaign.asOf}), because no night has counted it yet and it has at most ${integer(liveFunnelMembers)} members.`;
+    return `Live: counted now (${campaign.asOf}), because no night has counted it yet, it was launched in the last ${liveFunnelHours} hours and it has at most ${integer(liveFunnelMembers)} members.`;
   if (campaign.launchedAt === null) return "Not launched: no members, no funnel yet.";
-  return `Not counted yet: the nightly message-funnel job counts it after its first night (more than ${integer(liveFunnelMembers)} members to count live).`;
+  return `No stored count: the nightly message-funnel job counts a running campaign after its first night; this one is too large (over ${integer(liveFunnelMembers)} members) or too old (launched over ${liveFunnelHours} hours ago) to count during the page.`;
 }
 
 export const CampaignsTab: FC<{ campaigns: DashboardCampaign[]; ids: HashIds }> = ({ campaigns, ids }) => (
