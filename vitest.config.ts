@@ -25,6 +25,8 @@ export default defineConfig({
                 // Under a loaded test run a local KV read can take longer than the deployed 1 s deadline;
                 // the deadline tests set their own.
                 EDGE_KV_DEADLINE_MS: "10000",
+                // A fresh signing secret per run, as `npm start` generates one (scripts/lib/dev-secrets.ts).
+                DASHBOARD_SESSION_SECRET: `dashboard_test_${crypto.randomUUID()}`,
               },
             },
           })),

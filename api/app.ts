@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
+import { dashboardApp } from "./dashboard/app.tsx";
 import { apiReferenceBundlePath, docsAssetsPrefix } from "./docs-assets.ts";
 import type { ApiApp, HonoEnv } from "./hono-env.ts";
 import { auth } from "./middleware/auth.ts";
@@ -298,6 +299,9 @@ export function buildApiApp(): ApiApp {
   app.use("/webhooks/cafe24", database);
 
   for (const register of routes) register(app);
+  // The operators' pages: HTML with a session cookie, not the API's JSON and bearer keys.
+  app.use("/dashboard/*", bodyLimit({ maxSize: maxBodyBytes }));
+  app.route("/dashboard", dashboardApp());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -25,6 +25,7 @@ const modules = [
   "experiment-results.ts",
   "batches.ts",
   "analytics.ts",
+  "dashboard.ts",
 ];
 
 interface Outcome {

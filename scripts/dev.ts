@@ -151,7 +151,7 @@ function printBanner(stack: Stack, secrets: DevSecrets, dataDir: string): void {
   for (const name of webhookSecretNames) {
     const from = secrets.sources[name] === ".dev.vars" ? "   (from .dev.vars)" : "";
     lines.push(
-      `    ${name.padEnd(28)} ${secrets.values[name] || "(empty: that webhook answers 503)"}${from}`,
+      `    ${name.padEnd(28)} ${secrets.values[name] || "(empty: what it guards answers 503)"}${from}`,
     );
   }
   if (stack.publish && !stack.publish.ok) {

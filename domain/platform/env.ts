@@ -59,6 +59,11 @@ export const dbConfigSchema = edgeConfigSchema.extend({
     .string()
     .optional()
     .transform((value) => (value ? value : undefined)),
+  /** Signs the dashboard's session cookies (HMAC-SHA256); unset, /dashboard answers 503. */
+  DASHBOARD_SESSION_SECRET: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value : undefined)),
   /** The Cafe24 app's client secret that signs its webhooks (`X-Cafe24-Hmac-SHA256`); unset, it answers 503. */
   CAFE24_WEBHOOK_SECRET: z
     .string()

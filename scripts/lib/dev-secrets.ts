@@ -9,7 +9,10 @@ import { parseEnv } from "node:util";
  * when that file sets it. Production never sees these: there they are Worker secrets (`wrangler secret put`).
  */
 
-/** The Worker secrets the webhooks need; unset, each webhook answers 503. */
+/**
+ * The Worker secrets the webhooks need, and the dashboard's session signing secret; unset, each webhook (and
+ * the dashboard) answers 503.
+ */
 export const webhookSecretNames = [
   "SHOPIFY_WEBHOOK_SECRET",
   "EMAIL_WEBHOOK_SECRET",
@@ -17,6 +20,7 @@ export const webhookSecretNames = [
   "SENDGRID_WEBHOOK_PUBLIC_KEY",
   "MESSAGING_WEBHOOK_TOKEN",
   "MESSAGING_OPTOUT_WEBHOOK_SECRET",
+  "DASHBOARD_SESSION_SECRET",
 ] as const;
 export type WebhookSecretName = (typeof webhookSecretNames)[number];
 
@@ -55,6 +59,7 @@ const generators = {
   COMMERCE_WEBHOOK_SECRET: () => `commerce_dev_${randomBytes(24).toString("hex")}`,
   MESSAGING_WEBHOOK_TOKEN: () => `receipts_dev_${randomBytes(24).toString("hex")}`,
   MESSAGING_OPTOUT_WEBHOOK_SECRET: () => `optout_dev_${randomBytes(24).toString("hex")}`,
+  DASHBOARD_SESSION_SECRET: () => `dashboard_dev_${randomBytes(32).toString("hex")}`,
 };
 
 /** A P-256 key pair in the forms SendGrid uses: the public key as base64 SPKI, the private as base64 PKCS#8. */
@@ -107,7 +112,11 @@ export function loadGeneratedSecrets(file: string): { secrets: GeneratedSecrets;
     secrets.SENDGRID_WEBHOOK_PRIVATE_KEY = pair.privateKey;
     generated = true;
   }
-  for (const name of ["MESSAGING_WEBHOOK_TOKEN", "MESSAGING_OPTOUT_WEBHOOK_SECRET"] as const) {
+  for (const name of [
+    "MESSAGING_WEBHOOK_TOKEN",
+    "MESSAGING_OPTOUT_WEBHOOK_SECRET",
+    "DASHBOARD_SESSION_SECRET",
+  ] as const) {
     const value = text(name);
     secrets[name] = value ?? generators[name]();
     if (value === undefined) generated = true;

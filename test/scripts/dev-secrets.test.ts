@@ -54,6 +54,7 @@ describe("development webhook secrets", () => {
     );
     expect(first.values.MESSAGING_WEBHOOK_TOKEN).toMatch(/^receipts_dev_[0-9a-f]{48}$/);
     expect(first.values.MESSAGING_OPTOUT_WEBHOOK_SECRET).toMatch(/^optout_dev_[0-9a-f]{48}$/);
+    expect(first.values.DASHBOARD_SESSION_SECRET).toMatch(/^dashboard_dev_[0-9a-f]{64}$/);
     expect(first.sources).toEqual({
       SHOPIFY_WEBHOOK_SECRET: "generated",
       EMAIL_WEBHOOK_SECRET: "generated",
@@ -61,6 +62,7 @@ describe("development webhook secrets", () => {
       SENDGRID_WEBHOOK_PUBLIC_KEY: "generated",
       MESSAGING_WEBHOOK_TOKEN: "generated",
       MESSAGING_OPTOUT_WEBHOOK_SECRET: "generated",
+      DASHBOARD_SESSION_SECRET: "generated",
     });
     expect(statSync(first.file).mode & 0o777).toBe(0o600);
     const stored = JSON.parse(readFileSync(first.file, "utf8")) as Record<string, string>;
@@ -72,6 +74,7 @@ describe("development webhook secrets", () => {
       "SENDGRID_WEBHOOK_PRIVATE_KEY",
       "MESSAGING_WEBHOOK_TOKEN",
       "MESSAGING_OPTOUT_WEBHOOK_SECRET",
+      "DASHBOARD_SESSION_SECRET",
     ]);
     expect(first.sendGridPrivateKey).toBe(stored.SENDGRID_WEBHOOK_PRIVATE_KEY);
 
@@ -99,7 +102,8 @@ describe("development webhook secrets", () => {
         `COMMERCE_WEBHOOK_SECRET="${v.COMMERCE_WEBHOOK_SECRET}"\n` +
         `SENDGRID_WEBHOOK_PUBLIC_KEY="${v.SENDGRID_WEBHOOK_PUBLIC_KEY}"\n` +
         `MESSAGING_WEBHOOK_TOKEN="${v.MESSAGING_WEBHOOK_TOKEN}"\n` +
-        `MESSAGING_OPTOUT_WEBHOOK_SECRET="${v.MESSAGING_OPTOUT_WEBHOOK_SECRET}"\n`,
+        `MESSAGING_OPTOUT_WEBHOOK_SECRET="${v.MESSAGING_OPTOUT_WEBHOOK_SECRET}"\n` +
+        `DASHBOARD_SESSION_SECRET="${v.DASHBOARD_SESSION_SECRET}"\n`,
     );
     // The private key never reaches the Worker.
     expect(readFileSync(envFile, "utf8")).not.toContain("PRIVATE");
@@ -134,6 +138,7 @@ describe("development webhook secrets", () => {
       SENDGRID_WEBHOOK_PUBLIC_KEY: generated.values.SENDGRID_WEBHOOK_PUBLIC_KEY,
       MESSAGING_WEBHOOK_TOKEN: generated.values.MESSAGING_WEBHOOK_TOKEN,
       MESSAGING_OPTOUT_WEBHOOK_SECRET: generated.values.MESSAGING_OPTOUT_WEBHOOK_SECRET,
+      DASHBOARD_SESSION_SECRET: generated.values.DASHBOARD_SESSION_SECRET,
     });
     expect(mixed.sources).toEqual({
       SHOPIFY_WEBHOOK_SECRET: ".dev.vars",
@@ -142,6 +147,7 @@ describe("development webhook secrets", () => {
       SENDGRID_WEBHOOK_PUBLIC_KEY: "generated",
       MESSAGING_WEBHOOK_TOKEN: "generated",
       MESSAGING_OPTOUT_WEBHOOK_SECRET: "generated",
+      DASHBOARD_SESSION_SECRET: "generated",
     });
     expect(mixed.sendGridPrivateKey).toBe(generated.sendGridPrivateKey);
     // The kept secrets are not touched by .dev.vars.

@@ -1,0 +1,194 @@
+/**
+ * Dashboard benchmark (`npm run bench -- dashboard`): each tab's server-side reads (the domain/dashboard verbs
+ * the pages call, through the Worker's database handle over the WebSocket bridge) on a generated history of
+ * 1,000,000 customers and on one of 100,000, for the brand with the most customers. Target: each page at ten
+ * times the customers within 1.2× its time, since every tab reads nightly aggregates or a bounded sample.
+ *
+ * BENCH_DASHBOARD_DATABASE_URL (1,000,000 customers) and BENCH_DASHBOARD_SMALL_URL (100,000) name already
+ * seeded databases to reuse (aggregates missing there are computed first; nothing is dropped); otherwise
+ * scratch databases are migrated, seeded and dropped. BENCH_DASHBOARD_CUSTOMERS sets the big size (the
+ * small is a tenth), e.g. 5000 for a run that only shows the benchmark works; --quick uses 20,000.
+ */
+import pg from "pg";
+import type { Executor } from "../db/client.ts";
+import { dailyRevenueJob } from "../domain/batches/job-daily-revenue.ts";
+import { ltvByAcquisitionMonthJob } from "../domain/batches/job-ltv-by-acquisition-month.ts";
+import { hashIds } from "../domain/core/hash-ids.ts";
+import { withTransaction } from "../domain/core/transaction.ts";
+import type { VerbContext } from "../domain/core/verb.ts";
+import { dashboardAcquisition } from "../domain/dashboard/acquisition.ts";
+import { visibleBrands } from "../domain/dashboard/brands.ts";
+import { dashboardCampaigns } from "../domain/dashboard/campaigns.ts";
+import { dashboardCohorts } from "../domain/dashboard/cohorts.ts";
+import { dashboardExperiments } from "../domain/dashboard/experiments.ts";
+import { dashboardOverview } from "../domain/dashboard/overview.ts";
+import { latestCompleteDay } from "../domain/dashboard/window.ts";
+import { rfmHeatmap } from "../domain/rfm/heatmap.ts";
+import { recomputeRfm } from "../domain/rfm/recompute.ts";
+import { openBatchDatabase, runBatchRange } from "../scripts/lib/batch.ts";
+import { benchAlphabet, historyDatabase } from "./common.ts";
+import type { Bench, BenchResult } from "./lib.ts";
+
+const maxGrowth = 1.2;
+const days = 90;
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+/** The fastest of `runs` timings of `work` after one warm-up run. */
+async function fastest(runs: number, work: () => Promise<unknown>): Promise<number> {
+  await work();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await work();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+interface Sample {
+  brandId: number;
+  currency: string;
+  to: string;
+}
+
+async function sampleOf(client: pg.Client): Promise<Sample> {
+  const brand = await client.query<{ brand_id: string; currency: string }>(
+    `SELECT brand_id, currency FROM brand_client_accounts GROUP BY brand_id, currency ORDER BY count(*) DESC LIMIT 1`,
+  );
+  const row = brand.rows[0];
+  if (!row) throw new Error("the database has no customers: seed it first");
+  return { brandId: Number(row.brand_id), currency: row.currency, to: latestCompleteDay(new Date()) };
+}
+
+/** The nightly aggregates the tabs read, computed when the database lacks them. */
+async function prepareAggregates(db: Executor, client: pg.Client, s: Sample): Promise<void> {
+  const scored = await client.query("SELECT 1 FROM rfm_cells LIMIT 1");
+  if (scored.rows.length === 0) {
+    const brands = await client.query<{ id: string }>("SELECT id FROM brands ORDER BY id");
+    await withTransaction(db, (tx) =>
+      recomputeRfm(
+        tx,
+        brands.rows.map((b) => Number(b.id)),
+        s.to,
+      ),
+    );
+  }
+  const settings = { retentionDaysHttpLogs: 30, retentionDaysRelayBodies: 30 };
+  const stored = await client.query<{ n: string }>(
+    `SELECT count(DISTINCT day) AS n FROM daily_revenue WHERE day > $1::date - ${days}`,
+    [s.to],
+  );
+  if (Number(stored.rows[0]?.n ?? 0) < days - 1) {
+    const end = Date.parse(`${s.to}T00:00:00Z`);
+    const dates = Array.from({ length: days }, (_, i) =>
+      new Date(end - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+    );
+    await runBatchRange(db, { job: dailyRevenueJob, dates, chunkSize: undefined }, settings);
+  }
+  const ltv = await client.query("SELECT 1 FROM ltv_by_acquisition_month LIMIT 1");
+  if (ltv.rows.length === 0)
+    await runBatchRange(db, { job: ltvByAcquisitionMonthJob, dates: [s.to], chunkSize: undefined }, settings);
+}
+
+/** What each tab reads, as its handler calls it (the brand picker's read included in every one). */
+function pages(ctx: VerbContext, s: Sample): [string, () => Promise<unknown>][] {
+  const input = { brandId: s.brandId, to: s.to, days, currency: s.currency };
+  const picker = () => visibleBrands(ctx);
+  return [
+    ["overview", async () => [await picker(), await dashboardOverview({ ctx, input })]],
+    [
+      "campaigns",
+      async () => [
+        await picker(),
+        await dashboardCampaigns({
+          ctx,
+          input: { brandId: s.brandId, alphabet: benchAlphabet, now: new Date() },
+        }),
+      ],
+    ],
+    [
+      "experiments",
+      async () => [await picker(), await dashboardExperiments({ ctx, input: { brandId: s.brandId } })],
+    ],
+    [
+      "cohorts",
+      async () => [
+        await picker(),
+        await rfmHeatmap({ ctx, input: { brandId: s.brandId, currency: s.currency } }),
+        await dashboardCohorts({ ctx, input: { brandId: s.brandId } }),
+      ],
+    ],
+    ["acquisition", async () => [await picker(), await dashboardAcquisition({ ctx, input })]],
+  ];
+}
+
+const dashboardBench: Bench = {
+  name: "dashboard: each tab's reads at 100,000 and 1,000,000 customers",
+  async run({ databaseUrl, quick }): Promise<BenchResult> {
+    const customers = Number(process.env.BENCH_DASHBOARD_CUSTOMERS) || (quick ? 20_000 : 1_000_000);
+    const big = await historyDatabase(
+      databaseUrl,
+      process.env.BENCH_DASHBOARD_DATABASE_URL,
+      "dashboard_big",
+      customers,
+    );
+    const small = await historyDatabase(
+      databaseUrl,
+      process.env.BENCH_DASHBOARD_SMALL_URL,
+      "dashboard_small",
+      Math.round(customers / 10),
+    );
+    const metrics: Record<string, number | string> = {};
+    const targets: BenchResult["targets"] = [];
+    const timings: Record<string, Record<string, number>> = {};
+    try {
+      for (const [label, opened] of [
+        ["small", small],
+        ["big", big],
+      ] as const) {
+        const client = new pg.Client({ connectionString: opened.url });
+        await client.connect();
+        const { handle, close } = await openBatchDatabase(opened.url, process.env.DB_WS_PROXY);
+        try {
+          const s = await sampleOf(client);
+          const ctx: VerbContext = {
+            db: handle.db,
+            // An admin's session: the picker lists every brand.
+            principal: { apiKeyId: 0, brandIds: null, isAdmin: true },
+            ids: hashIds(benchAlphabet),
+          };
+          await prepareAggregates(handle.db, client, s);
+          const accounts = await client.query<{ n: string }>(
+            "SELECT count(*) AS n FROM brand_client_accounts WHERE brand_id = $1",
+            [s.brandId],
+          );
+          metrics[`${label}_brand_accounts`] = Number(accounts.rows[0]?.n ?? 0);
+          const own: Record<string, number> = {};
+          for (const [page, work] of pages(ctx, s)) own[page] = await fastest(20, work);
+          timings[label] = own;
+        } finally {
+          await close();
+          await client.end();
+        }
+      }
+      for (const page of Object.keys(timings.big ?? {})) {
+        const smallMs = timings.small?.[page] ?? 0;
+        const bigMs = timings.big?.[page] ?? 0;
+        const growth = bigMs / Math.max(smallMs, 0.1);
+        metrics[`${page}_small_ms`] = round(smallMs);
+        metrics[`${page}_big_ms`] = round(bigMs);
+        targets.push({
+          name: `${page} at ten times the customers within ${maxGrowth}× its time`,
+          met: growth <= maxGrowth,
+          detail: `${round(bigMs)} ms vs ${round(smallMs)} ms; ${round(growth)}×`,
+        });
+      }
+      return { name: this.name, metrics, targets };
+    } finally {
+      await big.drop().catch(() => {});
+      await small.drop().catch(() => {});
+    }
+  },
+};
+
+export default dashboardBench;
