@@ -51,8 +51,8 @@ async function seed(url: string): Promise<{ brandId: number; captureIds: string[
     const captureIds = Array.from({ length: captureCount }, () => uuidv7());
     await client.query(
       `WITH e AS (
-         INSERT INTO emails (address, md5, sha256)
-         SELECT 'visitor.' || i || '@bench-tracker.kr', md5(i::text), encode(sha256(i::text::bytea), 'hex')
+         INSERT INTO emails (address, domain, md5, sha256)
+         SELECT 'visitor.' || i || '@bench-tracker.kr', 'bench-tracker.kr', md5(i::text), encode(sha256(i::text::bytea), 'hex')
            FROM generate_series(1, $2::int) i
          RETURNING id
        ), c AS (

@@ -350,6 +350,18 @@ describe("the tracker part of the events consumer", () => {
       [null, null, null],
     ]);
 
+    // One batch: a new visitor's page naming the capture, then its next page naming nothing: both linked.
+    const sameBatchVid = visitor();
+    const landed = await collect(
+      JSON.stringify(beacon(brand, { vid: sameBatchVid, ctx: { capture: captureId } })),
+    );
+    const next = await collect(JSON.stringify(beacon(brand, { vid: sameBatchVid })));
+    await consumeEventsBatch([...next.sent, ...landed.sent]);
+    expect((await storedEvents(sameBatchVid)).map((row) => [row.capture_id, row.contact_id])).toEqual([
+      [captureId, contactB],
+      [null, contactB],
+    ]);
+
     // Redelivered: nothing new, nothing changed.
     const again = await consumeEventsBatch([one.message, one.message]);
     expect(again.acked).toEqual(again.ids);
@@ -470,6 +482,11 @@ describe("GA4 settings and forwarding", () => {
     expect(forwards).toEqual([
       { type: "tracker.ga4", brandId, eventIds: stored.map((row) => row.id).sort() },
     ]);
+    // The beacon redelivered before its events were forwarded: stored once, the forward asked for again.
+    const early = recordingQueue();
+    const redelivered0 = await consumeEventsBatch([message], { EVENTS_QUEUE: early });
+    expect(redelivered0.report.parts.tracker).toMatchObject({ stored: 0, duplicates: 2, ga4Forwards: 1 });
+    expect(early.sent).toEqual(forwards);
 
     // GA4 answers 500: recorded, the message retried with back-off, nothing marked forwarded.
     const failed = await consumeEventsBatch(forwards, failing);
