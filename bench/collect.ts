@@ -193,6 +193,8 @@ const collectBench: Bench = {
     );
     const outdir = await mkdtemp(path.join(os.tmpdir(), "leadrail-bench-collect-"));
     const failures: string[] = [];
+    // The consumer's own time per batch (its log line's `ms`: connection, parsing, transaction, acks).
+    const consumerMs: number[] = [];
     let bridge: CountingBridge | undefined;
     let mf: Miniflare | undefined;
     const pool = new pg.Pool({ connectionString: scratch.url, max: concurrency });
@@ -209,6 +211,8 @@ const collectBench: Bench = {
           { CAPTURE_RETRY_BASE_SECONDS: "2" },
         ),
         handleRuntimeStdio: stdioLines((line) => {
+          const ms = /"event":"events\.batch".*"ms":(\d+)/.exec(line)?.[1];
+          if (ms !== undefined) consumerMs.push(Number(ms));
           if (/"event":"events\.(batch_failed|message_failed)"/.test(line) && failures.length < 10)
             failures.push(line.slice(0, 300));
         }),
@@ -222,7 +226,9 @@ const collectBench: Bench = {
       const batchCount = Math.ceil(((seconds + 2) * target * 2) / (messagesPerBatch * 3));
       const prepared = Array.from({ length: batchCount }, () => factory.messages(messagesPerBatch));
       const floorBatches = [...prepared];
+      consumerMs.length = 0;
       const consumer = await timed(prepared, seconds, (bodies) => deliver(worker, bodies));
+      const handlerMs = [...consumerMs].sort((a, b) => a - b);
       const floor = await timed(floorBatches, seconds, async (bodies) => {
         await pool.query(rawInsert, [rawRows(bodies)]);
         return eventsOf(bodies);
@@ -239,6 +245,7 @@ const collectBench: Bench = {
           events_per_s: Math.round(consumer.perSecond),
           events_stored: consumer.stored,
           batch_p50_ms: round(consumer.p50),
+          handler_p50_ms: round(percentile(handlerMs, 50)),
           floor_raw_events_per_s: Math.round(floor.perSecond),
           floor_batch_p50_ms: round(floor.p50),
           floor_over_consumer: round(ratio, 2),
