@@ -157,7 +157,17 @@ export async function collectBeacon(request: Request, env: Env, ctx: ExecutionCo
   const parsed = parseBeacon(json);
   if (!parsed.ok) return refused(request, 400, "Validation failed", parsed.error);
   const beacon = parsed.beacon;
-  const brandId = decodeHashId(edgeConfig(env).SQIDS_ALPHABET, "brand", beacon.brand);
+  let brandId: number | null;
+  try {
+    brandId = decodeHashId(edgeConfig(env).SQIDS_ALPHABET, "brand", beacon.brand);
+  } catch (error) {
+    // A Worker without a usable alphabet cannot tell whose events these are; the page is told to try later.
+    log("collect.config_error", error);
+    return new Response(null, {
+      status: 503,
+      headers: { ...corsHeaders(request), "cache-control": "no-store" },
+    });
+  }
   if (brandId === null)
     return refused(request, 400, "Validation failed", {
       field: "brand",
