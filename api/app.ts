@@ -61,6 +61,9 @@ import { registerGetCreditNote } from "./routes/credit-notes.get.ts";
 import { registerExperimentResults } from "./routes/experiments.results.ts";
 import { registerListFailedEvents } from "./routes/failed-events.list.ts";
 import { registerReplayFailedEvents } from "./routes/failed-events.replay.ts";
+import { registerDeleteGa4Settings } from "./routes/ga4-settings.delete.ts";
+import { registerGetGa4Settings } from "./routes/ga4-settings.get.ts";
+import { registerPutGa4Settings } from "./routes/ga4-settings.put.ts";
 import { registerHealth } from "./routes/health.get.ts";
 import { registerCreateInfluencer } from "./routes/influencers.create.ts";
 import { registerGetInfluencer } from "./routes/influencers.get.ts";
@@ -259,6 +262,9 @@ const routes: ((app: ApiApp) => void)[] = [
   registerExperimentResults,
   registerPutMessagingSettings,
   registerGetMessagingSettings,
+  registerPutGa4Settings,
+  registerGetGa4Settings,
+  registerDeleteGa4Settings,
   registerCreateTemplate,
   registerListTemplates,
   registerGetTemplate,

@@ -21,6 +21,7 @@ const modules = [
   "relays.ts",
   "email-events.ts",
   "commerce-events.ts",
+  "collect.ts",
   "sends.ts",
   "experiment-results.ts",
   "batches.ts",

@@ -17,3 +17,4 @@ export * from "./rfm.ts";
 export * from "./rfm-cells.ts";
 export * from "./sales.ts";
 export * from "./subscriptions.ts";
+export * from "./tracking.ts";

@@ -25,6 +25,8 @@ export const dbConfigSchema = edgeConfigSchema.extend({
   ...retentionConfigSchema.shape,
   ...messagingConfigSchema.shape,
   DATABASE_URL: z.string().min(1, "DATABASE_URL is not set"),
+  /** GA4's Measurement Protocol endpoint tracker events are forwarded to (domain/tracking/ga4.ts). */
+  GA4_ENDPOINT: z.url({ protocol: /^https?$/ }).default("https://www.google-analytics.com/mp/collect"),
   DB_WS_PROXY: z
     .string()
     .optional()

@@ -16,7 +16,9 @@ import { clickPart } from "./click.ts";
 import { commerceEventMessage, storeCommerceEvents } from "./commerce.ts";
 import { conversionPart } from "./conversion.ts";
 import { emailEventsMessageSchema, refreshEmailKnowledge, storeEmailEvents } from "./email.ts";
+import { forwardToGa4, type Ga4ForwardReport } from "./ga4.ts";
 import { optOutPart, receiptPart } from "./messaging.ts";
+import { trackerPart } from "./tracker.ts";
 
 /**
  * One kind of message on the events queue, chosen by the body's `type`: how to parse it, how to store a
@@ -69,6 +71,7 @@ const parts: Record<string, EventsPart> = {
   "message.click": eventsPart(clickPart.schema, clickPart.store),
   "message.receipt": eventsPart(receiptPart.schema, receiptPart.store),
   "message.optout": eventsPart(optOutPart.schema, optOutPart.store),
+  tracker: eventsPart(trackerPart.schema, trackerPart.store),
   email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
     const result = await storeEmailEvents(tx, messages);
     const { refreshEmailIds, ...counts } = result;
@@ -80,6 +83,9 @@ const parts: Record<string, EventsPart> = {
     };
   }),
 };
+
+/** Forwarding stored tracker events to GA4 (queues/events/ga4.ts), sent by the `tracker` part after COMMIT. */
+const ga4ForwardType = "tracker.ga4";
 
 /** A message parsed for its part, or one that no part accepts (kept in failed_events). */
 type Unit =
@@ -131,6 +137,8 @@ export interface EventsBatchReport {
   statements: number;
   /** True when the whole-batch transaction failed and messages ran one by one. */
   fallback: boolean;
+  /** What the batch's `tracker.ga4` messages did (outbound HTTP, outside the transaction); null without any. */
+  ga4: Ga4ForwardReport | null;
   ms: number;
 }
 
@@ -201,7 +209,9 @@ export async function handleEventsBatch(
 export async function processEventsBatch(batch: MessageBatch<unknown>, env: Env): Promise<EventsBatchReport> {
   const started = Date.now();
   const config = consumerConfig(env);
-  const units = batch.messages.map(classify);
+  // GA4 forwarding is outbound HTTP with its own retries: never inside the batch's transaction.
+  const forwards = batch.messages.filter((message) => typeOf(message.body) === ga4ForwardType);
+  const units = batch.messages.filter((message) => typeOf(message.body) !== ga4ForwardType).map(classify);
   const report: EventsBatchReport = {
     messages: batch.messages.length,
     poison: 0,
@@ -210,6 +220,7 @@ export async function processEventsBatch(batch: MessageBatch<unknown>, env: Env)
     parts: {},
     statements: 0,
     fallback: false,
+    ga4: null,
     ms: 0,
   };
   const retry = (list: readonly Unit[]) => {
@@ -225,6 +236,10 @@ export async function processEventsBatch(batch: MessageBatch<unknown>, env: Env)
     client = await handle.pool.connect();
   } catch (error) {
     retry(units);
+    for (const message of forwards) {
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, config.CAPTURE_RETRY_BASE_SECONDS) });
+      report.retried += 1;
+    }
     log("events.batch_failed", { stage: "connect", error: describeError(error), retried: report.retried });
     await handle?.close().catch(() => {});
     report.ms = Date.now() - started;
@@ -240,15 +255,17 @@ export async function processEventsBatch(batch: MessageBatch<unknown>, env: Env)
         },
       },
     });
-    const outcome = await commitWithFallback(units, (list) => commit(db, env, list, report), {
-      prefix: "events",
-      countField: "messages",
-      messageId: (unit) => unit.message.id,
-      retry,
-      onFallback: () => {
-        report.fallback = true;
-      },
-    });
+    const outcome = await (units.length === 0
+      ? Promise.resolve({ committed: [] as Committed[], broken: false })
+      : commitWithFallback(units, (list) => commit(db, env, list, report), {
+          prefix: "events",
+          countField: "messages",
+          messageId: (unit) => unit.message.id,
+          retry,
+          onFallback: () => {
+            report.fallback = true;
+          },
+        }));
     broken = outcome.broken;
     const committed = outcome.committed;
     for (const { units: done, afterCommit } of committed) {
@@ -263,6 +280,24 @@ export async function processEventsBatch(batch: MessageBatch<unknown>, env: Env)
         retry(done);
         log("events.batch_failed", { stage: "after_commit", error: describeError(error) });
       }
+    }
+    if (forwards.length > 0 && broken) {
+      for (const message of forwards) {
+        message.retry({
+          delaySeconds: retryDelaySeconds(message.attempts, config.CAPTURE_RETRY_BASE_SECONDS),
+        });
+        report.retried += 1;
+      }
+    } else if (forwards.length > 0) {
+      const ga4 = await forwardToGa4(
+        db,
+        forwards,
+        dbConfig(env).GA4_ENDPOINT,
+        config.CAPTURE_RETRY_BASE_SECONDS,
+      );
+      report.ga4 = ga4;
+      report.acked += ga4.acked;
+      report.retried += ga4.retried;
     }
   } finally {
     client.release(broken);

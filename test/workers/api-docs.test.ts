@@ -23,6 +23,7 @@ const paths: Record<string, string[]> = {
   "/healthz": ["get"],
   "/api/v1/brands": ["get", "post"],
   "/api/v1/brands/{id}": ["get"],
+  "/api/v1/brands/{brand}/ga4": ["delete", "get", "put"],
   "/api/v1/brands/{brand}/messaging-settings": ["get", "put"],
   "/api/v1/brands/{brand}/opt-outs": ["post"],
   "/api/v1/brands/{brand}/consents/reconfirm": ["post"],

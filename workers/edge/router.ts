@@ -3,6 +3,7 @@ import type { Env } from "../../domain/platform/env.ts";
 import { captureLanding } from "./capture.ts";
 import { followMessageLink } from "./message-link.ts";
 import { receiveConversion } from "./pb.ts";
+import { collectBeacon, collectPreflight, serveTrackerScript } from "./tracker.ts";
 
 type EdgeArgs = [request: Request, url: URL, env: Env, ctx: ExecutionContext];
 
@@ -33,6 +34,21 @@ const conversion = (_route: IRequest, request: Request, url: URL, env: Env) =>
 const messageLink = (route: IRequest, request: Request, _url: URL, env: Env, ctx: ExecutionContext) =>
   followMessageLink(request, env, ctx, route.params.token ?? "");
 
+const trackerScriptRoute = (_route: IRequest, request: Request) => serveTrackerScript(request);
+const collect = (_route: IRequest, request: Request, _url: URL, env: Env, ctx: ExecutionContext) =>
+  collectBeacon(request, env, ctx);
+const preflight = (_route: IRequest, request: Request) => collectPreflight(request);
+
+const postOnly = (): Response =>
+  new Response("Method Not Allowed", {
+    status: 405,
+    headers: {
+      allow: "POST, OPTIONS",
+      "cache-control": "no-store",
+      "content-type": "text/plain; charset=utf-8",
+    },
+  });
+
 const router = IttyRouter<IRequest, EdgeArgs>()
   .get("/l/:landing", landing)
   .post("/l/:landing", landing)
@@ -42,16 +58,27 @@ const router = IttyRouter<IRequest, EdgeArgs>()
   .all("/pb", methodNotAllowed)
   .get("/m/:token", messageLink)
   .all("/m/:token", getOnly)
+  .get("/t.js", trackerScriptRoute)
+  .head("/t.js", trackerScriptRoute)
+  .all("/t.js", getOnly)
+  .post("/collect", collect)
+  .options("/collect", preflight)
+  .all("/collect", postOnly)
   .all("*", notFound);
 
 /** Paths the edge answers without building the API app. */
 export const isEdgePath = (pathname: string): boolean =>
-  pathname.startsWith("/l/") || pathname.startsWith("/m/") || pathname === "/pb";
+  pathname.startsWith("/l/") ||
+  pathname.startsWith("/m/") ||
+  pathname === "/pb" ||
+  pathname === "/t.js" ||
+  pathname === "/collect";
 
 /**
  * The edge's fetch handler: `GET|POST /l/:landing` captures and redirects (see {@link captureLanding}),
  * `GET|POST /pb` takes a partner's signed conversion (see {@link receiveConversion}), `GET /m/:token`
- * follows a message's tracked link (see {@link followMessageLink}); any other method there is 405, any
+ * follows a message's tracked link (see {@link followMessageLink}), `GET /t.js` serves the tracker script and
+ * `POST /collect` takes its beacons (see {@link collectBeacon}); any other method there is 405, any
  * other `/l/…` or `/m/…` path 404.
  */
 export async function handleEdgeRequest(
