@@ -1,14 +1,27 @@
 /**
- * Dashboard benchmark (`npm run bench -- dashboard`): each tab's server-side reads (the domain/dashboard verbs
- * the pages call, through the Worker's database handle over the WebSocket bridge) on a generated history of
- * 1,000,000 customers and on one of 100,000, for the brand with the most customers. Target: each page at ten
- * times the customers within 1.2× its time, since every tab reads nightly aggregates or a bounded sample.
+ * Dashboard benchmark (`npm run bench -- dashboard`), on a generated history of 1,000,000 customers and on one
+ * of 100,000, for the brand with the most customers and its main currency:
+ * - each tab's server-side reads (the domain/dashboard verbs the pages call, from Node through the Worker's
+ *   database handle over the WebSocket bridge);
+ * - each page's server time: `GET /dashboard/<tab>?brand=…&currency=…` rendered in full by the Worker bundle
+ *   as `wrangler deploy` builds it, in workerd through Miniflare (`dispatchFetch`), with the session cookie
+ *   of one sign-in through the dashboard's own form (an admin key inserted for it and deleted after), the
+ *   database reached through a counting bridge of its own (one Miniflare per database, in turn). Each
+ *   answer must be 200 and hold the page's table (campaigns and experiments: or the page's statement that
+ *   the brand has none, as the generated history has no message campaigns).
+ * Target: each tab, reads and page, at ten times the customers within 1.2× its time, since every tab reads
+ * nightly aggregates or a bounded sample. Timings are the fastest of 20 after one warm-up.
  *
  * BENCH_DASHBOARD_DATABASE_URL (1,000,000 customers) and BENCH_DASHBOARD_SMALL_URL (100,000) name already
- * seeded databases to reuse (aggregates missing there are computed first; nothing is dropped); otherwise
+ * seeded databases to reuse (aggregates missing there are computed first; nothing is dropped; the bench's key is deleted); otherwise
  * scratch databases are migrated, seeded and dropped. BENCH_DASHBOARD_CUSTOMERS sets the big size (the
  * small is a tenth), e.g. 5000 for a run that only shows the benchmark works; --quick uses 20,000.
  */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Miniflare } from "miniflare";
 import pg from "pg";
 import type { Executor } from "../db/client.ts";
 import { dailyRevenueJob } from "../domain/batches/job-daily-revenue.ts";
@@ -23,10 +36,18 @@ import { dashboardCohorts } from "../domain/dashboard/cohorts.ts";
 import { dashboardExperiments } from "../domain/dashboard/experiments.ts";
 import { dashboardOverview } from "../domain/dashboard/overview.ts";
 import { latestCompleteDay } from "../domain/dashboard/window.ts";
+import { generateApiKey, hashApiKey, prefixLength } from "../domain/ops/api-keys.ts";
 import { rfmHeatmap } from "../domain/rfm/heatmap.ts";
 import { recomputeRfm } from "../domain/rfm/recompute.ts";
 import { openBatchDatabase, runBatchRange } from "../scripts/lib/batch.ts";
-import { benchAlphabet, historyDatabase } from "./common.ts";
+import { describeUrl } from "../scripts/lib/database.ts";
+import {
+  benchAlphabet,
+  bundleWorker,
+  deployedWorker,
+  historyDatabase,
+  startCountingBridge,
+} from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
 const maxGrowth = 1.2;
@@ -122,8 +143,95 @@ function pages(ctx: VerbContext, s: Sample): [string, () => Promise<unknown>][] 
   ];
 }
 
+type Tab = "overview" | "campaigns" | "experiments" | "cohorts" | "acquisition";
+
+/** What a full answer of each page holds: its table, or (campaigns, experiments) its "none yet" statement. */
+const pageMarks: Record<Tab, RegExp> = {
+  overview: /<table id="overview-days"/,
+  campaigns: /<table id="funnel-|This brand has no message campaigns yet\./,
+  experiments: /<table id="experiment-arms-|This brand has no experiments yet\./,
+  cohorts: /<table id="heatmap-cells"/,
+  acquisition: /<table id="acquisition-sources"/,
+};
+const tabs = Object.keys(pageMarks) as Tab[];
+
+/**
+ * An admin key (it sees every brand, as the reads' principal does) for the bench to sign in with: inserted
+ * here, only its hash stored as the app stores it; `remove` deletes it again (a reused database keeps none).
+ */
+async function benchAdminKey(client: pg.Client): Promise<{ key: string; remove(): Promise<void> }> {
+  const key = generateApiKey();
+  const inserted = await client.query<{ id: string }>(
+    `INSERT INTO api_keys (name, prefix, key_hash, is_admin) VALUES ('bench dashboard', $1, $2, true)
+     RETURNING id`,
+    [key.slice(0, prefixLength), hashApiKey(key)],
+  );
+  const id = inserted.rows[0]?.id;
+  if (id === undefined) throw new Error("could not insert the bench's API key");
+  return {
+    key,
+    remove: async () => {
+      await client.query("DELETE FROM api_keys WHERE id = $1", [id]);
+    },
+  };
+}
+
+interface PageTiming {
+  ms: number;
+  roundTrips: number;
+}
+
+/**
+ * Each page rendered by the Worker in workerd against `url`, through a bridge of its own, after one sign-in
+ * with `key` through the dashboard's own form: the fastest of 20 after a warm-up, and the database round
+ * trips of one render.
+ */
+async function timePages(script: string, url: string, s: Sample, key: string) {
+  const secret = randomBytes(32).toString("hex");
+  const origin = "http://dashboard.bench.test";
+  const bridge = await startCountingBridge(describeUrl(url));
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    ...deployedWorker(script, { url, bridgePort: bridge.port }, { DASHBOARD_SESSION_SECRET: secret }),
+  });
+  try {
+    await mf.ready;
+    const signIn = await mf.dispatchFetch(`${origin}/dashboard/sign-in`, {
+      method: "POST",
+      headers: { origin, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ key }).toString(),
+      redirect: "manual",
+    });
+    const cookie = /^lr_dashboard=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")?.[0];
+    await signIn.text();
+    if (signIn.status !== 303 || !cookie)
+      throw new Error(`the sign-in answered ${signIn.status}, no session`);
+    const query = `brand=${hashIds(benchAlphabet).encode("brand", s.brandId)}&currency=${s.currency}`;
+    const timings = {} as Record<Tab, PageTiming>;
+    for (const tab of tabs) {
+      const render = async () => {
+        const response = await mf.dispatchFetch(`${origin}/dashboard/${tab}?${query}`, {
+          headers: { cookie },
+          redirect: "manual",
+        });
+        const body = await response.text();
+        if (response.status !== 200 || !pageMarks[tab].test(body))
+          throw new Error(`/dashboard/${tab} answered ${response.status}: ${body.slice(0, 300)}`);
+      };
+      const ms = await fastest(20, render);
+      const before = bridge.roundTrips;
+      await render();
+      timings[tab] = { ms, roundTrips: bridge.roundTrips - before };
+    }
+    return timings;
+  } finally {
+    await Promise.allSettled([mf.dispose(), bridge.close()]);
+  }
+}
+
 const dashboardBench: Bench = {
-  name: "dashboard: each tab's reads at 100,000 and 1,000,000 customers",
+  name: "dashboard: each tab's reads and each page's server time at 100,000 and 1,000,000 customers",
   async run({ databaseUrl, quick }): Promise<BenchResult> {
     const customers = Number(process.env.BENCH_DASHBOARD_CUSTOMERS) || (quick ? 20_000 : 1_000_000);
     const big = await historyDatabase(
@@ -141,7 +249,10 @@ const dashboardBench: Bench = {
     const metrics: Record<string, number | string> = {};
     const targets: BenchResult["targets"] = [];
     const timings: Record<string, Record<string, number>> = {};
+    const pageTimings: Record<string, Record<Tab, PageTiming>> = {};
+    const outdir = await mkdtemp(path.join(os.tmpdir(), "leadrail-bench-dashboard-"));
     try {
+      const script = await bundleWorker(outdir);
       for (const [label, opened] of [
         ["small", small],
         ["big", big],
@@ -166,6 +277,12 @@ const dashboardBench: Bench = {
           const own: Record<string, number> = {};
           for (const [page, work] of pages(ctx, s)) own[page] = await fastest(20, work);
           timings[label] = own;
+          const admin = await benchAdminKey(client);
+          try {
+            pageTimings[label] = await timePages(script, opened.url, s, admin.key);
+          } finally {
+            await admin.remove();
+          }
         } finally {
           await close();
           await client.end();
@@ -183,8 +300,22 @@ const dashboardBench: Bench = {
           detail: `${round(bigMs)} ms vs ${round(smallMs)} ms; ${round(growth)}×`,
         });
       }
+      for (const tab of tabs) {
+        const smallPage = pageTimings.small?.[tab];
+        const bigPage = pageTimings.big?.[tab];
+        if (!smallPage || !bigPage) continue;
+        const growth = bigPage.ms / Math.max(smallPage.ms, 0.1);
+        metrics[`${tab}_page_small_ms`] = round(smallPage.ms);
+        metrics[`${tab}_page_big_ms`] = round(bigPage.ms);
+        targets.push({
+          name: `/dashboard/${tab} page at ten times the customers within ${maxGrowth}× its time`,
+          met: growth <= maxGrowth,
+          detail: `${round(bigPage.ms)} ms vs ${round(smallPage.ms)} ms; ${round(growth)}×; ${bigPage.roundTrips} vs ${smallPage.roundTrips} database round trips`,
+        });
+      }
       return { name: this.name, metrics, targets };
     } finally {
+      await rm(outdir, { recursive: true, force: true });
       await big.drop().catch(() => {});
       await small.drop().catch(() => {});
     }
