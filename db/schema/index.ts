@@ -15,6 +15,7 @@ export * from "./ops.ts";
 export * from "./relay.ts";
 export * from "./rfm.ts";
 export * from "./rfm-cells.ts";
+export * from "./rfm-scatter.ts";
 export * from "./sales.ts";
 export * from "./subscriptions.ts";
 export * from "./tracking.ts";

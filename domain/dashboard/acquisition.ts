@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { pgArray } from "../../db/sql.ts";
 import { assertBrand } from "../core/scope.ts";
 import type { VerbContext } from "../core/verb.ts";
+import { type BinEdge, frequencyBins, monetaryBins } from "../rfm/scatter.ts";
 import { chooseCurrency, dayWindow } from "./window.ts";
 
 export const acquisitionSources = ["organic", "influencer", "unclassified"] as const;
@@ -30,23 +30,16 @@ export interface LtvMonth {
   avgLtv: number;
 }
 
-/** One bin of the frequency × monetary scatter. */
+/** One bin of the frequency × monetary scatter: exact, as of the scores' run date. */
 export interface ScatterBin {
   /** Index into `frequencyBins`. */
   frequency: number;
   /** Index into `monetaryBins`. */
   monetary: number;
-  /** Accounts of the sample in the bin. */
-  sampled: number;
-  /** The bin's accounts estimated for the whole brand: each sampled account weighs its R×F cell's count / the cell's sample. */
-  estimated: number;
-}
-
-export interface BinEdge {
-  /** Inclusive lower bound. */
-  from: number;
-  /** Exclusive upper bound; null for the last bin. */
-  to: number | null;
+  /** Scored accounts in the bin. */
+  accounts: number;
+  /** Σ their net revenue (monetary), minor units. */
+  netRevenue: number;
 }
 
 export interface Acquisition {
@@ -63,29 +56,13 @@ export interface Acquisition {
   scatter: {
     /** The scores' run date; null when nothing is scored. */
     asOf: string | null;
-    /** Scored accounts of the brand in the currency. */
+    /** Scored accounts of the brand in the currency (the sum of the bins). */
     accounts: number;
-    sampled: number;
-    /** At most this many accounts are read from each of the 25 R×F cells. */
-    perCell: number;
-    frequencyBins: BinEdge[];
-    monetaryBins: BinEdge[];
+    frequencyBins: readonly BinEdge[];
+    monetaryBins: readonly BinEdge[];
     bins: ScatterBin[];
   };
 }
-
-/** Orders per account: 1, 2, 3, 4, 5–6, 7–9, 10+. */
-export const frequencyBounds = [2, 3, 4, 5, 7, 10] as const;
-/** Monetary in minor units on a 1-2-5 scale from 1 to 5 × 10¹²; below 1 (nothing net) is its own bin. */
-export const monetaryBounds: readonly number[] = Array.from({ length: 13 }, (_, decade) =>
-  [1, 2, 5].map((step) => step * 10 ** decade),
-).flat();
-
-const edges = (bounds: readonly number[], first: number): BinEdge[] =>
-  [first, ...bounds].map((from, index) => ({ from, to: bounds[index] ?? null }));
-
-/** How many accounts the scatter reads from each R×F cell: 25 cells × 1,000 at most, at any size of brand. */
-export const scatterSamplePerCell = 1000;
 
 const isSource = (value: string): value is AcquisitionSource =>
   (acquisitionSources as readonly string[]).includes(value);
@@ -93,10 +70,8 @@ const isSource = (value: string): value is AcquisitionSource =>
 /**
  * The acquisition tab: organic vs influencer per day and in total from `daily_revenue` by source, the LTV
  * of each acquisition month from the latest `ltv_by_acquisition_month` snapshot, and the frequency ×
- * monetary scatter binned from `account_rfm`. The scatter reads a stratified sample (at most
- * {@link scatterSamplePerCell} accounts of each R×F cell, by the `account_rfm_brand_cell_idx` index) and
- * weighs each by its cell's size from `rfm_cells`, so its cost does not grow with the brand; when no cell
- * holds more than the sample, the counts are exact.
+ * monetary scatter from `rfm_scatter_bins`, the exact per-bin counts the RFM recompute stores with the
+ * scores (at most 7 × 40 rows, so its cost does not grow with the brand).
  */
 export async function dashboardAcquisition({
   ctx,
@@ -161,42 +136,27 @@ export async function dashboardAcquisition({
      ORDER BY acquisition_month, source`);
 
   const scatter = await ctx.db.execute<{
-    f_bin: number | string | null;
-    m_bin: number | string | null;
-    sampled: number | string;
-    estimated: number | string;
+    f_bin: number | string;
+    m_bin: number | string;
     accounts: number | string;
-    as_of: string | null;
+    monetary: number | string;
+    as_of: string;
   }>(sql`
-    WITH cells AS (
-      SELECT r, f, accounts, as_of FROM rfm_cells WHERE brand_id = ${input.brandId} AND currency = ${currency}::char(3)
-    ), sample AS (
-      SELECT c.r, c.f, c.accounts, s.frequency, s.monetary
-        FROM cells c
-        CROSS JOIN LATERAL (
-          SELECT a.frequency, a.monetary FROM account_rfm a
-           WHERE a.brand_id = ${input.brandId} AND a.r = c.r AND a.f = c.f AND a.currency = ${currency}::char(3)
-           ORDER BY a.account_id LIMIT ${scatterSamplePerCell}) s
-    ), weighted AS (
-      SELECT frequency, monetary, accounts::numeric / count(*) OVER (PARTITION BY r, f) AS weight FROM sample
-    )
-    SELECT width_bucket(frequency, ${pgArray([...frequencyBounds])}::int[]) AS f_bin,
-           width_bucket(monetary, ${pgArray([...monetaryBounds])}::bigint[]) AS m_bin,
-           count(*) AS sampled, round(sum(weight)) AS estimated,
-           (SELECT coalesce(sum(accounts), 0) FROM cells) AS accounts, (SELECT max(as_of)::text FROM cells) AS as_of
-      FROM weighted GROUP BY 1, 2
-    UNION ALL
-    SELECT NULL, NULL, 0, 0, (SELECT coalesce(sum(accounts), 0) FROM cells), (SELECT max(as_of)::text FROM cells)
-     ORDER BY 1, 2`);
-  const summary = scatter.rows.find((row) => row.f_bin === null);
-  const bins = scatter.rows
-    .filter((row) => row.f_bin !== null && row.m_bin !== null)
-    .map((row) => ({
-      frequency: Number(row.f_bin),
-      monetary: Number(row.m_bin),
-      sampled: Number(row.sampled),
-      estimated: Number(row.estimated),
-    }));
+    SELECT f_bin, m_bin, accounts, monetary, as_of::text AS as_of
+      FROM rfm_scatter_bins
+     WHERE brand_id = ${input.brandId} AND currency = ${currency}::char(3)
+     ORDER BY f_bin, m_bin`);
+  const bins = scatter.rows.map((row) => ({
+    frequency: Number(row.f_bin),
+    monetary: Number(row.m_bin),
+    accounts: Number(row.accounts),
+    netRevenue: Number(row.monetary),
+  }));
+  // One recompute writes a brand's bins; the latest run date if a partial write ever left two.
+  const scatterAsOf = scatter.rows.reduce<string | null>(
+    (latest, row) => (latest === null || row.as_of > latest ? row.as_of : latest),
+    null,
+  );
   return {
     brandId: input.brandId,
     from: window.from,
@@ -220,12 +180,10 @@ export async function dashboardAcquisition({
         : [],
     ),
     scatter: {
-      asOf: summary?.as_of ?? null,
-      accounts: Number(summary?.accounts ?? 0),
-      sampled: bins.reduce((sum, bin) => sum + bin.sampled, 0),
-      perCell: scatterSamplePerCell,
-      frequencyBins: edges(frequencyBounds, 1),
-      monetaryBins: edges(monetaryBounds, 0),
+      asOf: scatterAsOf,
+      accounts: bins.reduce((sum, bin) => sum + bin.accounts, 0),
+      frequencyBins,
+      monetaryBins,
       bins,
     },
   };

@@ -5,11 +5,13 @@ import { ValidationFailed } from "../core/errors.ts";
 import { assertBrand } from "../core/scope.ts";
 import { withTransaction } from "../core/transaction.ts";
 import type { VerbContext } from "../core/verb.ts";
+import { frequencyBounds, monetaryBounds } from "./scatter.ts";
 import { rfmSegmentGrid } from "./scores.ts";
 
 /**
  * The RFM recompute (SPEC §11), set-based: one statement scores every account of the given brands as of a
- * run date and replaces those brands' rows of `account_rfm` and of the heatmap aggregate `rfm_cells`.
+ * run date and replaces those brands' rows of `account_rfm`, of the heatmap aggregate `rfm_cells` and of the
+ * dashboard scatter's aggregate `rfm_scatter_bins`.
  *
  * Inputs, per account (a brand client account: brand, market and email, one currency):
  * - the orders counted are the account's orders placed before the end of the run date (UTC) that are not
@@ -50,13 +52,13 @@ const quintile = (order: string): SQL =>
 export interface RecomputeResult {
   /** Accounts scored (rows of `account_rfm` for these brands after the recompute). */
   accounts: number;
-  /** Rows of `account_rfm` and `rfm_cells` written (new or changed) or deleted. */
+  /** Rows of `account_rfm`, `rfm_cells` and `rfm_scatter_bins` written (new or changed) or deleted. */
   changed: number;
 }
 
 /**
- * Scores every account of `brandIds` as of `asOf` (`YYYY-MM-DD`) and replaces their stored scores and
- * heatmap cells. Runs in `tx` (a transaction: the lock is held to its end).
+ * Scores every account of `brandIds` as of `asOf` (`YYYY-MM-DD`) and replaces their stored scores,
+ * heatmap cells and scatter bins. Runs in `tx` (a transaction: the lock is held to its end).
  */
 export async function recomputeRfm(
   tx: Executor,
@@ -139,10 +141,34 @@ export async function recomputeRfm(
          AND NOT EXISTS (SELECT 1 FROM cells c
                           WHERE c.brand_id = x.brand_id AND c.currency = x.currency AND c.r = x.r AND c.f = x.f)
       RETURNING 1
+    ), bins AS (
+      -- From the fresh scores, like the cells: the bins are exact and agree with account_rfm.
+      SELECT brand_id, currency,
+             width_bucket(frequency, ${pgArray(frequencyBounds)}::int[])::smallint AS f_bin,
+             width_bucket(monetary, ${pgArray(monetaryBounds)}::bigint[])::smallint AS m_bin,
+             count(*)::int AS accounts, sum(monetary)::bigint AS monetary
+        FROM segmented
+       GROUP BY 1, 2, 3, 4
+    ), bins_written AS (
+      INSERT INTO rfm_scatter_bins AS x (brand_id, currency, f_bin, m_bin, as_of, accounts, monetary, computed_at)
+      SELECT brand_id, currency, f_bin, m_bin, ${asOf}::date, accounts, monetary, now() FROM bins
+      ON CONFLICT (brand_id, currency, f_bin, m_bin) DO UPDATE
+         SET as_of = excluded.as_of, accounts = excluded.accounts, monetary = excluded.monetary,
+             computed_at = excluded.computed_at
+       WHERE (x.as_of, x.accounts, x.monetary) IS DISTINCT FROM (excluded.as_of, excluded.accounts, excluded.monetary)
+      RETURNING 1
+    ), bins_removed AS (
+      DELETE FROM rfm_scatter_bins x
+       WHERE x.brand_id = ANY(${brands}::bigint[])
+         AND NOT EXISTS (SELECT 1 FROM bins b
+                          WHERE b.brand_id = x.brand_id AND b.currency = x.currency AND b.f_bin = x.f_bin
+                            AND b.m_bin = x.m_bin)
+      RETURNING 1
     )
     SELECT (SELECT count(*) FROM segmented) AS accounts,
            (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
-             + (SELECT count(*) FROM cells_written) + (SELECT count(*) FROM cells_removed) AS changed`);
+             + (SELECT count(*) FROM cells_written) + (SELECT count(*) FROM cells_removed)
+             + (SELECT count(*) FROM bins_written) + (SELECT count(*) FROM bins_removed) AS changed`);
   const row = result.rows[0];
   return { accounts: Number(row?.accounts ?? 0), changed: Number(row?.changed ?? 0) };
 }

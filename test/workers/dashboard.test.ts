@@ -62,6 +62,15 @@ beforeAll(async () => {
     VALUES (${a}, 'KRW', 5, 1, ${yesterday}, 1, 15000, now()),
            (${a}, 'KRW', 5, 3, ${yesterday}, 1, 18000, now()),
            (${a}, 'KRW', 1, 5, ${yesterday}, 1, 1200000, now())`);
+  // The scatter's bins of those three (width_bucket over domain/rfm/scatter.ts), and rows it must not show:
+  // brand A's USD accounts and brand B's.
+  await exec(sql`
+    INSERT INTO rfm_scatter_bins (brand_id, currency, f_bin, m_bin, as_of, accounts, monetary, computed_at)
+    VALUES (${a}, 'KRW', 0, 13, ${yesterday}, 1, 15000, now()),
+           (${a}, 'KRW', 1, 13, ${yesterday}, 1, 18000, now()),
+           (${a}, 'KRW', 6, 19, ${yesterday}, 1, 1200000, now()),
+           (${a}, 'USD', 2, 9, ${yesterday}, 4, 4444, now()),
+           (${b}, 'KRW', 3, 15, ${yesterday}, 7, 555555, now())`);
   cohortName = `Dashboard cohort ${rand()}`;
   const cohort = await withDb((db) =>
     db.execute<{ id: string | number }>(sql`
@@ -415,11 +424,15 @@ describe("dashboard tabs", () => {
       ["2026-11", "organic", "5", "150,000", "30,000"],
     ]);
     expect(tableRows(page.html, "acquisition-scatter")).toEqual([
-      ["1", "10,000–20,000", "1", "1"],
-      ["2", "10,000–20,000", "1", "1"],
-      ["10+", "1,000,000–2,000,000", "1", "1"],
+      ["1", "10,000–20,000", "1", "15,000"],
+      ["2", "10,000–20,000", "1", "18,000"],
+      ["10+", "1,000,000–2,000,000", "1", "1,200,000"],
     ]);
+    expect(page.html).toContain(`Frequency × monetary, as of ${yesterday}`);
+    expect(page.html).toContain(`exact counts as of the RFM run date, ${yesterday}.`);
+    expect(page.html).not.toMatch(/estimat|sample/i);
     expect(page.html).not.toContain("666,666");
+    expect(page.html).not.toContain("555,555");
   });
 
   it("an admin key sees every brand in the picker", async () => {

@@ -1,5 +1,6 @@
 import type { FC } from "hono/jsx";
-import { type Acquisition, acquisitionSources, type BinEdge } from "../../../domain/dashboard/acquisition.ts";
+import { type Acquisition, acquisitionSources } from "../../../domain/dashboard/acquisition.ts";
+import type { BinEdge } from "../../../domain/rfm/scatter.ts";
 import { bubbleGrid, lineChart } from "../charts.ts";
 import { BubbleSvg, DataTable, LineChartSvg } from "../components.tsx";
 import { integer, money, shortDay } from "../format.ts";
@@ -49,7 +50,7 @@ export const AcquisitionTab: FC<{ data: Acquisition; brandRef: string }> = ({ da
     cells: data.scatter.bins.map((bin) => ({
       column: bin.frequency,
       row: bin.monetary - low,
-      value: bin.estimated,
+      value: bin.accounts,
     })),
     size: {
       width: 620,
@@ -124,36 +125,34 @@ export const AcquisitionTab: FC<{ data: Acquisition; brandRef: string }> = ({ da
         )}
       </section>
       <section>
-        <h3>Frequency × monetary{data.scatter.asOf ? `, scores as of ${data.scatter.asOf}` : ""}</h3>
+        <h3>Frequency × monetary{data.scatter.asOf ? `, as of ${data.scatter.asOf}` : ""}</h3>
         {data.scatter.bins.length === 0 ? (
           <p>No scored accounts yet.</p>
         ) : (
           <>
             <p class="note">
-              Accounts binned by orders and net revenue: {integer(data.scatter.sampled)} of{" "}
-              {integer(data.scatter.accounts)} scored accounts read (at most {integer(data.scatter.perCell)}{" "}
-              from each R × F cell), each counted for its cell's share, so the counts are estimates when a
-              cell holds more.
+              All {integer(data.scatter.accounts)} scored accounts, binned by orders and net revenue: exact
+              counts as of the RFM run date, {data.scatter.asOf}.
             </p>
             <BubbleSvg
               chart={scatter}
               title="Customers by frequency and monetary value"
-              description={`Estimated accounts per bin of orders and net revenue (${integer(data.scatter.accounts)} scored accounts).`}
+              description={`Accounts per bin of orders and net revenue (${integer(data.scatter.accounts)} scored accounts, as of ${data.scatter.asOf}).`}
               xLabel="Orders"
               yLabel="Net revenue"
             />
             <DataTable
               id="acquisition-scatter"
               caption="Accounts by frequency and monetary bin"
-              head={["Orders", "Net revenue", "Accounts read", "Accounts (estimated)"]}
+              head={["Orders", "Net revenue", "Accounts", "Their net revenue"]}
               rows={data.scatter.bins.map((bin) => {
                 const f = data.scatter.frequencyBins[bin.frequency];
                 const m = data.scatter.monetaryBins[bin.monetary];
                 return [
                   f ? frequencyLabel(f) : "",
                   m ? monetaryLabel(m) : "",
-                  integer(bin.sampled),
-                  integer(bin.estimated),
+                  integer(bin.accounts),
+                  moneyOf(bin.netRevenue),
                 ];
               })}
             />
