@@ -1,16 +1,18 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { batchRuns } from "../../db/schema/batches.ts";
 import { accountRfm } from "../../db/schema/rfm.ts";
 import { rfmCells } from "../../db/schema/rfm-cells.ts";
+import { rfmScatterBins } from "../../db/schema/rfm-scatter.ts";
 import { brandClientAccounts, orders } from "../../db/schema/sales.ts";
 import type { BatchDate } from "../../domain/batches/dates.ts";
 import { batchSettings } from "../../domain/batches/job.ts";
 import { rfmScoresJob } from "../../domain/batches/job-rfm-scores.ts";
 import { runBatchJob } from "../../domain/batches/runner.ts";
 import { dbConfig } from "../../domain/platform/env.ts";
+import { frequencyBounds, monetaryBounds } from "../../domain/rfm/scatter.ts";
 import { rfmCells as gridCells, rfmScores } from "../../domain/rfm/scores.ts";
 import worker from "../../workers/index.ts";
 import { call, expectProblem, ids, withDb } from "../support/api.ts";
@@ -151,6 +153,73 @@ async function storedCells(brandIds: number[]) {
       .where(inArray(rfmCells.brandId, brandIds))
       .orderBy(asc(rfmCells.brandId), asc(rfmCells.currency), asc(rfmCells.r), asc(rfmCells.f)),
   );
+}
+
+async function storedBins(brandIds: number[]) {
+  return withDb((db) =>
+    db
+      .select()
+      .from(rfmScatterBins)
+      .where(inArray(rfmScatterBins.brandId, brandIds))
+      .orderBy(
+        asc(rfmScatterBins.brandId),
+        asc(rfmScatterBins.currency),
+        asc(rfmScatterBins.fBin),
+        asc(rfmScatterBins.mBin),
+      ),
+  );
+}
+
+/** The brands' scatter bins as a plain GROUP BY over their stored `account_rfm` rows. */
+async function groupedBins(brandIds: number[]) {
+  const result = await withDb((db) =>
+    db.execute<{
+      brand_id: string | number;
+      currency: string;
+      f_bin: number;
+      m_bin: number;
+      as_of: string;
+      accounts: number;
+      monetary: string | number;
+    }>(sql`
+      SELECT brand_id, currency, width_bucket(frequency, ${`{${frequencyBounds.join(",")}}`}::int[]) AS f_bin,
+             width_bucket(monetary, ${`{${monetaryBounds.join(",")}}`}::bigint[]) AS m_bin,
+             max(as_of)::text AS as_of, count(*)::int AS accounts, sum(monetary) AS monetary
+        FROM account_rfm
+       WHERE brand_id IN (${sql.join(brandIds, sql`, `)})
+       GROUP BY 1, 2, 3, 4
+       ORDER BY 1, 2, 3, 4`),
+  );
+  return result.rows.map((row) => ({
+    brandId: Number(row.brand_id),
+    currency: row.currency,
+    fBin: row.f_bin,
+    mBin: row.m_bin,
+    asOf: row.as_of,
+    accounts: row.accounts,
+    monetary: Number(row.monetary),
+  }));
+}
+
+/** The index of `value`'s bin: how many bounds are at most it (as `width_bucket` counts). */
+const binOf = (bounds: readonly number[], value: number) => bounds.filter((bound) => bound <= value).length;
+
+/** The scatter bins the reference gives, keyed `currency:f:m` → [accounts, Σ monetary]. */
+function expectedBins(scored: Scored[]) {
+  const bins = new Map<string, [number, number]>();
+  for (const row of scored) {
+    const key = `${row.currency}:${binOf(frequencyBounds, row.frequency)}:${binOf(monetaryBounds, row.monetary)}`;
+    const bin = bins.get(key) ?? [0, 0];
+    bins.set(key, [bin[0] + 1, bin[1] + row.monetary]);
+  }
+  return bins;
+}
+
+/** The stored bins without their write time, checked against a GROUP BY over the stored scores. */
+async function binsAgree(brandIds: number[]) {
+  const bins = (await storedBins(brandIds)).map(({ computedAt: _at, ...bin }) => bin);
+  expect(bins).toEqual(await groupedBins(brandIds));
+  return bins;
 }
 
 /** The heatmap the reference gives for one currency: 25 cells, averages rounded half away from zero. */
@@ -318,17 +387,31 @@ describe("rfm-scores", () => {
       ]);
     }
 
+    // The scatter's bins: a GROUP BY over the stored scores, and the reference's bins.
+    const bins = await binsAgree([big.brand.internal, small.brand.internal]);
+    const bigBins = bins.filter((bin) => bin.brandId === big.brand.internal);
+    expect(
+      new Map(
+        bigBins.map((bin) => [`${bin.currency}:${bin.fBin}:${bin.mBin}`, [bin.accounts, bin.monetary]]),
+      ),
+    ).toEqual(expectedBins(expectedBig));
+    expect(bigBins.every((bin) => bin.asOf === asOf)).toBe(true);
+    expect(bigBins.reduce((sum, bin) => sum + bin.accounts, 0)).toBe(expectedBig.length);
+
     const before = {
       big: await stored(big.brand.internal, true),
       small: await stored(small.brand.internal, true),
       cells: await storedCells([big.brand.internal, small.brand.internal]),
+      bins: await storedBins([big.brand.internal, small.brand.internal]),
     };
     const again = await runJob(asOf);
     expect(again).toMatchObject({ outcome: "succeeded", error: null });
+    // Nothing written: every row, its computed_at included, as it was.
     expect({
       big: await stored(big.brand.internal, true),
       small: await stored(small.brand.internal, true),
       cells: await storedCells([big.brand.internal, small.brand.internal]),
+      bins: await storedBins([big.brand.internal, small.brand.internal]),
     }).toEqual(before);
 
     // A month later every recency moves; scores follow the reference for that date, then back.
@@ -337,6 +420,9 @@ describe("rfm-scores", () => {
     const expectedLater = await reference(big.brand.internal, later);
     expect(await stored(big.brand.internal)).toEqual(expectedLater);
     expect(expectedLater).not.toEqual(expectedBig);
+    // Frequency and monetary move with orders counted up to the later date; every bin carries it.
+    const laterBins = await binsAgree([big.brand.internal]);
+    expect(laterBins.every((bin) => bin.asOf === later)).toBe(true);
     // The 03:00 Cron Trigger of 1 July scores 30 June: one chunk per brand (at least this file's two).
     await worker.scheduled(
       createScheduledController({ cron: "0 3 * * *", scheduledTime: new Date("2018-07-01T03:00:00Z") }),
@@ -354,6 +440,7 @@ describe("rfm-scores", () => {
     expect(runs[0]).toMatchObject({ outcome: "succeeded", error: null });
     expect(runs[0]?.chunks).toBeGreaterThanOrEqual(2);
     expect(await stored(big.brand.internal)).toEqual(expectedBig);
+    expect(await binsAgree([big.brand.internal])).toEqual(bigBins);
   });
 
   it("the heatmap of each currency is the reference's 5×5 grid; a brand in two currencies needs one", async () => {
@@ -397,6 +484,10 @@ describe("rfm-scores", () => {
   });
 
   it("an on-demand recompute replaces the brand's scores: Fay's cancelled order drops her; again changes nothing", async () => {
+    // Fay (one order, 8,000) has a bin of her own: 1 order, 5,000–10,000.
+    expect(
+      (await binsAgree([small.brand.internal])).find((bin) => bin.fBin === 0 && bin.mBin === 12),
+    ).toMatchObject({ accounts: 1, monetary: 8_000 });
     await cancel(fayOrder, small.key);
     const first = await recompute({ brand: small.brand.id, as_of: asOf }, small.key);
     expect(first.status, first.text).toBe(200);
@@ -439,6 +530,24 @@ describe("rfm-scores", () => {
     const again = await recompute({ brand: small.brand.id, as_of: asOf }, small.key);
     expect(again.status, again.text).toBe(200);
     expect(again.body).toEqual({ brand: small.brand.id, as_of: asOf, accounts: 5, changed: 0 });
+
+    // The bins of the five, Fay's gone: orders 1 (bin 0), 2 (1), 3 (2); net revenue 1,000–2,000 (bin 10),
+    // 5,000–10,000 (12), 10,000–20,000 (13), 20,000–50,000 (14).
+    const bin = (fBin: number, mBin: number, accounts: number, monetary: number) => ({
+      brandId: small.brand.internal,
+      currency: "KRW",
+      fBin,
+      mBin,
+      asOf,
+      accounts,
+      monetary,
+    });
+    expect(await binsAgree([small.brand.internal])).toEqual([
+      bin(0, 10, 2, 2_001), // Ann and Ben
+      bin(0, 14, 1, 20_000), // Eve
+      bin(1, 13, 1, 12_000), // Cat
+      bin(2, 12, 1, 7_500), // Dan
+    ]);
 
     const grid = await heatmap(`brand=${small.brand.id}`, small.key);
     expect(grid.status, grid.text).toBe(200);
