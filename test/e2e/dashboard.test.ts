@@ -4,6 +4,7 @@ import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashIds } from "../../domain/core/hash-ids.ts";
 import { evaluate } from "../../domain/experiments/statistics.ts";
+import { frequencyBounds, monetaryBounds } from "../../domain/rfm/scatter.ts";
 import { repoRoot } from "../../scripts/lib/database.ts";
 import { api, e2e, showWranglerLogOnFailure, sql } from "./support.ts";
 
@@ -61,7 +62,7 @@ async function seedBrand(): Promise<Seeded> {
        FROM generate_series(1, 6) g, (VALUES ('organic', 2), ('influencer', 3)) s(source, k)`,
     [brandId],
   );
-  // 60 customers with scores spread over the grid, and the cells that agree with them.
+  // 60 customers with scores spread over the grid, and the cells and scatter bins that agree with them.
   await sql(
     `WITH e AS (
        INSERT INTO emails (address, domain, sha256, md5)
@@ -85,6 +86,14 @@ async function seedBrand(): Promise<Seeded> {
      SELECT brand_id, currency, r, f, max(as_of), count(*), sum(monetary), now()
        FROM account_rfm WHERE brand_id = $1 GROUP BY brand_id, currency, r, f`,
     [brandId],
+  );
+  // The scatter's bins, as the recompute groups them.
+  await sql(
+    `INSERT INTO rfm_scatter_bins (brand_id, currency, f_bin, m_bin, as_of, accounts, monetary, computed_at)
+     SELECT brand_id, currency, width_bucket(frequency, $2::int[]), width_bucket(monetary, $3::bigint[]), max(as_of),
+            count(*), sum(monetary), now()
+       FROM account_rfm WHERE brand_id = $1 GROUP BY 1, 2, 3, 4`,
+    [brandId, `{${frequencyBounds.join(",")}}`, `{${monetaryBounds.join(",")}}`],
   );
   const [cohort] = await sql<{ id: string }>(
     `INSERT INTO cohorts (brand_id, name, definition, resolved_definition)
