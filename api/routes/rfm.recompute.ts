@@ -21,7 +21,7 @@ const recomputeResult = z
     accounts: z.number().int().openapi({ description: "Accounts scored (those with a counted order)." }),
     changed: z.number().int().openapi({
       description:
-        "Stored rows (scores and heatmap cells) written or removed; 0 when nothing changed since the last recompute for the date.",
+        "Stored rows (scores, heatmap cells and scatter bins) written or removed; 0 when nothing changed since the last recompute for the date.",
     }),
   })
   .openapi("RecomputeRfmResult");

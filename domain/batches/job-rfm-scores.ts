@@ -9,7 +9,8 @@ import type { BatchJob } from "./job.ts";
  * the last brand done, so a run that failed part-way is finished by a re-run, and no transaction holds
  * more than one brand's accounts. Idempotent for a date: a re-run over unchanged data writes nothing.
  * The chunk size only caps the rows a chunk may report (up to twice a brand's accounts when every score
- * moves: new values written and rows of accounts no longer scored deleted, plus its heatmap cells).
+ * moves: new values written and rows of accounts no longer scored deleted, plus its heatmap cells and
+ * scatter bins).
  * It runs at 03:00, on its own trigger, after the other jobs of the night.
  */
 export const rfmScoresJob: BatchJob = {
