@@ -28,6 +28,12 @@ export interface EventsPart {
   schema: z.ZodType<unknown>;
   /** Runs in the batch's transaction with a fixed number of statements; returns counts for the log line. */
   store(tx: Transaction, messages: unknown[], env: Env): Promise<StoredPart>;
+  /**
+   * Set when `store` sends exactly one statement and no other: a batch holding only this part's messages
+   * (no poison) then runs that statement on its own, atomic without BEGIN and COMMIT — two round trips
+   * fewer, which for a batch of tracker beacons is a third of its time in the consumer.
+   */
+  storeAlone?: (db: Executor, messages: unknown[], env: Env) => Promise<StoredPart>;
 }
 
 export interface StoredPart {
@@ -43,6 +49,15 @@ export function eventsPart<T>(
 ): EventsPart {
   // The dispatcher hands `store` only bodies `schema` parsed.
   return { schema, store: (tx, messages, env) => store(tx, messages as T[], env) };
+}
+
+/** A part whose store function sends exactly one statement: see {@link EventsPart.storeAlone}. */
+export function singleStatementPart<T>(
+  schema: z.ZodType<T>,
+  store: (db: Executor, messages: T[], env: Env) => Promise<StoredPart>,
+): EventsPart {
+  const alone = (db: Executor, messages: unknown[], env: Env) => store(db, messages as T[], env);
+  return { schema, store: alone, storeAlone: alone };
 }
 
 /**
@@ -71,7 +86,7 @@ const parts: Record<string, EventsPart> = {
   "message.click": eventsPart(clickPart.schema, clickPart.store),
   "message.receipt": eventsPart(receiptPart.schema, receiptPart.store),
   "message.optout": eventsPart(optOutPart.schema, optOutPart.store),
-  tracker: eventsPart(trackerPart.schema, trackerPart.store),
+  tracker: singleStatementPart(trackerPart.schema, trackerPart.store),
   email: eventsPart(emailEventsMessageSchema, async (tx, messages) => {
     const result = await storeEmailEvents(tx, messages);
     const { refreshEmailIds, ...counts } = result;
@@ -169,16 +184,20 @@ async function commit(
     list.push(unit.body);
     byType.set(unit.type, list);
   }
-  const stored = await db.transaction(async (tx) => {
-    const done: { type: string; part: StoredPart }[] = [];
-    for (const [type, bodies] of byType) {
-      const part = parts[type];
-      if (part) done.push({ type, part: await part.store(tx, bodies, env) });
-    }
-    const insert = failedEventsInsert(poison);
-    if (insert) await tx.execute(withCtes([insert], sql`SELECT count(*) FROM failed_event`));
-    return done;
-  });
+  const [only, ...others] = byType.entries();
+  const alone = only && others.length === 0 && poison.length === 0 ? parts[only[0]]?.storeAlone : undefined;
+  const stored = await (only && alone
+    ? alone(db, only[1], env).then((part) => [{ type: only[0], part }])
+    : db.transaction(async (tx) => {
+        const done: { type: string; part: StoredPart }[] = [];
+        for (const [type, bodies] of byType) {
+          const part = parts[type];
+          if (part) done.push({ type, part: await part.store(tx, bodies, env) });
+        }
+        const insert = failedEventsInsert(poison);
+        if (insert) await tx.execute(withCtes([insert], sql`SELECT count(*) FROM failed_event`));
+        return done;
+      }));
   for (const { type, part } of stored) {
     const sums = report.parts[type] ?? {};
     for (const [name, value] of Object.entries(part.counts)) sums[name] = (sums[name] ?? 0) + value;

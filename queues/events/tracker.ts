@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
+import { executePrepared } from "../../db/prepared.ts";
 import { recordset } from "../../db/sql.ts";
 import { decodeLinkToken } from "../../domain/messaging/links.ts";
 import { type Env, edgeConfig } from "../../domain/platform/env.ts";
@@ -92,7 +93,8 @@ export async function storeTrackerEvents(
       n,
     };
   });
-  const result = await db.execute<{
+  // A text fixed whatever the batch (the rows are two jsonb parameters): parsed and planned once per connection.
+  const result = await executePrepared<{
     received: number;
     known: number;
     stored: number;
@@ -100,7 +102,9 @@ export async function storeTrackerEvents(
     sends: number;
     contacts: number;
     forward: { brandId: number; eventIds: string[] }[] | null;
-  }>(sql`
+  }>(
+    db,
+    sql`
     WITH beacon AS (SELECT * FROM ${recordset(rows, beaconColumns)}),
     batch AS (
       SELECT r.id, b.brand_id, b.visitor_id, b.session_id, r.type, r.url, r.referrer, r.title, r.element,
@@ -155,7 +159,8 @@ export async function storeTrackerEvents(
            (SELECT json_agg(json_build_object('brandId', f.brand_id, 'eventIds', f.ids))
               FROM (SELECT u.brand_id, array_agg(u.id ORDER BY u.id) AS ids
                       FROM unforwarded u JOIN brand_ga4_settings g ON g.brand_id = u.brand_id AND g.enabled
-                     GROUP BY u.brand_id) f) AS forward`);
+                     GROUP BY u.brand_id) f) AS forward`,
+  );
   const row = result.rows[0];
   if (!row) return empty;
   const received = Number(row.received);

@@ -369,6 +369,32 @@ describe("the tracker part of the events consumer", () => {
     expect(await storedEvents(vid)).toEqual(rowsA);
   });
 
+  it("stores a batch of beacons alone in its one statement, and with poison in one transaction", async () => {
+    const seeded = await seedCampaign({
+      launchedAt: new Date(Date.now() - 3_600_000),
+      arms: [{ name: "control", role: "control", weight: 1, from: 0, to: 10_000 }],
+      customers: [{ arm: 0, send: { status: "delivered" } }],
+    });
+    const brand = seeded.tenant.brand.id;
+    // Only tracker messages: the statement on its own, atomic without BEGIN and COMMIT.
+    const first = await collect(JSON.stringify(beacon(brand)));
+    const second = await collect(JSON.stringify(beacon(brand)));
+    const alone = await consumeEventsBatch([...first.sent, ...second.sent]);
+    expect(alone.acked).toEqual(alone.ids);
+    expect(alone.report).toMatchObject({ statements: 1, poison: 0, fallback: false });
+    expect(alone.report.parts.tracker).toMatchObject({ received: 2, stored: 2 });
+    // With a message no part accepts: BEGIN, the tracker statement, the failed_events insert, COMMIT.
+    const third = await collect(JSON.stringify(beacon(brand)));
+    const mixed = await consumeEventsBatch([...third.sent, { type: "tracker", brandId: "x" }]);
+    expect(mixed.acked).toEqual(mixed.ids);
+    expect(mixed.report).toMatchObject({ statements: 4, poison: 1, fallback: false });
+    expect(mixed.report.parts.tracker).toMatchObject({ received: 1, stored: 1 });
+    // A redelivery of the batch alone changes nothing, in one statement again.
+    const again = await consumeEventsBatch([...first.sent, ...second.sent]);
+    expect(again.report).toMatchObject({ statements: 1 });
+    expect(again.report.parts.tracker).toMatchObject({ received: 2, stored: 0, duplicates: 2 });
+  });
+
   it("drops the events of a brand that does not exist, counting them", async () => {
     const body = beacon(ids.encode("brand", 2_000_000_000));
     const { consumed } = await track(body);
