@@ -61,3 +61,10 @@ function isScalar(value: unknown): value is string | number | boolean {
     typeof value === "boolean"
   );
 }
+
+/** `request.cf.country` (ISO 3166 alpha-2, or Cloudflare's `XX`/`T1`), cut to 8 characters; null without one. */
+export function cfCountry(cf: unknown): string | null {
+  return cf !== null && typeof cf === "object" && "country" in cf && typeof cf.country === "string"
+    ? cf.country.slice(0, 8)
+    : null;
+}

@@ -4,6 +4,7 @@ import { isBotClick } from "../../domain/funnel/click-bot.ts";
 import { decodeLinkToken, type LinkToken, linkTokenParam } from "../../domain/messaging/links.ts";
 import { type EdgeConfig, type Env, edgeConfig } from "../../domain/platform/env.ts";
 import type { MessageClickMessage } from "../../queues/events/click-message.ts";
+import { cfCountry } from "./cf.ts";
 import { readMessageLinks } from "./config-store.ts";
 
 /** Why a tracked link went to a fallback rather than its arm's landing (logged, never shown). */
@@ -94,10 +95,7 @@ function sendClick(request: Request, env: Env, ctx: ExecutionContext, token: Lin
   try {
     const userAgent = request.headers.get("user-agent");
     const cf: unknown = request.cf;
-    const country =
-      cf !== null && typeof cf === "object" && "country" in cf && typeof cf.country === "string"
-        ? truncateText(cf.country, 8)
-        : null;
+    const country = cfCountry(cf);
     const message: MessageClickMessage = {
       type: "message.click",
       id: uuidv7(at),

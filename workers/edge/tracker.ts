@@ -6,6 +6,7 @@ import { type Env, edgeConfig } from "../../domain/platform/env.ts";
 import { type BeaconError, maxBeaconBytes, occurredAt, parseBeacon } from "../../domain/tracking/beacon.ts";
 import { trackerScript } from "../../domain/tracking/script.ts";
 import type { TrackerMessage } from "../../queues/events/tracker-message.ts";
+import { cfCountry } from "./cf.ts";
 import { decodeHashId } from "./hash-id-cache.ts";
 
 /** Browsers and CDNs keep the script an hour and may serve it a day longer while they revalidate. */
@@ -178,10 +179,7 @@ export async function collectBeacon(request: Request, env: Env, ctx: ExecutionCo
   try {
     const userAgent = request.headers.get("user-agent");
     const cf: unknown = request.cf;
-    const country =
-      cf !== null && typeof cf === "object" && "country" in cf && typeof cf.country === "string"
-        ? truncateText(cf.country, 8)
-        : null;
+    const country = cfCountry(cf);
     const message: TrackerMessage = {
       type: "tracker",
       brandId,
