@@ -297,14 +297,28 @@ export function presentCampaign(ids: HashIds, campaign: MessageCampaign): z.infe
         : {
             id: ids.encode("experiment", experiment.id),
             key: experiment.key,
-            alpha: experiment.alpha,
-            power: experiment.power,
-            baseline_rate: experiment.baselineRate,
-            target_rate: experiment.targetRate,
-            analysis: experiment.analysis,
-            mixing_variance: experiment.mixingVariance,
+            ...presentExperimentDesign(experiment),
           },
     created_at: iso(campaign.createdAt),
     updated_at: iso(campaign.updatedAt),
+  };
+}
+
+/** An experiment's design as the API shows it, in a campaign and in its results. */
+export function presentExperimentDesign(design: {
+  alpha: number;
+  power: number;
+  baselineRate: number;
+  targetRate: number;
+  analysis: "fixed" | "sequential";
+  mixingVariance: number | null;
+}) {
+  return {
+    alpha: design.alpha,
+    power: design.power,
+    baseline_rate: design.baselineRate,
+    target_rate: design.targetRate,
+    analysis: design.analysis,
+    mixing_variance: design.mixingVariance,
   };
 }

@@ -5,6 +5,7 @@ import type { CampaignFunnel } from "../../domain/funnel/campaign-funnel.ts";
 import type { ExperimentResults } from "../../domain/funnel/experiment-results.ts";
 import { funnelStages, type StageCounts, stageRates } from "../../domain/funnel/funnel.ts";
 import { batchDate } from "./batch-run.ts";
+import { presentExperimentDesign } from "./campaign.ts";
 import { timestamp } from "./common.ts";
 
 const count = (description: string) => z.number().int().openapi({ description });
@@ -199,14 +200,7 @@ export function presentExperimentResults(
     campaign: ids.encode("messageCampaign", experiment.messageCampaignId),
     key: experiment.key,
     as_of: results.asOf.toISOString(),
-    design: {
-      alpha: experiment.alpha,
-      power: experiment.power,
-      baseline_rate: experiment.baselineRate,
-      target_rate: experiment.targetRate,
-      analysis: experiment.analysis,
-      mixing_variance: experiment.mixingVariance,
-    },
+    design: presentExperimentDesign(experiment),
     looks: results.looks.map((look) => ({
       as_of: look.asOf,
       arms: Object.entries(look.arms).map(([arm, counts]) => ({ arm, ...counts })),
