@@ -252,10 +252,15 @@ describe("the campaign dispatcher", () => {
     ]
       .filter((match) => match[3] === "message_sends")
       .map((match) => `${match[1]} ${match[2] ?? ""}`.trim());
-    expect(scans.sort()).toEqual([
+    // Each partial index once; the rows found are then locked and re-checked by primary key (the planner may
+    // read the key once or twice, by the table's size); nothing else reads message_sends.
+    expect([...new Set(scans)].sort()).toEqual([
       "Index Scan message_sends_held_idx",
       "Index Scan message_sends_pkey",
       "Index Scan message_sends_queued_idx",
     ]);
+    expect(scans.filter((scan) => scan.endsWith("_queued_idx") || scan.endsWith("_held_idx")).sort()).toEqual(
+      ["Index Scan message_sends_held_idx", "Index Scan message_sends_queued_idx"],
+    );
   });
 });
