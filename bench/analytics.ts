@@ -33,25 +33,13 @@ import type { VerbContext } from "../domain/core/verb.ts";
 import { rfmHeatmap } from "../domain/rfm/heatmap.ts";
 import { recomputeRfm } from "../domain/rfm/recompute.ts";
 import { openBatchDatabase, runBatchRange } from "../scripts/lib/batch.ts";
-import { benchAlphabet, historyDatabase } from "./common.ts";
+import { benchAlphabet, fastest, historyDatabase } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
 const maxRatio = 1.5;
 const maxGrowth = 1.2;
 const overviewDays = 90;
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
-
-/** The fastest of `runs` timings of `work` after one warm-up run (the floors are timed the same way). */
-async function fastest(runs: number, work: () => Promise<unknown>): Promise<number> {
-  await work();
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await work();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
 
 interface Sample {
   brandId: number;

@@ -27,6 +27,7 @@ import {
   percentile,
   startCountingBridge,
   stdioLines,
+  timedBatches,
 } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
@@ -157,34 +158,6 @@ const rawRows = (bodies: TrackerMessage[]) =>
     ),
   );
 
-/** Runs `work` over the prepared batches, `concurrency` at a time, for `seconds`. */
-async function timed(
-  batches: TrackerMessage[][],
-  seconds: number,
-  work: (bodies: TrackerMessage[]) => Promise<number>,
-) {
-  const latencies: number[] = [];
-  let stored = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const bodies = batches.pop();
-        if (!bodies) break;
-        const t0 = performance.now();
-        // Not `stored += await …`: that reads `stored` before the await and loses the other loops' counts.
-        const count = await work(bodies);
-        stored += count;
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { stored, elapsed, perSecond: stored / elapsed, p50: percentile(latencies, 50) };
-}
-
 const collectBench: Bench = {
   name: "collect: tracker events stored/s through the events consumer",
   async run({ databaseUrl, quick }): Promise<BenchResult> {
@@ -230,9 +203,11 @@ const collectBench: Bench = {
       const prepared = Array.from({ length: batchCount }, () => factory.messages(messagesPerBatch));
       const floorBatches = [...prepared];
       consumerMs.length = 0;
-      const consumer = await timed(prepared, seconds, (bodies) => deliver(worker, bodies));
+      const consumer = await timedBatches(prepared, seconds, concurrency, (bodies) =>
+        deliver(worker, bodies),
+      );
       const handlerMs = [...consumerMs].sort((a, b) => a - b);
-      const floor = await timed(floorBatches, seconds, async (bodies) => {
+      const floor = await timedBatches(floorBatches, seconds, concurrency, async (bodies) => {
         await pool.query(rawInsert, [rawRows(bodies)]);
         return eventsOf(bodies);
       });

@@ -23,9 +23,9 @@ import {
   type CountingBridge,
   deliverQueueBatch,
   deployedWorker,
-  percentile,
   startCountingBridge,
   stdioLines,
+  timedBatches,
 } from "./common.ts";
 import type { Bench, BenchResult } from "./lib.ts";
 
@@ -235,33 +235,6 @@ const rawRows = (bodies: CommerceEventMessage[]) =>
     })),
   );
 
-/** Runs `work` over the prepared batches, `concurrency` at a time, for `seconds`. */
-async function timed(
-  batches: CommerceEventMessage[][],
-  seconds: number,
-  work: (bodies: CommerceEventMessage[]) => Promise<number>,
-) {
-  const latencies: number[] = [];
-  let stored = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const bodies = batches.pop();
-        if (!bodies) break;
-        const t0 = performance.now();
-        const count = await work(bodies);
-        stored += count;
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { stored, elapsed, perSecond: stored / elapsed, p50: percentile(latencies, 50) };
-}
-
 const commerceEventsBench: Bench = {
   name: "commerce events: stored and applied/s through the events consumer",
   async run({ databaseUrl, quick }): Promise<BenchResult> {
@@ -300,8 +273,10 @@ const commerceEventsBench: Bench = {
       const batchCount = Math.ceil(((seconds + 2) * target * 2) / messagesPerBatch);
       const prepared = Array.from({ length: batchCount }, () => factory.messages(messagesPerBatch));
       const floorBatches = [...prepared];
-      const consumer = await timed(prepared, seconds, (bodies) => deliver(worker, bodies));
-      const floor = await timed(floorBatches, seconds, async (bodies) => {
+      const consumer = await timedBatches(prepared, seconds, concurrency, (bodies) =>
+        deliver(worker, bodies),
+      );
+      const floor = await timedBatches(floorBatches, seconds, concurrency, async (bodies) => {
         await pool.query(rawInsert, [rawRows(bodies)]);
         return bodies.length;
       });

@@ -393,3 +393,47 @@ export async function historyDatabase(
     throw error;
   }
 }
+
+/** The fastest of `runs` timings of `work` after one warm-up run. */
+export async function fastest(runs: number, work: () => Promise<unknown>): Promise<number> {
+  await work();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await work();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/**
+ * Runs `work` over the prepared batches (taken from the end), `concurrency` at a time, for `seconds` or until
+ * they run out: how many items `work` reported, per second of the time it took, and the batches' p50.
+ */
+export async function timedBatches<T>(
+  batches: T[],
+  seconds: number,
+  concurrency: number,
+  work: (batch: T) => Promise<number>,
+): Promise<{ stored: number; elapsed: number; perSecond: number; p50: number }> {
+  const latencies: number[] = [];
+  let stored = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const batch = batches.pop();
+        if (batch === undefined) break;
+        const t0 = performance.now();
+        // Not `stored += await …`: that reads `stored` before the await and loses the other loops' counts.
+        const count = await work(batch);
+        stored += count;
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { stored, elapsed, perSecond: stored / elapsed, p50: percentile(latencies, 50) };
+}

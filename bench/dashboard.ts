@@ -45,6 +45,7 @@ import {
   benchAlphabet,
   bundleWorker,
   deployedWorker,
+  fastest,
   historyDatabase,
   startCountingBridge,
 } from "./common.ts";
@@ -53,18 +54,6 @@ import type { Bench, BenchResult } from "./lib.ts";
 const maxGrowth = 1.2;
 const days = 90;
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
-
-/** The fastest of `runs` timings of `work` after one warm-up run. */
-async function fastest(runs: number, work: () => Promise<unknown>): Promise<number> {
-  await work();
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await work();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
 
 interface Sample {
   brandId: number;
