@@ -118,7 +118,7 @@ export const cartApplier: CommerceApplier = {
         INSERT INTO emails (address, domain, sha256, md5)
         SELECT DISTINCT ON (sha256) address, domain, sha256, md5 FROM input WHERE address IS NOT NULL
          ORDER BY sha256
-        ON CONFLICT (sha256) DO NOTHING
+        ON CONFLICT DO NOTHING
         RETURNING id, sha256
       ),
       em AS (

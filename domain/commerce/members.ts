@@ -171,7 +171,7 @@ export const memberApplier: CommerceApplier = {
         INSERT INTO personal_info (first_name, last_name, phone, sha256, md5)
         SELECT DISTINCT ON (pi_sha256) first_name, last_name, phone, pi_sha256, pi_md5 FROM input
          WHERE pi_sha256 IS NOT NULL ORDER BY pi_sha256
-        ON CONFLICT (first_name, last_name, phone) DO NOTHING
+        ON CONFLICT DO NOTHING
         RETURNING id, sha256
       ),
       pi AS (

@@ -248,7 +248,7 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
       "em",
       sql`INSERT INTO emails (address, domain, sha256, md5)
         SELECT ${p.email.address}, ${p.email.domain}, ${p.email.sha256}, ${p.email.md5} FROM go
-        ON CONFLICT (sha256) DO NOTHING RETURNING id`,
+        ON CONFLICT DO NOTHING RETURNING id`,
       sql`SELECT id FROM emails WHERE sha256 = ${p.email.sha256}`,
     )},
     ${findOrCreate(
@@ -262,7 +262,7 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
       sql`INSERT INTO personal_info (first_name, last_name, phone, sha256, md5)
         SELECT r.first_name, r.last_name, r.phone, r.sha256, r.md5
           FROM go, ${recordset(person, "first_name text, last_name text, phone text, sha256 text, md5 text")}
-        ON CONFLICT (first_name, last_name, phone) DO NOTHING RETURNING id`,
+        ON CONFLICT DO NOTHING RETURNING id`,
       sql`SELECT id FROM personal_info WHERE sha256 = ${p.person?.sha256 ?? null}`,
     )},
     ${findOrCreate(
@@ -283,7 +283,7 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
             "country text, region text, city text, postal_code text, line1 text, line2 text, sha256 text, md5 text",
           )}
           ORDER BY r.sha256
-        ON CONFLICT (country, region, city, postal_code, line1, line2) DO NOTHING RETURNING id, sha256`,
+        ON CONFLICT DO NOTHING RETURNING id, sha256`,
       sql`SELECT id, sha256 FROM addresses
         WHERE sha256 IN (SELECT jsonb_array_elements_text(${jsonParam(addresses.map((a) => a.sha256))}::jsonb))`,
     )},
