@@ -37,7 +37,12 @@ export function jsonParam(value: unknown): string {
   return text.replace(rejectedEscape, "$1\\ufffd");
 }
 
-/** `jsonb_to_recordset($1::jsonb) AS r(<columns>)`: the rows of one table as a relation. */
+/**
+ * `jsonb_to_recordset($1::jsonb) AS r(<columns>)`: the rows of one table as a relation. A column compared
+ * with a table's column takes that column's type: the stored hashes are `char(64)` / `char(32)`, and a
+ * `text` hash would be compared by casting the table's column to text, which no index serves (a scan of
+ * every email or address for every batch).
+ */
 export function recordset(rows: readonly object[], columns: string): SQL {
   return sql`jsonb_to_recordset(${jsonParam(rows)}::jsonb) AS r(${sql.raw(columns)})`;
 }

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { brands, products } from "./catalog.ts";
 import { createdAt, currency, id, money, ref, total } from "./common.ts";
-import { brandClientAccounts, orderItems, orders } from "./sales.ts";
+import { brandClientAccounts, orders } from "./sales.ts";
 
 /** The invoice of one order: one invoice item per order item, and one for shipping when charged. */
 export const invoices = pgTable(
@@ -15,9 +15,9 @@ export const invoices = pgTable(
     accountId: ref("account_id")
       .notNull()
       .references(() => brandClientAccounts.id),
-    orderId: ref("order_id")
-      .notNull()
-      .references(() => orders.id),
+    // No foreign key: an invoice is written only with its order, by the statement that inserts the order
+    // and with the id it reserved (domain/ledger/orders.ts); orders are never deleted.
+    orderId: ref("order_id").notNull(),
     currency: currency(),
     /** Σ of its items' amounts. */
     amount: money("amount"),
@@ -46,12 +46,12 @@ export const invoiceItems = pgTable(
   "invoice_items",
   {
     id: id(),
-    invoiceId: ref("invoice_id")
-      .notNull()
-      .references(() => invoices.id),
+    // No foreign keys to the invoice and the order item: invoice items are written only by the statement
+    // that inserts the invoice and the order items, with the ids it reserved; neither is ever deleted.
+    invoiceId: ref("invoice_id").notNull(),
     kind: invoiceItemKind("kind").notNull(),
     /** The order item this line bills; null for shipping. */
-    orderItemId: ref("order_item_id").references(() => orderItems.id),
+    orderItemId: ref("order_item_id"),
     /** The product billed; null for shipping. Refunds find their invoices through it. */
     productId: ref("product_id").references(() => products.id),
     description: text("description").notNull(),

@@ -76,9 +76,9 @@ export const captures = pgTable(
 export const captureFieldErrors = pgTable(
   "capture_field_errors",
   {
-    captureId: uuid("capture_id")
-      .notNull()
-      .references(() => captures.id, { onDelete: "cascade" }),
+    // No foreign key: written only by the capture write statement, in the same statement as its capture
+    // and with that capture's id (see queues/capture/pipeline.ts); nothing deletes captures.
+    captureId: uuid("capture_id").notNull(),
     field: text("field").notNull(),
     category: fieldErrorCategory("category").notNull(),
     message: text("message").notNull(),
@@ -88,9 +88,9 @@ export const captureFieldErrors = pgTable(
 
 /** Geo from `request.cf`, as the edge saw it. */
 export const captureGeo = pgTable("capture_geo", {
-  captureId: uuid("capture_id")
-    .primaryKey()
-    .references(() => captures.id, { onDelete: "cascade" }),
+  // No foreign key: written only by the capture write statement, in the same statement as its capture
+  // and with that capture's id (see queues/capture/pipeline.ts); nothing deletes captures.
+  captureId: uuid("capture_id").primaryKey(),
   country: text("country"),
   region: text("region"),
   regionCode: text("region_code"),
@@ -111,9 +111,9 @@ export const captureGeo = pgTable("capture_geo", {
 export const captureMarketing = pgTable(
   "capture_marketing",
   {
-    captureId: uuid("capture_id")
-      .primaryKey()
-      .references(() => captures.id, { onDelete: "cascade" }),
+    // No foreign key: written only by the capture write statement, in the same statement as its capture
+    // and with that capture's id (see queues/capture/pipeline.ts); nothing deletes captures.
+    captureId: uuid("capture_id").primaryKey(),
     utmSource: text("utm_source"),
     utmMedium: text("utm_medium"),
     utmCampaign: text("utm_campaign"),
@@ -146,9 +146,9 @@ export const captureMarketing = pgTable(
 export const captureHttpLogs = pgTable(
   "capture_http_logs",
   {
-    captureId: uuid("capture_id")
-      .primaryKey()
-      .references(() => captures.id, { onDelete: "cascade" }),
+    // No foreign key: written only by the capture write statement, in the same statement as its capture
+    // and with that capture's id (see queues/capture/pipeline.ts); nothing deletes captures.
+    captureId: uuid("capture_id").primaryKey(),
     method: text("method").notNull(),
     url: text("url").notNull(),
     requestHeaders: jsonb("request_headers").notNull(),
@@ -176,9 +176,9 @@ export const captureHttpLogs = pgTable(
 
 /** Knowledge flags of one capture: as the edge saw them, and as true after the write. */
 export const captureKnowledge = pgTable("capture_knowledge", {
-  captureId: uuid("capture_id")
-    .primaryKey()
-    .references(() => captures.id, { onDelete: "cascade" }),
+  // No foreign key: written only by the capture write statement, in the same statement as its capture
+  // and with that capture's id (see queues/capture/pipeline.ts); nothing deletes captures.
+  captureId: uuid("capture_id").primaryKey(),
   edgeLevel: knowledgeLevel("edge_level").notNull(),
   /** Where the edge's level came from: kv, kv_error, no_email. */
   edgeSource: text("edge_source").notNull(),

@@ -28,8 +28,9 @@ export const emails = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    // The address is unique through its hash: `sha256` is of exactly the stored address, so a second
+    // unique index on the address itself would add nothing but a second arbiter concurrent inserts race on.
     uniqueIndex("emails_sha256_key").on(t.sha256),
-    uniqueIndex("emails_address_key").on(t.address),
     index("emails_md5_idx").on(t.md5),
   ],
 );
@@ -128,7 +129,7 @@ export const addresses = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("addresses_composite_key").on(t.country, t.region, t.city, t.postalCode, t.line1, t.line2),
+    // Unique through the hash of exactly the stored parts (domain/contacts/identity.ts), not a composite.
     uniqueIndex("addresses_sha256_key").on(t.sha256),
     index("addresses_md5_idx").on(t.md5),
   ],
@@ -150,7 +151,7 @@ export const personalInfo = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("personal_info_composite_key").on(t.firstName, t.lastName, t.phone),
+    // Unique through the hash of exactly the stored parts (domain/contacts/identity.ts), not a composite.
     uniqueIndex("personal_info_sha256_key").on(t.sha256),
     index("personal_info_md5_idx").on(t.md5),
   ],

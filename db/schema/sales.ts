@@ -272,9 +272,9 @@ export const orderItems = pgTable(
   "order_items",
   {
     id: id(),
-    orderId: ref("order_id")
-      .notNull()
-      .references(() => orders.id),
+    // No foreign key: order items are written only with their order, by the statement that inserts the
+    // order and with the id it reserved (domain/ledger/orders.ts); orders are never deleted.
+    orderId: ref("order_id").notNull(),
     /** Position in the order, from 1. */
     lineNo: integer("line_no").notNull(),
     productId: ref("product_id")
@@ -309,9 +309,8 @@ export const orderItems = pgTable(
 export const orderCoupons = pgTable(
   "order_coupons",
   {
-    orderId: ref("order_id")
-      .notNull()
-      .references(() => orders.id),
+    // No foreign key: written only with its order, by the statement that inserts the order.
+    orderId: ref("order_id").notNull(),
     couponId: ref("coupon_id")
       .notNull()
       .references(() => coupons.id),

@@ -111,7 +111,7 @@ export const cartApplier: CommerceApplier = {
       WITH input AS (
         SELECT * FROM ${recordset(
           rows,
-          "ord integer, event_id bigint, brand_id bigint, store_id bigint, cart_id text, member_id text, address text, domain text, sha256 text, md5 text, currency text, total bigint, keep_total boolean, items jsonb, abandoned_at timestamptz",
+          "ord integer, event_id bigint, brand_id bigint, store_id bigint, cart_id text, member_id text, address text, domain text, sha256 char(64), md5 char(32), currency text, total bigint, keep_total boolean, items jsonb, abandoned_at timestamptz",
         )}
       ),
       em_new AS (

@@ -10,7 +10,7 @@ export interface EmailRow {
 }
 
 /** The columns {@link emailRowOf} fills, for a recordset. */
-export const emailColumns = "address text, domain text, sha256 text, md5 text";
+export const emailColumns = "address text, domain text, sha256 char(64), md5 char(32)";
 
 /** The event's email normalised and hashed, or the `failed` error naming it when it does not normalise. */
 export function emailRowOf(raw: string): { row: EmailRow; error?: undefined } | { error: string } {

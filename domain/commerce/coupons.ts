@@ -7,7 +7,7 @@ import { commerceEmailHash } from "./payload.ts";
 import { type ApplyOutcome, type CommerceApplier, dataOf, type StoredCommerceEvent } from "./stored-event.ts";
 
 const columns =
-  "ord integer, event_id bigint, type text, brand_id bigint, store_id bigint, platform text, coupon_id text, code text, member_id text, sha256 text, order_external_id text, discount bigint, at timestamptz";
+  "ord integer, event_id bigint, type text, brand_id bigint, store_id bigint, platform text, coupon_id text, code text, member_id text, sha256 char(64), order_external_id text, discount bigint, at timestamptz";
 
 type CouponData = z.infer<(typeof commerceEventData)["coupon.issued" | "coupon.used"]>;
 

@@ -42,7 +42,7 @@ export function changedFields(data: MemberData): string[] {
   return carriedFields.filter((field) => carried[field] !== undefined);
 }
 
-const columns = `ord integer, event_id bigint, store_id bigint, brand_id bigint, platform text, external_id text, kind text, occurred_at timestamptz, ${emailColumns}, first_name text, last_name text, phone text, pi_sha256 text, pi_md5 text, member_group text, changed text[]`;
+const columns = `ord integer, event_id bigint, store_id bigint, brand_id bigint, platform text, external_id text, kind text, occurred_at timestamptz, ${emailColumns}, first_name text, last_name text, phone text, pi_sha256 char(64), pi_md5 char(32), member_group text, changed text[]`;
 
 type MemberRow = {
   ord: number;

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client.ts";
 import { executePrepared } from "../../db/prepared.ts";
-import { jsonParam, recordset } from "../../db/sql.ts";
+import { jsonParam, pgArray, recordset } from "../../db/sql.ts";
 import { sqlState, uniqueViolation, violatedConstraint } from "../../db/sql-state.ts";
 import { emailHashes, isNormalisedEmail, normaliseEmail } from "../contacts/email.ts";
 import {
@@ -85,7 +85,7 @@ export interface IngestedOrder {
  */
 export const normaliseCouponCode = (code: string): string => code.trim().toUpperCase();
 
-function prepare(input: OrderInput) {
+export function prepare(input: OrderInput) {
   const errors = new FieldErrors();
   const email = normaliseEmail(input.customer.email);
   if (!isNormalisedEmail(email)) errors.add("customer.email", email, "Not a usable email address.");
@@ -198,7 +198,7 @@ function findOrCreate(name: string, insert: SQL, existing: SQL): SQL {
  * coupons, the campaign and the subscriptions to renew, and reserves the ids statement 2 will use. Nothing
  * is written when the order exists already.
  */
-function resolveStatement(input: OrderInput, p: Prepared): SQL {
+export function resolveStatement(input: OrderInput, p: Prepared): SQL {
   const addresses = [p.billing, p.shipping].filter((a): a is Hashed<AddressParts> => a !== null);
   const products = [...new Map(p.lines.map((l) => [l.sku, { sku: l.sku, name: l.name }])).values()];
   const offers = [
@@ -261,7 +261,7 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
       "pi",
       sql`INSERT INTO personal_info (first_name, last_name, phone, sha256, md5)
         SELECT r.first_name, r.last_name, r.phone, r.sha256, r.md5
-          FROM go, ${recordset(person, "first_name text, last_name text, phone text, sha256 text, md5 text")}
+          FROM go, ${recordset(person, "first_name text, last_name text, phone text, sha256 char(64), md5 char(32)")}
         ON CONFLICT DO NOTHING RETURNING id`,
       sql`SELECT id FROM personal_info WHERE sha256 = ${p.person?.sha256 ?? null}`,
     )},
@@ -280,12 +280,12 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
               sha256: a.sha256,
               md5: a.md5,
             })),
-            "country text, region text, city text, postal_code text, line1 text, line2 text, sha256 text, md5 text",
+            "country text, region text, city text, postal_code text, line1 text, line2 text, sha256 char(64), md5 char(32)",
           )}
           ORDER BY r.sha256
         ON CONFLICT DO NOTHING RETURNING id, sha256`,
       sql`SELECT id, sha256 FROM addresses
-        WHERE sha256 IN (SELECT jsonb_array_elements_text(${jsonParam(addresses.map((a) => a.sha256))}::jsonb))`,
+        WHERE sha256 = ANY(${pgArray(addresses.map((a) => a.sha256))}::char(64)[])`,
     )},
     acct AS (INSERT INTO brand_client_accounts AS a (brand_id, market_id, email_id, contact_id, personal_info_id, currency)
       SELECT go.brand_id, go.market_id, (SELECT id FROM em LIMIT 1), (SELECT id FROM ct LIMIT 1),
@@ -300,7 +300,7 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
         SELECT ${brandId}, r.name, r.sku FROM go, ${recordset(products, "sku text, name text")} ORDER BY r.sku
         ON CONFLICT (brand_id, sku) DO NOTHING RETURNING id, sku`,
       sql`SELECT id, sku FROM products WHERE brand_id = ${brandId}
-        AND sku IN (SELECT jsonb_array_elements_text(${jsonParam(products.map((x) => x.sku))}::jsonb))`,
+        AND sku = ANY(${pgArray(products.map((x) => x.sku))}::text[])`,
     )},
     want_of AS (SELECT pr.id AS product_id, r.* FROM ${recordset(
       offers,
@@ -323,7 +323,7 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
         SELECT ${brandId}, r.code FROM go, ${recordset(p.coupons, "code text")} ORDER BY r.code
         ON CONFLICT (brand_id, code) DO NOTHING RETURNING id, code`,
       sql`SELECT id, code FROM coupons WHERE brand_id = ${brandId}
-        AND code IN (SELECT jsonb_array_elements_text(${jsonParam(p.coupons.map((c) => c.code))}::jsonb))`,
+        AND code = ANY(${pgArray(p.coupons.map((c) => c.code))}::text[])`,
     )},
     ${findOrCreate(
       "cg",
@@ -336,7 +336,7 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
     rn AS (SELECT s.id, s.external_id, s.account_id, s.product_id, s.state, s.occurrences, s.current_period_end
       FROM subscriptions s
       WHERE s.brand_id = ${brandId} AND s.platform = ${input.platform}
-        AND s.external_id IN (SELECT jsonb_array_elements_text(${jsonParam(renewIds)}::jsonb))
+        AND s.external_id = ANY(${pgArray(renewIds)}::text[])
         AND EXISTS (SELECT 1 FROM go)
       ORDER BY s.id FOR UPDATE),
     ids AS (SELECT nextval('orders_id_seq') AS order_id, nextval('invoices_id_seq') AS invoice_id,
@@ -360,7 +360,7 @@ function resolveStatement(input: OrderInput, p: Prepared): SQL {
       'renewals', (SELECT json_agg(rn) FROM rn),
       'taken_subscriptions', (SELECT json_agg(external_id) FROM subscriptions
         WHERE brand_id = ${brandId} AND platform = ${input.platform}
-          AND external_id IN (SELECT jsonb_array_elements_text(${jsonParam(createIds)}::jsonb))),
+          AND external_id = ANY(${pgArray(createIds)}::text[])),
       'order_id', (SELECT order_id FROM ids),
       'invoice_id', (SELECT invoice_id FROM ids),
       'item_ids', (SELECT item_ids FROM ids),

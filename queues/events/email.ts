@@ -51,7 +51,7 @@ export function eventEmailHash(raw: string): string {
 }
 
 const columns =
-  "ord integer, platform text, event_id text, type text, email_sha256 text, brand_id bigint, message_id text, bounce_type text, url text, reason text, group_id text, occurred_at timestamptz, raw jsonb";
+  "ord integer, platform text, event_id text, type text, email_sha256 char(64), brand_id bigint, message_id text, bounce_type text, url text, reason text, group_id text, occurred_at timestamptz, raw jsonb";
 
 /**
  * Stores a batch of email events in one statement, whatever its size: each event once
