@@ -205,11 +205,7 @@ async function floor(
   try {
     const url = (await mf.ready).toString();
     await load(url, "floor", make, 2);
-    const before = benchCpuSeconds(); const nb = process.cpuUsage();
     const { samples, result } = await load(url, "floor", make, seconds);
-    const nu = process.cpuUsage(nb); console.error('floor node cpu per req', (nu.user + nu.system) / samples.length);
-    const after = benchCpuSeconds();
-    console.error('floor cpu per req', roundTrips, ((after!.workerd! - before!.workerd!) * 1e6) / samples.length, ((after!.postgres - before!.postgres) * 1e6) / samples.length);
     return samples.length / result.duration;
   } finally {
     await mf.dispose();
@@ -227,12 +223,6 @@ const bench: Bench = {
     try {
       await applyMigrations(scratch.url);
       const fixture = await seed(scratch.url);
-      if (process.env.XP_DROP_FK) {
-        const c = new pg.Client({ connectionString: scratch.url }); await c.connect();
-        const r = await c.query(`select conrelid::regclass::text t, conname from pg_constraint where contype='f' and conrelid::regclass::text = ANY($1)`, [process.env.XP_DROP_FK.split(',')]);
-        for (const row of r.rows) await c.query(`ALTER TABLE ${row.t} DROP CONSTRAINT ${row.conname}`);
-        console.error('dropped', r.rows.length); await c.end();
-      }
       bridge = await startCountingBridge(describeUrl(scratch.url));
       const script = await bundleWorker(outdir);
       mf = new Miniflare({
@@ -263,9 +253,8 @@ const bench: Bench = {
         [1, 3, 10].every((items) => new Set(roundTrips[items]).size === 1) && perOrder(1) === perOrder(10);
 
       const stopProfiles = process.env.BENCH_PROFILE ? await startProfiles(9331, "order") : null;
-      const cpuBefore = benchCpuSeconds(); const nb = process.cpuUsage();
+      const cpuBefore = benchCpuSeconds();
       const { samples, statuses, result } = await load(url, fixture.key, make, seconds);
-      const nu = process.cpuUsage(nb); console.error('api node cpu per req', (nu.user + nu.system) / samples.length);
       const cpuAfter = benchCpuSeconds();
       await stopProfiles?.(samples.length);
       const sorted = Float64Array.from(samples).sort();

@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Executor } from "./client.ts";
 
 /**
@@ -44,7 +44,12 @@ export function jsonParam(value: unknown): string {
  * every email or address for every batch).
  */
 export function recordset(rows: readonly object[], columns: string): SQL {
-  return sql`jsonb_to_recordset(${jsonParam(rows)}::jsonb) AS r(${sql.raw(columns)})`;
+  return recordsetOf(sql.param(jsonParam(rows)), columns);
+}
+
+/** {@link recordset} of rows already serialised by {@link jsonParam}, or of a statement template's value. */
+export function recordsetOf(json: SQLWrapper, columns: string): SQL {
+  return sql`jsonb_to_recordset(${json}::jsonb) AS r(${sql.raw(columns)})`;
 }
 
 /** A named common table expression. */

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client.ts";
-import { executePrepared } from "../../db/prepared.ts";
-import { jsonParam, pgArray, recordset } from "../../db/sql.ts";
+import { executePrepared, executeTemplate, statementTemplate } from "../../db/prepared.ts";
+import { jsonParam, pgArray, recordsetOf } from "../../db/sql.ts";
 import { sqlState, uniqueViolation, violatedConstraint } from "../../db/sql-state.ts";
 import { emailHashes, isNormalisedEmail, normaliseEmail } from "../contacts/email.ts";
 import {
@@ -175,7 +175,10 @@ interface Resolved {
 }
 
 async function one<T>(tx: Executor, statement: SQL): Promise<T> {
-  const result = await executePrepared(tx, statement);
+  return firstValue<T>(await executePrepared(tx, statement));
+}
+
+function firstValue<T>(result: { rows: Record<string, unknown>[] }): T {
   const row = result.rows[0];
   if (!row) throw new Error("statement returned no row");
   return Object.values(row)[0] as T;
@@ -191,14 +194,8 @@ function findOrCreate(name: string, insert: SQL, existing: SQL): SQL {
     ${sql.raw(name)} AS (SELECT * FROM ${sql.raw(`${name}_new`)} UNION ALL ${existing})`;
 }
 
-/**
- * Statement 1 (SPEC §6 steps 1–3 and the catalog of step 4): dedups the email, the person and the
- * addresses globally, resolves brand and market, finds or creates the brand client account (its upsert
- * locks the row, so one customer's orders, payments and refunds take turns), resolves products, offers,
- * coupons, the campaign and the subscriptions to renew, and reserves the ids statement 2 will use. Nothing
- * is written when the order exists already.
- */
-export function resolveStatement(input: OrderInput, p: Prepared): SQL {
+/** The values of statement 1, all of them parameters: its text is the same for every order. */
+function resolveValues(input: OrderInput, p: Prepared) {
   const addresses = [p.billing, p.shipping].filter((a): a is Hashed<AddressParts> => a !== null);
   const products = [...new Map(p.lines.map((l) => [l.sku, { sku: l.sku, name: l.name }])).values()];
   const offers = [
@@ -216,14 +213,10 @@ export function resolveStatement(input: OrderInput, p: Prepared): SQL {
       ]),
     ).values(),
   ];
-  const renewIds = p.lines.flatMap((l) =>
-    l.subscription?.action === "renew" && l.subscription.externalId ? [l.subscription.externalId] : [],
-  );
-  const createIds = p.lines.flatMap((l) =>
-    l.subscription?.action === "create" && l.subscription.externalId ? [l.subscription.externalId] : [],
-  );
-  const newSubscriptions = p.lines.filter((l) => l.subscription?.action === "create").length;
-  const invoiceLines = p.lines.length + (input.shipping > 0 ? 1 : 0);
+  const subscriptionIds = (action: "create" | "renew") =>
+    p.lines.flatMap((l) =>
+      l.subscription?.action === action && l.subscription.externalId ? [l.subscription.externalId] : [],
+    );
   const person = p.person
     ? [
         {
@@ -235,57 +228,91 @@ export function resolveStatement(input: OrderInput, p: Prepared): SQL {
         },
       ]
     : [];
-  const brandId = input.brandId;
+  return {
+    brandId: input.brandId,
+    platform: input.platform,
+    externalId: input.externalId,
+    marketCode: input.marketCode,
+    emailAddress: p.email.address,
+    emailDomain: p.email.domain,
+    emailSha256: p.email.sha256,
+    emailMd5: p.email.md5,
+    person: jsonParam(person),
+    personSha256: p.person?.sha256 ?? null,
+    addresses: jsonParam(
+      addresses.map((a) => ({
+        country: a.parts.country,
+        region: a.parts.region,
+        city: a.parts.city,
+        postal_code: a.parts.postalCode,
+        line1: a.parts.line1,
+        line2: a.parts.line2,
+        sha256: a.sha256,
+        md5: a.md5,
+      })),
+    ),
+    addressHashes: pgArray(addresses.map((a) => a.sha256)),
+    products: jsonParam(products),
+    skus: pgArray(products.map((x) => x.sku)),
+    offers: jsonParam(offers),
+    coupons: jsonParam(p.coupons),
+    couponCodes: pgArray(p.coupons.map((c) => c.code)),
+    campaign: input.campaign ?? null,
+    renewIds: pgArray(subscriptionIds("renew")),
+    createIds: pgArray(subscriptionIds("create")),
+    lines: p.lines.length,
+    invoiceLines: p.lines.length + (input.shipping > 0 ? 1 : 0),
+    newSubscriptions: p.lines.filter((l) => l.subscription?.action === "create").length,
+  };
+}
 
-  return sql`WITH
+/**
+ * Statement 1 (SPEC §6 steps 1–3 and the catalog of step 4): dedups the email, the person and the
+ * addresses globally, resolves brand and market, finds or creates the brand client account (its upsert
+ * locks the row, so one customer's orders, payments and refunds take turns), resolves products, offers,
+ * coupons, the campaign and the subscriptions to renew, and reserves the ids statement 2 will use. Nothing
+ * is written when the order exists already.
+ */
+const resolveTemplate = statementTemplate<ReturnType<typeof resolveValues>>(
+  (v) => sql`WITH
     prior AS (SELECT id FROM orders
-      WHERE brand_id = ${brandId} AND platform = ${input.platform} AND external_id = ${input.externalId}),
-    br AS (SELECT id FROM brands WHERE id = ${brandId}),
-    mk AS (SELECT id, currency FROM markets WHERE code = ${input.marketCode}),
+      WHERE brand_id = ${v.brandId} AND platform = ${v.platform} AND external_id = ${v.externalId}),
+    br AS (SELECT id FROM brands WHERE id = ${v.brandId}),
+    mk AS (SELECT id, currency FROM markets WHERE code = ${v.marketCode}),
     go AS (SELECT br.id AS brand_id, mk.id AS market_id, mk.currency FROM br, mk
       WHERE NOT EXISTS (SELECT 1 FROM prior)),
     ${findOrCreate(
       "em",
       sql`INSERT INTO emails (address, domain, sha256, md5)
-        SELECT ${p.email.address}, ${p.email.domain}, ${p.email.sha256}, ${p.email.md5} FROM go
+        SELECT ${v.emailAddress}, ${v.emailDomain}, ${v.emailSha256}, ${v.emailMd5} FROM go
         ON CONFLICT DO NOTHING RETURNING id`,
-      sql`SELECT id FROM emails WHERE sha256 = ${p.email.sha256}`,
+      sql`SELECT id FROM emails WHERE sha256 = ${v.emailSha256}`,
     )},
     ${findOrCreate(
       "ct",
       sql`INSERT INTO contacts (email_id) SELECT id FROM em
         ON CONFLICT (email_id) DO NOTHING RETURNING id`,
-      sql`SELECT c.id FROM contacts c JOIN emails e ON e.id = c.email_id WHERE e.sha256 = ${p.email.sha256}`,
+      sql`SELECT c.id FROM contacts c JOIN emails e ON e.id = c.email_id WHERE e.sha256 = ${v.emailSha256}`,
     )},
     ${findOrCreate(
       "pi",
       sql`INSERT INTO personal_info (first_name, last_name, phone, sha256, md5)
         SELECT r.first_name, r.last_name, r.phone, r.sha256, r.md5
-          FROM go, ${recordset(person, "first_name text, last_name text, phone text, sha256 char(64), md5 char(32)")}
+          FROM go, ${recordsetOf(v.person, "first_name text, last_name text, phone text, sha256 char(64), md5 char(32)")}
         ON CONFLICT DO NOTHING RETURNING id`,
-      sql`SELECT id FROM personal_info WHERE sha256 = ${p.person?.sha256 ?? null}`,
+      sql`SELECT id FROM personal_info WHERE sha256 = ${v.personSha256}`,
     )},
     ${findOrCreate(
       "ad",
       sql`INSERT INTO addresses (country, region, city, postal_code, line1, line2, sha256, md5)
         SELECT DISTINCT ON (r.sha256) r.country, r.region, r.city, r.postal_code, r.line1, r.line2, r.sha256, r.md5
-          FROM go, ${recordset(
-            addresses.map((a) => ({
-              country: a.parts.country,
-              region: a.parts.region,
-              city: a.parts.city,
-              postal_code: a.parts.postalCode,
-              line1: a.parts.line1,
-              line2: a.parts.line2,
-              sha256: a.sha256,
-              md5: a.md5,
-            })),
+          FROM go, ${recordsetOf(
+            v.addresses,
             "country text, region text, city text, postal_code text, line1 text, line2 text, sha256 char(64), md5 char(32)",
           )}
           ORDER BY r.sha256
         ON CONFLICT DO NOTHING RETURNING id, sha256`,
-      sql`SELECT id, sha256 FROM addresses
-        WHERE sha256 = ANY(${pgArray(addresses.map((a) => a.sha256))}::char(64)[])`,
+      sql`SELECT id, sha256 FROM addresses WHERE sha256 = ANY(${v.addressHashes}::char(64)[])`,
     )},
     acct AS (INSERT INTO brand_client_accounts AS a (brand_id, market_id, email_id, contact_id, personal_info_id, currency)
       SELECT go.brand_id, go.market_id, (SELECT id FROM em LIMIT 1), (SELECT id FROM ct LIMIT 1),
@@ -297,13 +324,12 @@ export function resolveStatement(input: OrderInput, p: Prepared): SQL {
     ${findOrCreate(
       "pr",
       sql`INSERT INTO products (brand_id, name, sku)
-        SELECT ${brandId}, r.name, r.sku FROM go, ${recordset(products, "sku text, name text")} ORDER BY r.sku
+        SELECT ${v.brandId}, r.name, r.sku FROM go, ${recordsetOf(v.products, "sku text, name text")} ORDER BY r.sku
         ON CONFLICT (brand_id, sku) DO NOTHING RETURNING id, sku`,
-      sql`SELECT id, sku FROM products WHERE brand_id = ${brandId}
-        AND sku = ANY(${pgArray(products.map((x) => x.sku))}::text[])`,
+      sql`SELECT id, sku FROM products WHERE brand_id = ${v.brandId} AND sku = ANY(${v.skus}::text[])`,
     )},
-    want_of AS (SELECT pr.id AS product_id, r.* FROM ${recordset(
-      offers,
+    want_of AS (SELECT pr.id AS product_id, r.* FROM ${recordsetOf(
+      v.offers,
       "sku text, code text, name text, unit_price bigint, interval text, interval_count int",
     )} JOIN pr ON pr.sku = r.sku),
     ${findOrCreate(
@@ -320,29 +346,28 @@ export function resolveStatement(input: OrderInput, p: Prepared): SQL {
     ${findOrCreate(
       "cp",
       sql`INSERT INTO coupons (brand_id, code)
-        SELECT ${brandId}, r.code FROM go, ${recordset(p.coupons, "code text")} ORDER BY r.code
+        SELECT ${v.brandId}, r.code FROM go, ${recordsetOf(v.coupons, "code text")} ORDER BY r.code
         ON CONFLICT (brand_id, code) DO NOTHING RETURNING id, code`,
-      sql`SELECT id, code FROM coupons WHERE brand_id = ${brandId}
-        AND code = ANY(${pgArray(p.coupons.map((c) => c.code))}::text[])`,
+      sql`SELECT id, code FROM coupons WHERE brand_id = ${v.brandId} AND code = ANY(${v.couponCodes}::text[])`,
     )},
     ${findOrCreate(
       "cg",
       sql`INSERT INTO campaigns (brand_id, code, name)
-        SELECT ${brandId}, ${input.campaign ?? null}::text, ${input.campaign ?? null}::text FROM go
-          WHERE ${input.campaign ?? null}::text IS NOT NULL
+        SELECT ${v.brandId}, ${v.campaign}::text, ${v.campaign}::text FROM go
+          WHERE ${v.campaign}::text IS NOT NULL
         ON CONFLICT (brand_id, code) DO NOTHING RETURNING id`,
-      sql`SELECT id FROM campaigns WHERE brand_id = ${brandId} AND code = ${input.campaign ?? null}::text`,
+      sql`SELECT id FROM campaigns WHERE brand_id = ${v.brandId} AND code = ${v.campaign}::text`,
     )},
     rn AS (SELECT s.id, s.external_id, s.account_id, s.product_id, s.state, s.occurrences, s.current_period_end
       FROM subscriptions s
-      WHERE s.brand_id = ${brandId} AND s.platform = ${input.platform}
-        AND s.external_id = ANY(${pgArray(renewIds)}::text[])
+      WHERE s.brand_id = ${v.brandId} AND s.platform = ${v.platform}
+        AND s.external_id = ANY(${v.renewIds}::text[])
         AND EXISTS (SELECT 1 FROM go)
       ORDER BY s.id FOR UPDATE),
     ids AS (SELECT nextval('orders_id_seq') AS order_id, nextval('invoices_id_seq') AS invoice_id,
-        ARRAY(SELECT nextval('order_items_id_seq') FROM generate_series(1, ${p.lines.length})) AS item_ids,
-        ARRAY(SELECT nextval('invoice_items_id_seq') FROM generate_series(1, ${invoiceLines})) AS invoice_item_ids,
-        ARRAY(SELECT nextval('subscriptions_id_seq') FROM generate_series(1, ${newSubscriptions})) AS subscription_ids
+        ARRAY(SELECT nextval('order_items_id_seq') FROM generate_series(1, ${v.lines}::int)) AS item_ids,
+        ARRAY(SELECT nextval('invoice_items_id_seq') FROM generate_series(1, ${v.invoiceLines}::int)) AS invoice_item_ids,
+        ARRAY(SELECT nextval('subscriptions_id_seq') FROM generate_series(1, ${v.newSubscriptions}::int)) AS subscription_ids
       FROM go)
     SELECT json_build_object(
       'prior_order_id', (SELECT id FROM prior),
@@ -359,14 +384,18 @@ export function resolveStatement(input: OrderInput, p: Prepared): SQL {
       'campaign_id', (SELECT id FROM cg LIMIT 1),
       'renewals', (SELECT json_agg(rn) FROM rn),
       'taken_subscriptions', (SELECT json_agg(external_id) FROM subscriptions
-        WHERE brand_id = ${brandId} AND platform = ${input.platform}
-          AND external_id = ANY(${pgArray(createIds)}::text[])),
+        WHERE brand_id = ${v.brandId} AND platform = ${v.platform}
+          AND external_id = ANY(${v.createIds}::text[])),
       'order_id', (SELECT order_id FROM ids),
       'invoice_id', (SELECT invoice_id FROM ids),
       'item_ids', (SELECT item_ids FROM ids),
       'invoice_item_ids', (SELECT invoice_item_ids FROM ids),
-      'subscription_ids', (SELECT subscription_ids FROM ids))`;
-}
+      'subscription_ids', (SELECT subscription_ids FROM ids))`,
+);
+
+/** Statement 1 with an order's values, as drizzle SQL (to explain it). */
+export const resolveStatement = (input: OrderInput, p: Prepared): SQL =>
+  resolveTemplate.bind(resolveValues(input, p));
 
 /** Resolved ids the second statement needs; a missing shared row means a concurrent insert: run again. */
 function checkResolved(input: OrderInput, p: Prepared, r: Resolved) {
@@ -447,7 +476,7 @@ type Ids = ReturnType<typeof checkResolved>;
  * account's running totals, with the ids statement 1 reserved: a fixed number of statements whatever the
  * number of items.
  */
-function writeStatement(input: OrderInput, p: Prepared, ids: Ids): SQL {
+function writeValues(input: OrderInput, p: Prepared, ids: Ids) {
   const placedAt = input.placedAt.toISOString();
   let created = 0;
   const subscriptionRows: Record<string, unknown>[] = [];
@@ -531,20 +560,49 @@ function writeStatement(input: OrderInput, p: Prepared, ids: Ids): SQL {
       ]
     : [];
   const a = p.amounts;
-  const brandId = input.brandId;
+  return {
+    placedAt,
+    brandId: input.brandId,
+    accountId: ids.accountId,
+    orderId: ids.orderId,
+    invoiceId: ids.invoiceId,
+    marketId: ids.marketId,
+    personalInfoId: ids.personalInfoId,
+    billingAddressId: ids.addressId(p.billing),
+    shippingAddressId: ids.addressId(p.shipping),
+    campaignId: ids.campaignId,
+    storeId: input.storeId,
+    platform: input.platform,
+    externalId: input.externalId,
+    currency: input.currency,
+    subtotal: a.subtotal,
+    discountTotal: a.discountTotal,
+    taxTotal: a.taxTotal,
+    shippingTotal: a.shippingTotal,
+    total: a.total,
+    marketing: jsonParam(input.marketing),
+    captureId: input.captureId ?? null,
+    subscriptions: jsonParam(subscriptionRows),
+    items: jsonParam(items),
+    invoiceItems: jsonParam(invoiceItems),
+    coupons: jsonParam(p.coupons.map((c) => ({ coupon_id: ids.couponId(c.code), discount: c.discount }))),
+    payment: jsonParam(payment),
+  };
+}
 
-  return sql`WITH
-    sub_period AS (SELECT r.*, COALESCE(r.previous_end, ${placedAt}::timestamptz) AS period_start,
-        COALESCE(r.previous_end, ${placedAt}::timestamptz) + r.step::interval AS period_end
-      FROM ${recordset(
-        subscriptionRows,
+const writeTemplate = statementTemplate<ReturnType<typeof writeValues>>(
+  (v) => sql`WITH
+    sub_period AS (SELECT r.*, COALESCE(r.previous_end, ${v.placedAt}::timestamptz) AS period_start,
+        COALESCE(r.previous_end, ${v.placedAt}::timestamptz) + r.step::interval AS period_end
+      FROM ${recordsetOf(
+        v.subscriptions,
         "id bigint, new boolean, product_id bigint, offer_id bigint, external_id text, from_state text, occurrence int, previous_end timestamptz, step text, order_item_id bigint",
       )}),
     sub_new AS (INSERT INTO subscriptions (id, brand_id, account_id, product_id, offer_id, platform, external_id,
         state, occurrences, current_period_start, current_period_end, started_at)
       OVERRIDING SYSTEM VALUE
-      SELECT s.id, ${brandId}, ${ids.accountId}, s.product_id, s.offer_id, ${input.platform}, s.external_id,
-             'active', 1, s.period_start, s.period_end, ${placedAt}::timestamptz
+      SELECT s.id, ${v.brandId}, ${v.accountId}, s.product_id, s.offer_id, ${v.platform}, s.external_id,
+             'active', 1, s.period_start, s.period_end, ${v.placedAt}::timestamptz
         FROM sub_period s WHERE s.new),
     sub_renew AS (UPDATE subscriptions t SET state = 'active', occurrences = s.occurrence,
         current_period_start = s.period_start, current_period_end = s.period_end, updated_at = now()
@@ -553,66 +611,63 @@ function writeStatement(input: OrderInput, p: Prepared, ids: Ids): SQL {
         subtotal, discount_total, tax_total, shipping_total, total, personal_info_id, billing_address_id,
         shipping_address_id, campaign_id, marketing, capture_id, placed_at)
       OVERRIDING SYSTEM VALUE
-      VALUES (${ids.orderId}, ${brandId}, ${ids.marketId}, ${ids.accountId}, ${input.storeId}, ${input.platform},
-        ${input.externalId}, ${input.currency}, ${a.subtotal}, ${a.discountTotal}, ${a.taxTotal},
-        ${a.shippingTotal}, ${a.total}, ${ids.personalInfoId}, ${ids.addressId(p.billing)},
-        ${ids.addressId(p.shipping)}, ${ids.campaignId}, ${jsonParam(input.marketing)}::jsonb,
-        ${input.captureId ?? null}::uuid, ${placedAt}::timestamptz)),
+      VALUES (${v.orderId}, ${v.brandId}, ${v.marketId}, ${v.accountId}, ${v.storeId}, ${v.platform},
+        ${v.externalId}, ${v.currency}, ${v.subtotal}, ${v.discountTotal}, ${v.taxTotal},
+        ${v.shippingTotal}, ${v.total}, ${v.personalInfoId}, ${v.billingAddressId},
+        ${v.shippingAddressId}, ${v.campaignId}, ${v.marketing}::jsonb,
+        ${v.captureId}::uuid, ${v.placedAt}::timestamptz)),
     it AS (INSERT INTO order_items (id, order_id, line_no, product_id, offer_id, subscription_id, name, quantity,
         unit_price, discount, tax, total)
       OVERRIDING SYSTEM VALUE
-      SELECT r.id, ${ids.orderId}, r.line_no, r.product_id, r.offer_id, r.subscription_id, r.name, r.quantity,
+      SELECT r.id, ${v.orderId}, r.line_no, r.product_id, r.offer_id, r.subscription_id, r.name, r.quantity,
              r.unit_price, r.discount, r.tax, r.total
-        FROM ${recordset(
-          items,
+        FROM ${recordsetOf(
+          v.items,
           "id bigint, line_no int, product_id bigint, offer_id bigint, subscription_id bigint, name text, quantity int, unit_price bigint, discount bigint, tax bigint, total bigint",
         )}),
     -- The next number of the account's invoice series: statement 1 locked the account row.
     inv AS (INSERT INTO invoices (id, brand_id, account_id, order_id, currency, amount, number, issued_at)
       OVERRIDING SYSTEM VALUE
-      SELECT ${ids.invoiceId}, ${brandId}, ${ids.accountId}, ${ids.orderId}, ${input.currency}, ${a.total},
-        acct.invoice_count + 1, ${placedAt}::timestamptz
-        FROM brand_client_accounts acct WHERE acct.id = ${ids.accountId}),
+      SELECT ${v.invoiceId}, ${v.brandId}, ${v.accountId}, ${v.orderId}, ${v.currency}, ${v.total},
+        acct.invoice_count + 1, ${v.placedAt}::timestamptz
+        FROM brand_client_accounts acct WHERE acct.id = ${v.accountId}),
     ii AS (INSERT INTO invoice_items (id, invoice_id, kind, order_item_id, product_id, description, amount)
       OVERRIDING SYSTEM VALUE
-      SELECT r.id, ${ids.invoiceId}, r.kind::invoice_item_kind, r.order_item_id, r.product_id, r.description, r.amount
-        FROM ${recordset(
-          invoiceItems,
+      SELECT r.id, ${v.invoiceId}, r.kind::invoice_item_kind, r.order_item_id, r.product_id, r.description, r.amount
+        FROM ${recordsetOf(
+          v.invoiceItems,
           "id bigint, kind text, order_item_id bigint, product_id bigint, description text, amount bigint",
         )}),
     oc AS (INSERT INTO order_coupons (order_id, coupon_id, discount)
-      SELECT ${ids.orderId}, r.coupon_id, r.discount
-        FROM ${recordset(
-          p.coupons.map((c) => ({ coupon_id: ids.couponId(c.code), discount: c.discount })),
-          "coupon_id bigint, discount bigint",
-        )}),
+      SELECT ${v.orderId}, r.coupon_id, r.discount
+        FROM ${recordsetOf(v.coupons, "coupon_id bigint, discount bigint")}),
     sh AS (INSERT INTO subscription_history (subscription_id, from_state, to_state, occurrences, source,
         order_item_id, changed_at)
       SELECT s.id, s.from_state::subscription_state, 'active', s.occurrence, 'order', s.order_item_id,
-             ${placedAt}::timestamptz
+             ${v.placedAt}::timestamptz
         FROM sub_period s),
     so AS (INSERT INTO subscription_occurrences (subscription_id, number, order_item_id, period_start, period_end)
       SELECT s.id, s.occurrence, s.order_item_id, s.period_start, s.period_end FROM sub_period s),
     pay AS (INSERT INTO payments (brand_id, account_id, order_id, platform, external_id, method, currency,
         amount, received_at)
-      SELECT ${brandId}, ${ids.accountId}, ${ids.orderId}, ${input.platform}, r.external_id, r.method,
-             ${input.currency}, r.amount, r.received_at
-        FROM ${recordset(payment, "method text, external_id text, amount bigint, received_at timestamptz")}
+      SELECT ${v.brandId}, ${v.accountId}, ${v.orderId}, ${v.platform}, r.external_id, r.method,
+             ${v.currency}, r.amount, r.received_at
+        FROM ${recordsetOf(v.payment, "method text, external_id text, amount bigint, received_at timestamptz")}
       ON CONFLICT (brand_id, platform, external_id) WHERE external_id IS NOT NULL DO NOTHING
       RETURNING amount),
     pay_sum AS (SELECT COALESCE(SUM(amount), 0)::bigint AS amount FROM pay)
     UPDATE brand_client_accounts t SET
-      invoiced = t.invoiced + ${a.total},
+      invoiced = t.invoiced + ${v.total},
       paid = t.paid + pay_sum.amount,
       balance = t.balance + pay_sum.amount,
-      outstanding = t.outstanding + ${a.total} - pay_sum.amount,
+      outstanding = t.outstanding + ${v.total} - pay_sum.amount,
       order_count = t.order_count + 1,
       invoice_count = t.invoice_count + 1,
-      first_order_at = LEAST(t.first_order_at, ${placedAt}::timestamptz),
-      last_order_at = GREATEST(t.last_order_at, ${placedAt}::timestamptz),
+      first_order_at = LEAST(t.first_order_at, ${v.placedAt}::timestamptz),
+      last_order_at = GREATEST(t.last_order_at, ${v.placedAt}::timestamptz),
       updated_at = now()
-    FROM pay_sum WHERE t.id = ${ids.accountId}`;
-}
+    FROM pay_sum WHERE t.id = ${v.accountId}`,
+);
 
 /** Seam for tests: called between the statements of the ingestion transaction. */
 export interface IngestHooks {
@@ -638,14 +693,16 @@ export async function ingestOrder({
   return retryOnConflict(async () => {
     try {
       return await ctx.db.transaction(async (tx: Transaction) => {
-        const resolved = await one<Resolved>(tx, resolveStatement(input, prepared));
+        const resolved = firstValue<Resolved>(
+          await executeTemplate(tx, resolveTemplate, resolveValues(input, prepared)),
+        );
         if (resolved.prior_order_id !== null) {
           const accountId = await priorAccount(tx, resolved.prior_order_id);
           return { orderId: resolved.prior_order_id, accountId, created: false, relayJobIds: [] };
         }
         const ids = checkResolved(input, prepared, resolved);
         await hooks?.afterResolve?.();
-        await executePrepared(tx, writeStatement(input, prepared, ids));
+        await executeTemplate(tx, writeTemplate, writeValues(input, prepared, ids));
         const relayJobIds =
           input.captureId === undefined
             ? []

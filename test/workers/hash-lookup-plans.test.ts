@@ -44,7 +44,12 @@ describe("lookups by stored hash", () => {
           unitPrice: 10_000,
           discount: 0,
           tax: 0,
-          subscription: { action: "renew" as const, externalId: "sub-1", interval: "month" as const, intervalCount: 1 },
+          subscription: {
+            action: "renew" as const,
+            externalId: "sub-1",
+            interval: "month" as const,
+            intervalCount: 1,
+          },
         },
       ],
       shipping: 0,
@@ -57,7 +62,9 @@ describe("lookups by stored hash", () => {
   });
 
   it("finds the emails and contacts of a commerce events batch through their indexes", async () => {
-    const rows = [{ ord: 1, address: "a@example.com", domain: "example.com", ...emailHashes("a@example.com") }];
+    const rows = [
+      { ord: 1, address: "a@example.com", domain: "example.com", ...emailHashes("a@example.com") },
+    ];
     const statement = sql`WITH input AS (SELECT * FROM ${recordset(rows, `ord integer, ${emailColumns}`)}),
       ${contactsByHash("input")}
       SELECT (SELECT count(*) FROM em) AS emails, (SELECT count(*) FROM ct) AS contacts`;
