@@ -186,7 +186,7 @@ async function floor(
   roundTrips: number,
   make: () => unknown,
   seconds: number,
-): Promise<number> {
+): Promise<{ rps: number; cpu: CpuPerRequest | null }> {
   const script = await bundleWorker(outdir, path.join(root, "bench/floor/wrangler.orders-floor.toml"));
   const mf = new Miniflare({
     host: "127.0.0.1",
@@ -205,11 +205,33 @@ async function floor(
   try {
     const url = (await mf.ready).toString();
     await load(url, "floor", make, 2);
+    const before = benchCpuSeconds();
     const { samples, result } = await load(url, "floor", make, seconds);
-    return samples.length / result.duration;
+    return {
+      rps: samples.length / result.duration,
+      cpu: cpuPerRequest(before, benchCpuSeconds(), samples.length),
+    };
   } finally {
     await mf.dispose();
   }
+}
+
+interface CpuPerRequest {
+  workerdUs: number;
+  postgresUs: number;
+}
+
+/** workerd's and Postgres' CPU per request between two samples; `null` where /proc cannot tell. */
+function cpuPerRequest(
+  before: ReturnType<typeof benchCpuSeconds>,
+  after: ReturnType<typeof benchCpuSeconds>,
+  requests: number,
+): CpuPerRequest | null {
+  if (!before || !after || before.workerd === null || after.workerd === null || requests === 0) return null;
+  return {
+    workerdUs: ((after.workerd - before.workerd) * 1e6) / requests,
+    postgresUs: ((after.postgres - before.postgres) * 1e6) / requests,
+  };
 }
 
 const bench: Bench = {
@@ -280,7 +302,7 @@ const bench: Bench = {
       // Orders still in flight when the load generator stops are stored without being counted.
       const expectedStored = 20 + 9 + samples.length;
       const storedAsAnswered = stored >= expectedStored && stored <= expectedStored + connections;
-      const floorRps = await floor(
+      const sameRoundTrips = await floor(
         path.join(outdir, "floor"),
         scratch.url,
         bridge.port,
@@ -290,7 +312,7 @@ const bench: Bench = {
       );
       // The least any endpoint that stores an order can do: the same request, a connection and one
       // statement. Above this no implementation can go on this machine today.
-      const oneStatementRps = await floor(
+      const oneStatement = await floor(
         path.join(outdir, "floor-one"),
         scratch.url,
         bridge.port,
@@ -298,15 +320,19 @@ const bench: Bench = {
         make,
         seconds,
       );
-      const workerdBefore = cpuBefore?.workerd ?? null;
-      const workerdAfter = cpuAfter?.workerd ?? null;
-      const cpu =
-        cpuBefore && cpuAfter && workerdBefore !== null && workerdAfter !== null && samples.length > 0
+      const floorRps = sameRoundTrips.rps;
+      const oneStatementRps = oneStatement.rps;
+      const cpu = cpuPerRequest(cpuBefore, cpuAfter, samples.length);
+      const floorCpu = sameRoundTrips.cpu;
+      // The API's own CPU: what an order costs beyond the floor's request, connection and round trips.
+      const ownCpu =
+        cpu && floorCpu
           ? {
-              workerdUs: ((workerdAfter - workerdBefore) * 1e6) / samples.length,
-              postgresUs: ((cpuAfter.postgres - cpuBefore.postgres) * 1e6) / samples.length,
+              workerdUs: cpu.workerdUs - floorCpu.workerdUs,
+              postgresUs: cpu.postgresUs - floorCpu.postgresUs,
             }
           : null;
+      const shareOfFloor = ordersPerSecond / floorRps;
 
       return {
         name: "orders",
@@ -329,6 +355,10 @@ const bench: Bench = {
           round_trips_order_10_items: perOrder(10),
           workerd_cpu_us_per_order: cpu ? Math.round(cpu.workerdUs) : "n/a",
           postgres_cpu_us_per_order: cpu ? Math.round(cpu.postgresUs) : "n/a",
+          floor_workerd_cpu_us_per_request: floorCpu ? Math.round(floorCpu.workerdUs) : "n/a",
+          floor_postgres_cpu_us_per_request: floorCpu ? Math.round(floorCpu.postgresUs) : "n/a",
+          own_workerd_cpu_us_per_order: ownCpu ? Math.round(ownCpu.workerdUs) : "n/a",
+          own_postgres_cpu_us_per_order: ownCpu ? Math.round(ownCpu.postgresUs) : "n/a",
           orders_stored: stored,
           accounts_inconsistent: inconsistentAccounts,
           connections,
@@ -339,6 +369,18 @@ const bench: Bench = {
             name: `at least ${target} orders/s through the API (${itemsPerOrder} items each)`,
             met: ordersPerSecond >= target && storedAsAnswered && inconsistentAccounts === 0,
             detail: `${Math.round(ordersPerSecond)} orders/s over ${seconds} s with ${connections} connections (the floor — same requests, same connection and round trips, no ingestion — did ${Math.round(floorRps)}/s, and with a single trivial statement ${Math.round(oneStatementRps)}/s); ${stored} orders stored (${expectedStored} answered 201, at most ${connections} more in flight at the end), ${inconsistentAccounts} accounts whose totals differ from their rows`,
+          },
+          {
+            name: "≥ 60% of the same-round-trip floor",
+            met: shareOfFloor >= 0.6 && storedAsAnswered && inconsistentAccounts === 0,
+            detail: `${Math.round(ordersPerSecond)} orders/s, the floor ${Math.round(floorRps)} requests/s in the same run: ${Math.round(shareOfFloor * 1000) / 10}%`,
+          },
+          {
+            name: "Postgres CPU ≤ 1.2 ms and workerd CPU ≤ 1.5 ms per 3-item order, beyond the floor's request",
+            met: ownCpu !== null && ownCpu.postgresUs <= 1_200 && ownCpu.workerdUs <= 1_500,
+            detail: ownCpu
+              ? `beyond the floor: Postgres ${Math.round(ownCpu.postgresUs)} µs, workerd ${Math.round(ownCpu.workerdUs)} µs per order (in all: ${Math.round(cpu?.postgresUs ?? 0)} / ${Math.round(cpu?.workerdUs ?? 0)} µs; the floor's request alone ${Math.round(floorCpu?.postgresUs ?? 0)} / ${Math.round(floorCpu?.workerdUs ?? 0)} µs — workerd's includes Miniflare's own entry and proxy Workers)`
+              : "CPU could not be read from /proc",
           },
           {
             name: "round trips per order do not grow with the number of items",

@@ -13,9 +13,8 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
-import { brands, landings, partners, products, redirectRules, themes } from "./catalog.ts";
+import { redirectRules } from "./catalog.ts";
 import { ref } from "./common.ts";
-import { contacts, emails } from "./identity.ts";
 
 /** The five outcomes of a capture. */
 export const captureOutcome = pgEnum("capture_outcome", ["new", "duplicate", "restored", "invalid", "bot"]);
@@ -49,13 +48,13 @@ export const captures = pgTable(
     processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
     /** The landing reference exactly as the visitor sent it. */
     landingRef: text("landing_ref").notNull(),
-    landingId: ref("landing_id").references(() => landings.id),
-    brandId: ref("brand_id").references(() => brands.id),
-    themeId: ref("theme_id").references(() => themes.id),
-    partnerId: ref("partner_id").references(() => partners.id),
-    productId: ref("product_id").references(() => products.id),
-    emailId: ref("email_id").references(() => emails.id),
-    contactId: ref("contact_id").references(() => contacts.id),
+    landingId: ref("landing_id"),
+    brandId: ref("brand_id"),
+    themeId: ref("theme_id"),
+    partnerId: ref("partner_id"),
+    productId: ref("product_id"),
+    emailId: ref("email_id"),
+    contactId: ref("contact_id"),
     outcome: captureOutcome("outcome").notNull(),
     isBot: boolean("is_bot").notNull().default(false),
     /** Which signal called it a bot: user_agent, verified_bot, bot_score, asn. */

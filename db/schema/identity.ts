@@ -11,7 +11,6 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { brands } from "./catalog.ts";
 import { createdAt, id, ref, updatedAt } from "./common.ts";
 
 /** Every email address once, globally, normalised; hashes are what leaves the database. */
@@ -40,9 +39,7 @@ export const contacts = pgTable(
   "contacts",
   {
     id: id(),
-    emailId: ref("email_id")
-      .notNull()
-      .references(() => emails.id),
+    emailId: ref("email_id").notNull(),
     firstCaptureId: uuid("first_capture_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -58,12 +55,8 @@ export const contactBrands = pgTable(
   "contact_brands",
   {
     id: id(),
-    contactId: ref("contact_id")
-      .notNull()
-      .references(() => contacts.id),
-    brandId: ref("brand_id")
-      .notNull()
-      .references(() => brands.id),
+    contactId: ref("contact_id").notNull(),
+    brandId: ref("brand_id").notNull(),
     state: relationshipState("state").notNull().default("active"),
     firstCaptureId: uuid("first_capture_id"),
     lastCaptureId: uuid("last_capture_id"),
@@ -96,10 +89,8 @@ export const contactEvents = pgTable(
   "contact_events",
   {
     id: id(),
-    contactId: ref("contact_id")
-      .notNull()
-      .references(() => contacts.id),
-    brandId: ref("brand_id").references(() => brands.id),
+    contactId: ref("contact_id").notNull(),
+    brandId: ref("brand_id"),
     type: contactEventType("type").notNull(),
     captureId: uuid("capture_id"),
     source: text("source").notNull(),
