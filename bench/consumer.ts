@@ -64,7 +64,7 @@ interface Tenant {
   landingRef: string;
 }
 
-async function seedTenants(url: string, count: number): Promise<Tenant[]> {
+export async function seedTenants(url: string, count: number): Promise<Tenant[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const codec = hashIds(alphabet);
@@ -117,7 +117,7 @@ async function seedTenants(url: string, count: number): Promise<Tenant[]> {
 }
 
 /** Builds batches of edge-shaped capture messages in the benchmark's mix. */
-function messageFactory(tenants: readonly Tenant[]) {
+export function messageFactory(tenants: readonly Tenant[]) {
   let sequence = 0;
   const recent: string[] = [];
   const run = crypto.randomUUID().slice(0, 8);
@@ -208,7 +208,7 @@ interface BatchTimings {
   total: number;
 }
 
-interface BatchLog {
+export interface BatchLog {
   statements: number[];
   /** KV knowledge entries each batch of 100 wrote. */
   published: number[];
@@ -219,7 +219,7 @@ interface BatchLog {
   samples: string[];
 }
 
-function stdio(log: BatchLog) {
+export function stdio(log: BatchLog) {
   return stdioLines((line) => {
     const match = /"event":"capture\.batch".*"statements":(\d+)/.exec(line);
     if (match) {
@@ -370,7 +370,7 @@ export default {
  * The knowledge index as an in-memory map, for a wrapped binding: `put` stores the value and
  * `get` reads it back as KV does (text or JSON). Only the calls the consumer makes.
  */
-const kvStandInScript = `
+export const kvStandInScript = `
 const store = new Map();
 export default function () {
   return {
@@ -387,7 +387,7 @@ export default function () {
 }
 `;
 
-async function throughput(
+export async function throughput(
   worker: Worker,
   make: (size: number) => ReturnType<ReturnType<typeof messageFactory>>,
   seconds: number,

@@ -28,21 +28,24 @@ const connections = 8;
 /** Share of orders from returning customers (a pool of 500): their orders take turns on the account lock. */
 const returningShare = 0.3;
 
-interface Fixture {
+export interface Fixture {
   brandRef: string;
   market: string;
   key: string;
 }
 
-async function seed(url: string): Promise<Fixture> {
+/** A brand (its own slug), the `kr` market (made when missing) and a key for the benchmark. */
+export async function seedOrderFixture(url: string): Promise<Fixture> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const brand = await client.query<{ id: string }>(
-      "INSERT INTO brands (name, slug) VALUES ('Bench Beauty', 'bench-beauty') RETURNING id",
+      "INSERT INTO brands (name, slug) VALUES ('Bench Beauty', $1) RETURNING id",
+      [`bench-beauty-${process.pid}-${Date.now()}`],
     );
     await client.query(
-      "INSERT INTO markets (code, name, country, currency, time_zone) VALUES ('kr', 'Korea', 'KR', 'KRW', 'Asia/Seoul')",
+      `INSERT INTO markets (code, name, country, currency, time_zone) VALUES ('kr', 'Korea', 'KR', 'KRW', 'Asia/Seoul')
+       ON CONFLICT (code) DO NOTHING`,
     );
     const key = generateApiKey();
     await client.query(
@@ -62,7 +65,7 @@ const catalog = Array.from({ length: 40 }, (_, n) => ({
 }));
 
 /** A stream of distinct, realistic orders: three lines, shipping, sometimes a coupon and a campaign, most paid. */
-function orderFactory(fixture: Fixture, runId: string) {
+export function orderFactory(fixture: Fixture, runId: string) {
   let sequence = 0;
   return (items = itemsPerOrder): NormalisedOrder => {
     sequence += 1;
@@ -116,7 +119,11 @@ function orderFactory(fixture: Fixture, runId: string) {
   };
 }
 
-async function post(url: string, key: string, body: unknown): Promise<{ status: number; text: string }> {
+export async function post(
+  url: string,
+  key: string,
+  body: unknown,
+): Promise<{ status: number; text: string }> {
   const response = await fetch(`${url}api/v1/orders`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -151,7 +158,12 @@ interface LoadResult {
 }
 
 /** `connections` clients posting distinct orders for `seconds`; latencies of the 201s. */
-async function load(url: string, key: string, make: () => unknown, seconds: number): Promise<LoadResult> {
+export async function load(
+  url: string,
+  key: string,
+  make: () => unknown,
+  seconds: number,
+): Promise<LoadResult> {
   const samples: number[] = [];
   const statuses: Record<string, number> = {};
   const instance = autocannon({
@@ -244,7 +256,7 @@ const bench: Bench = {
     let mf: Miniflare | undefined;
     try {
       await applyMigrations(scratch.url);
-      const fixture = await seed(scratch.url);
+      const fixture = await seedOrderFixture(scratch.url);
       bridge = await startCountingBridge(describeUrl(scratch.url));
       const script = await bundleWorker(outdir);
       mf = new Miniflare({

@@ -27,6 +27,7 @@ const modules = [
   "batches.ts",
   "analytics.ts",
   "dashboard.ts",
+  "growth.ts",
 ];
 
 interface Outcome {

@@ -9,6 +9,7 @@ export const invoices = pgTable(
   "invoices",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     brandId: ref("brand_id").notNull(),
     accountId: ref("account_id").notNull(),
     // No foreign key: an invoice is written only with its order, by the statement that inserts the order
@@ -164,6 +165,7 @@ export const payments = pgTable(
   "payments",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     brandId: ref("brand_id").notNull(),
     accountId: ref("account_id").notNull(),
     orderId: ref("order_id"),

@@ -48,6 +48,7 @@ export const captures = pgTable(
     processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
     /** The landing reference exactly as the visitor sent it. */
     landingRef: text("landing_ref").notNull(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     landingId: ref("landing_id"),
     brandId: ref("brand_id"),
     themeId: ref("theme_id"),

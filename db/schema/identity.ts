@@ -39,6 +39,7 @@ export const contacts = pgTable(
   "contacts",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     emailId: ref("email_id").notNull(),
     firstCaptureId: uuid("first_capture_id"),
     createdAt: createdAt(),
@@ -55,6 +56,7 @@ export const contactBrands = pgTable(
   "contact_brands",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     contactId: ref("contact_id").notNull(),
     brandId: ref("brand_id").notNull(),
     state: relationshipState("state").notNull().default("active"),
@@ -89,6 +91,7 @@ export const contactEvents = pgTable(
   "contact_events",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     contactId: ref("contact_id").notNull(),
     brandId: ref("brand_id"),
     type: contactEventType("type").notNull(),

@@ -53,6 +53,7 @@ export const relayJobs = pgTable(
     id: id(),
     kind: relayKind("kind").notNull(),
     event: relayEvent("event").notNull(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     captureId: uuid("capture_id"),
     partnerId: ref("partner_id"),
     relayTargetId: ref("relay_target_id").references(() => relayTargets.id),

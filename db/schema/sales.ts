@@ -143,6 +143,7 @@ export const brandClientAccounts = pgTable(
   "brand_client_accounts",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     brandId: ref("brand_id").notNull(),
     marketId: ref("market_id")
       .notNull()
@@ -202,6 +203,7 @@ export const orders = pgTable(
   "orders",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     brandId: ref("brand_id").notNull(),
     marketId: ref("market_id")
       .notNull()

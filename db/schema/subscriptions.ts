@@ -17,6 +17,7 @@ export const subscriptions = pgTable(
   "subscriptions",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     brandId: ref("brand_id").notNull(),
     accountId: ref("account_id").notNull(),
     productId: ref("product_id").notNull(),
@@ -49,6 +50,7 @@ export const subscriptionHistory = pgTable(
   "subscription_history",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     subscriptionId: ref("subscription_id").notNull(),
     /** Null for the row that created the subscription. */
     fromState: subscriptionState("from_state"),
@@ -68,6 +70,7 @@ export const subscriptionOccurrences = pgTable(
   "subscription_occurrences",
   {
     id: id(),
+    // Kept by the writing statement, not a foreign key: db/schema/references.ts.
     subscriptionId: ref("subscription_id").notNull(),
     /** 1 for the first period. */
     number: integer("number").notNull(),

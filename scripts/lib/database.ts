@@ -71,11 +71,13 @@ export function externalDatabase(url: string): RunningDatabase {
 export async function createScratchDatabase(
   serverUrl: string,
   name: string,
+  /** A database to copy (`CREATE DATABASE … TEMPLATE`; nothing may be connected to it). */
+  template?: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
-  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.query(`CREATE DATABASE "${name}"${template === undefined ? "" : ` TEMPLATE "${template}"`}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
