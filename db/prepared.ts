@@ -44,8 +44,15 @@ export function executePrepared<TRow extends Record<string, unknown>>(
 ): Promise<QueryResult<TRow>> {
   const { session, dialect } = executor as DrizzleInternals;
   const built = dialect.sqlToQuery(query);
-  const prepared = session.prepareQuery(built, undefined, statementName(built.sql), false);
-  return prepared.execute() as Promise<QueryResult<TRow>>;
+  return runNamed(session, built, statementName(built.sql));
+}
+
+function runNamed<TRow extends Record<string, unknown>>(
+  session: PgSession,
+  query: { sql: string; params: unknown[] },
+  name: string | undefined,
+): Promise<QueryResult<TRow>> {
+  return session.prepareQuery(query, undefined, name, false).execute() as Promise<QueryResult<TRow>>;
 }
 
 /**
@@ -96,11 +103,5 @@ export function executeTemplate<V extends Record<string, unknown>, TRow extends 
 ): Promise<QueryResult<TRow>> {
   const { text, keys, name } = template.compiled();
   const { session } = executor as DrizzleInternals;
-  const prepared = session.prepareQuery(
-    { sql: text, params: keys.map((key) => values[key]) },
-    undefined,
-    name,
-    false,
-  );
-  return prepared.execute() as Promise<QueryResult<TRow>>;
+  return runNamed(session, { sql: text, params: keys.map((key) => values[key]) }, name);
 }
